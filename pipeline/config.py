@@ -1,0 +1,231 @@
+"""Report definitions: the typed, validated contents of ``reports/<id>.yml``.
+
+A report definition is validated once, here, at the edge. Unknown keys and wrong types are
+errors that name the key (``ReportDefinitionError``), never warnings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+ExtractKind = Literal["placements", "spend_history"]
+
+
+class ReportDefinitionError(ValueError):
+    """A report definition that cannot be used; the message names the file and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FrameworkCategory(_Strict):
+    """One framework status a placement can have (e.g. ``DPS``, ``Lot 1``)."""
+
+    name: str
+    slug: str | None = None
+    contracted: bool = False
+    aliases: list[str] = Field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """Identifier-safe name used in figure ids (``Non-DPS`` -> ``non_dps``)."""
+        return self.slug or re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
+
+
+def _default_categories() -> list[FrameworkCategory]:
+    return [
+        FrameworkCategory(
+            name="DPS",
+            contracted=True,
+            aliases=["on dps", "dps", "contracted", "y", "yes", "on framework"],
+        ),
+        FrameworkCategory(
+            name="Non-DPS",
+            contracted=False,
+            aliases=["non dps", "non-dps", "spot", "off framework", "n", "no", "not on dps"],
+        ),
+    ]
+
+
+class Framework(_Strict):
+    """The framework categories of a report: configuration, not code."""
+
+    label: str = "DPS status"
+    categories: list[FrameworkCategory] = Field(default_factory=_default_categories)
+
+    @field_validator("categories")
+    @classmethod
+    def _at_least_two(cls, value: list[FrameworkCategory]) -> list[FrameworkCategory]:
+        if len(value) < 2:
+            raise ValueError("a framework needs at least two categories")
+        names = [c.name for c in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"category names repeat: {names}")
+        return value
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.categories]
+
+    @property
+    def contracted(self) -> list[str]:
+        return [c.name for c in self.categories if c.contracted]
+
+    def key(self, name: str) -> str:
+        """Figure-id key of a category name, or ``total``."""
+        for category in self.categories:
+            if category.name == name:
+                return category.key
+        return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+class Extract(_Strict):
+    """One input file of a report."""
+
+    path: Path
+    kind: ExtractKind = "placements"
+    label: str
+    figure_prefix: str | None = None
+    as_at: dt.date | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    sheet: str | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _period_is_ordered(self) -> Extract:
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+    def resolved_path(self) -> Path:
+        return self.path if self.path.is_absolute() else PROJECT_ROOT / self.path
+
+
+class FinancialYear(_Strict):
+    """A financial year used to pro-rate annual fees into spend."""
+
+    label: str = "2024-25"
+    start: dt.date = dt.date(2024, 4, 1)
+    end: dt.date = dt.date(2025, 3, 31)
+
+
+class Sections(_Strict):
+    """Which extract each section of the appendix notebook draws on (absent = not shown)."""
+
+    framework_snapshot: str | None = None
+    framework_period: str | None = None
+    demand_profile: str | None = None
+    need_profile: str | None = None
+    year_groups: str | None = None
+    districts: str | None = None
+    cost_comparison: Annotated[list[str], Field(min_length=2, max_length=2)] | None = None
+    spend_history: str | None = None
+
+
+class Parameters(_Strict):
+    """Numeric choices of the report, all defaulted and all recorded in the outputs."""
+
+    day_provision_only: bool = True
+    peak_year_groups: int = Field(default=2, ge=1, le=5)
+    fee_ceiling_gbp: float = Field(default=350_000, gt=0)
+    financial_year: FinancialYear = Field(default_factory=FinancialYear)
+    render_date: dt.date | None = None
+
+
+class ReportDefinition(_Strict):
+    """Everything needed to render one committee appendix."""
+
+    id: str
+    title: str
+    subtitle: str | None = None
+    decision_number: str
+    committee: str
+    meeting_date: dt.date
+    classification: str = "Unrestricted"
+    council: str = "Kent County Council"
+    synthetic_data: bool = False
+    source_note: str | None = None
+    framework: Framework = Field(default_factory=Framework)
+    inputs: dict[str, Extract]
+    sections: Sections
+    parameters: Parameters = Field(default_factory=Parameters)
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_a_folder_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value):
+            raise ValueError("id must be letters, digits, '.', '_' or '-' (it names a folder)")
+        return value
+
+    @model_validator(mode="after")
+    def _sections_name_known_inputs(self) -> ReportDefinition:
+        for name, value in self.sections.model_dump().items():
+            extracts = value if isinstance(value, list) else [value]
+            for extract in extracts:
+                if extract is not None and extract not in self.inputs:
+                    raise ValueError(
+                        f"sections.{name} names input '{extract}', which is not under inputs "
+                        f"(inputs: {', '.join(self.inputs)})"
+                    )
+        if self.sections.spend_history:
+            kind = self.inputs[self.sections.spend_history].kind
+            if kind != "spend_history":
+                raise ValueError("sections.spend_history must name an input of kind spend_history")
+        return self
+
+    def placement_inputs(self) -> dict[str, Extract]:
+        return {k: v for k, v in self.inputs.items() if v.kind == "placements"}
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            lines.append(f"unknown key '{key}' (remove it or check its spelling)")
+        elif item["type"] == "missing":
+            lines.append(f"missing key '{key}'")
+        else:
+            lines.append(f"key '{key}': {item['msg']}")
+    return "; ".join(lines)
+
+
+def load_report_definition(path: str | Path) -> ReportDefinition:
+    """Read and validate a report definition.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``reports/<id>.yml`` file (relative paths resolve from the project root if they
+        do not exist from the current directory).
+
+    Raises
+    ------
+    ReportDefinitionError
+        With a message naming the file, the offending key and the fix.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_absolute() and (PROJECT_ROOT / path).exists():
+        path = PROJECT_ROOT / path
+    if not path.exists():
+        raise ReportDefinitionError(f"{path}: report definition not found (check the path)")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ReportDefinitionError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ReportDefinitionError(f"{path}: expected a mapping of keys, found {type(raw).__name__}")
+    try:
+        return ReportDefinition.model_validate(raw)
+    except ValidationError as exc:
+        raise ReportDefinitionError(f"{path}: {_describe(exc)}") from None

@@ -1,0 +1,108 @@
+"""The figures an appendix shows, keyed by id, and their comparison with published figures.
+
+Ids follow ``data/published/published-figures.yml`` where a published figure exists; values
+are unrounded and in the unit the id names (a ``gbp_millions_2dp`` figure is in £ millions).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pipeline.present import round_half_up
+
+#: unit -> decimal places used when the paper prints it (None: compare exactly)
+UNIT_PLACES: dict[str, int | None] = {
+    "count": 0,
+    "percent_rounded": 0,
+    "percent": 0,
+    "gbp": 0,
+    "gbp_rounded": 0,
+    "gbp_millions_0dp": 0,
+    "gbp_millions_1dp": 1,
+    "gbp_millions_2dp": 2,
+    "gbp_thousands_2dp": 2,
+    "ncy": 0,
+    "ncy_list": None,
+    "district_list": None,
+    "years": 0,
+}
+
+
+class FigureRegistry:
+    """Collects every figure an appendix shows."""
+
+    def __init__(self) -> None:
+        self._figures: dict[str, dict] = {}
+
+    def add(self, figure_id: str, value: object, unit: str, label: str) -> object:
+        """Record a figure and return its value, so it can be bound into text in one step."""
+        if unit not in UNIT_PLACES:
+            raise ValueError(f"unknown unit '{unit}' for figure {figure_id}")
+        if isinstance(value, float) and math.isnan(value):
+            value = None
+        elif hasattr(value, "item"):
+            value = value.item()
+        self._figures[figure_id] = {"value": value, "unit": unit, "label": label}
+        return value
+
+    def as_dict(self) -> dict[str, dict]:
+        return dict(sorted(self._figures.items()))
+
+    def __contains__(self, figure_id: str) -> bool:
+        return figure_id in self._figures
+
+    def __getitem__(self, figure_id: str) -> dict:
+        return self._figures[figure_id]
+
+
+def rounded(value: object, unit: str) -> object:
+    """A figure's value as the paper prints it.
+
+    >>> rounded(60.98, "percent_rounded"), rounded(46.757, "gbp_millions_2dp")
+    (61, 46.76)
+    >>> rounded(["Sevenoaks", "Dartford"], "district_list")
+    ['Dartford', 'Sevenoaks']
+    """
+    places = UNIT_PLACES[unit]
+    if places is None:
+        return sorted(value) if isinstance(value, list) else value
+    if value is None:
+        return None
+    result = round_half_up(float(value), places)
+    return int(result) if places == 0 else result
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A published figure set beside the value recomputed from the data."""
+
+    figure_id: str
+    source: str
+    published: object
+    recomputed: object
+    unit: str
+
+    @property
+    def reproduced(self) -> bool:
+        return self.recomputed is not None and rounded(self.recomputed, self.unit) == rounded(
+            self.published, self.unit
+        )
+
+
+def compare_with_published(figures: dict[str, dict], published: list[dict]) -> list[Comparison]:
+    """Compare each published figure present in ``figures`` with its recomputed value."""
+    results = []
+    for item in published:
+        if item["id"] not in figures:
+            continue
+        results.append(
+            Comparison(
+                figure_id=item["id"],
+                source=str(item.get("source", "")),
+                published=item["value"],
+                recomputed=figures[item["id"]]["value"],
+                unit=item["unit"],
+            )
+        )
+    return results

@@ -1,0 +1,325 @@
+"""Committee tables: one pure function per table, clean placements in, a new DataFrame out.
+
+Functions here never read files, never mutate their input and never look at global
+configuration: everything they depend on is a keyword argument. Values are unrounded; display
+formatting (£, %, separators) happens in ``pipeline.present``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from pipeline.vocabulary import KENT_DISTRICTS, NOT_RECORDED, OUT_OF_AREA, PRIMARY_NEEDS
+
+TOTAL = "Total"
+
+PHASES: tuple[tuple[str, int, int], ...] = (
+    ("Early years (N1-N2)", -2, -1),
+    ("Primary (R-Year 6)", 0, 6),
+    ("Secondary (Years 7-11)", 7, 11),
+    ("Post-16 (Years 12-14)", 12, 14),
+)
+
+
+def select_day_provision(placements: pd.DataFrame) -> pd.DataFrame:
+    """Keep day placements only (residential placements are excluded from day tables).
+
+    >>> frame = pd.DataFrame({"placement_type": ["day", "residential", "day"]})
+    >>> len(select_day_provision(frame))
+    2
+    """
+    return placements.loc[placements["placement_type"] == "day"].copy()
+
+
+def _pct(part: pd.Series | float, whole: pd.Series | float) -> pd.Series | float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return part / whole * 100
+
+
+def prorate_fees(placements: pd.DataFrame, *, start: dt.date, end: dt.date) -> pd.Series:
+    """Each placement's annual fee pro-rated to the days it runs inside ``start``..``end``.
+
+    Both ends are inclusive and a year counts as 365 days, so a placement running the whole
+    financial year costs exactly its annual fee. A blank end date means ongoing.
+
+    >>> frame = pd.DataFrame({
+    ...     "annual_fee": [36500.0, 36500.0],
+    ...     "placement_start": pd.to_datetime(["2024-01-01", "2024-09-01"]),
+    ...     "placement_end": pd.to_datetime([None, "2024-09-10"]),
+    ... })
+    >>> prorate_fees(frame, start=dt.date(2024, 4, 1), end=dt.date(2025, 3, 31)).tolist()
+    [36500.0, 1000.0]
+    """
+    period_start = pd.Timestamp(start)
+    period_end = pd.Timestamp(end)
+    first = placements["placement_start"].clip(lower=period_start)
+    last = placements["placement_end"].fillna(period_end).clip(upper=period_end)
+    days = ((last - first).dt.days + 1).clip(lower=0)
+    return placements["annual_fee"] * days / 365
+
+
+def build_framework_summary(
+    placements: pd.DataFrame,
+    *,
+    categories: Sequence[str],
+    spend_start: dt.date | None = None,
+    spend_end: dt.date | None = None,
+) -> pd.DataFrame:
+    """Schools, placements, costs and (optionally) spend by framework status, with a total row.
+
+    Parameters
+    ----------
+    placements : pandas.DataFrame
+        Clean placements.
+    categories : sequence of str
+        Framework categories in display order (e.g. ``["DPS", "Non-DPS"]``).
+    spend_start, spend_end : datetime.date, optional
+        When given, fees are pro-rated to this period (``spend_gbp``) and the average gross
+        cost per placement is that spend divided by placements.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by category then ``Total``; columns ``schools``, ``schools_pct``,
+        ``out_of_area_schools``, ``out_of_area_pct``, ``placements``, ``placements_pct``,
+        ``avg_annual_fee`` and, with a period, ``spend_gbp``, ``spend_pct``,
+        ``avg_cost_per_placement``. A school with placements under two statuses counts once
+        in each of its rows but once in the total.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({
+    ...     "framework_status": ["DPS", "DPS", "Non-DPS"],
+    ...     "school_urn": [1, 1, 2],
+    ...     "school_district": ["Thanet", "Thanet", "Out of area"],
+    ...     "annual_fee": [50000.0, 60000.0, 70000.0],
+    ... })
+    >>> table = build_framework_summary(frame, categories=["DPS", "Non-DPS"])
+    >>> table[["schools", "placements", "avg_annual_fee"]].to_dict("index")["DPS"]
+    {'schools': 1, 'placements': 2, 'avg_annual_fee': 55000.0}
+    """
+    status = placements["framework_status"]
+    ooa = placements["school_district"] == OUT_OF_AREA
+    rows = {}
+    for name in [*categories, TOTAL]:
+        mask = status.notna() if name == TOTAL else status == name
+        part = placements.loc[mask]
+        rows[name] = {
+            "schools": part["school_urn"].nunique(),
+            "out_of_area_schools": part.loc[ooa[mask], "school_urn"].nunique(),
+            "placements": len(part),
+            "avg_annual_fee": part["annual_fee"].mean() if len(part) else np.nan,
+        }
+        if spend_start is not None and spend_end is not None:
+            rows[name]["spend_gbp"] = prorate_fees(part, start=spend_start, end=spend_end).sum()
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    shares = {
+        "schools": "schools_pct",
+        "out_of_area_schools": "out_of_area_pct",
+        "placements": "placements_pct",
+    }
+    for column, share in shares.items():
+        table[share] = _pct(table[column], table.loc[TOTAL, column])
+    if "spend_gbp" in table:
+        table["spend_pct"] = _pct(table["spend_gbp"], table.loc[TOTAL, "spend_gbp"])
+        table["avg_cost_per_placement"] = table["spend_gbp"] / table["placements"]
+    order = [
+        "schools", "schools_pct", "out_of_area_schools", "out_of_area_pct", "placements",
+        "placements_pct", "spend_gbp", "spend_pct", "avg_cost_per_placement", "avg_annual_fee",
+    ]
+    table = table[[c for c in order if c in table]]
+    table.index.name = "framework_status"
+    return table
+
+
+def build_need_profile(placements: pd.DataFrame, *, categories: Sequence[str]) -> pd.DataFrame:
+    """Placements by primary need and framework status, with each need's share of all.
+
+    Rows are needs in descending order of placements (``Not recorded`` last), then ``Total``.
+
+    >>> frame = pd.DataFrame({"primary_need": ["ASD", "ASD", "SEMH"],
+    ...                       "framework_status": ["DPS", "Non-DPS", "DPS"]})
+    >>> build_need_profile(frame, categories=["DPS", "Non-DPS"])["pct"].round(1).tolist()
+    [66.7, 33.3, 100.0]
+    """
+    counts = pd.crosstab(placements["primary_need"], placements["framework_status"])
+    counts = counts.reindex(columns=list(categories), fill_value=0)
+    counts["total"] = counts.sum(axis=1)
+    recorded = counts.drop(index=NOT_RECORDED, errors="ignore")
+    order = recorded.sort_values("total", ascending=False, kind="stable").index.tolist()
+    if NOT_RECORDED in counts.index:
+        order.append(NOT_RECORDED)
+    table = counts.loc[order]
+    table.loc[TOTAL] = table.sum()
+    table["pct"] = _pct(table["total"], table.loc[TOTAL, "total"])
+    table.insert(0, "need_name", [PRIMARY_NEEDS.get(code, code) for code in table.index[:-1]]
+                 + ["All primary needs"])
+    table.index.name = "primary_need"
+    table.columns.name = None
+    return table
+
+
+def build_ncy_profile(placements: pd.DataFrame, *, categories: Sequence[str]) -> pd.DataFrame:
+    """Placements by national curriculum year and framework status (every year -2..14 shown).
+
+    >>> frame = pd.DataFrame({"ncy": [9, 10, 10], "framework_status": ["DPS", "DPS", "Non-DPS"]})
+    >>> build_ncy_profile(frame, categories=["DPS", "Non-DPS"]).loc[10, "total"]
+    np.int64(2)
+    """
+    counts = pd.crosstab(placements["ncy"].astype(int), placements["framework_status"])
+    counts = counts.reindex(index=range(-2, 15), columns=list(categories), fill_value=0)
+    counts["total"] = counts.sum(axis=1)
+    counts.index.name = "ncy"
+    counts.columns.name = None
+    return counts
+
+
+def peak_year_groups(ncy_profile: pd.DataFrame, *, n: int = 2, column: str = "total") -> list[int]:
+    """The ``n`` year groups with the most placements, in year order (ties broken by year).
+
+    >>> profile = pd.DataFrame({"total": [5, 9, 7, 1]}, index=[8, 9, 10, 11])
+    >>> peak_year_groups(profile, n=2)
+    [9, 10]
+    """
+    ranked = ncy_profile[column].sort_values(ascending=False, kind="stable")
+    return sorted(int(v) for v in ranked.index[:n])
+
+
+def ncy_label(ncy: int) -> str:
+    """Display label of a national curriculum year.
+
+    >>> [ncy_label(v) for v in (-2, -1, 0, 10)]
+    ['N1', 'N2', 'Reception', 'Year 10']
+    """
+    return {-2: "N1", -1: "N2", 0: "Reception"}.get(int(ncy), f"Year {int(ncy)}")
+
+
+def build_phase_profile(placements: pd.DataFrame, *, categories: Sequence[str]) -> pd.DataFrame:
+    """Placements by school phase and framework status, with each phase's share of all.
+
+    >>> frame = pd.DataFrame({"ncy": [3, 9, 10, 12], "framework_status": ["DPS"] * 4})
+    >>> build_phase_profile(frame, categories=["DPS"])["pct"].tolist()
+    [0.0, 25.0, 50.0, 25.0, 100.0]
+    """
+    ncy = build_ncy_profile(placements, categories=categories)
+    rows = {name: ncy.loc[low:high].sum() for name, low, high in PHASES}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.loc[TOTAL] = table.sum()
+    table["pct"] = _pct(table["total"], table.loc[TOTAL, "total"])
+    table.index.name = "phase"
+    return table
+
+
+def build_district_summary(
+    placements: pd.DataFrame, *, categories: Sequence[str], contracted: Sequence[str]
+) -> pd.DataFrame:
+    """Schools and placements by school district and framework status.
+
+    Every Kent district appears, with zeros where there is no school, then ``Out of area``
+    and ``Total``. ``contracted_schools`` counts schools under any contracted category.
+
+    >>> frame = pd.DataFrame({"school_district": ["Thanet", "Dover"], "school_urn": [1, 2],
+    ...                       "framework_status": ["DPS", "Non-DPS"]})
+    >>> table = build_district_summary(frame, categories=["DPS", "Non-DPS"], contracted=["DPS"])
+    >>> int(table.loc["Dover", "contracted_schools"]), int(table.loc["Thanet", "schools"])
+    (0, 1)
+    """
+    index = [*KENT_DISTRICTS, OUT_OF_AREA]
+    district = placements["school_district"]
+    schools = (
+        placements.groupby(["school_district", "framework_status"])["school_urn"].nunique()
+        .unstack(fill_value=0)
+        .reindex(index=index, columns=list(categories), fill_value=0)
+    )
+    table = pd.DataFrame(index=index)
+    for name in categories:
+        table[f"schools_{name}"] = schools[name]
+    table["schools"] = placements.groupby("school_district")["school_urn"].nunique().reindex(
+        index, fill_value=0
+    )
+    is_contracted = placements["framework_status"].isin(list(contracted))
+    table["contracted_schools"] = (
+        placements.loc[is_contracted].groupby("school_district")["school_urn"].nunique()
+        .reindex(index, fill_value=0)
+    )
+    placed = pd.crosstab(district, placements["framework_status"]).reindex(
+        index=index, columns=list(categories), fill_value=0
+    )
+    for name in categories:
+        table[f"placements_{name}"] = placed[name]
+    table["placements"] = placed.sum(axis=1)
+    table.loc[TOTAL] = table.sum()
+    table.loc[TOTAL, "schools"] = placements["school_urn"].nunique()
+    table.loc[TOTAL, "contracted_schools"] = placements.loc[is_contracted, "school_urn"].nunique()
+    for name in categories:
+        table.loc[TOTAL, f"schools_{name}"] = placements.loc[
+            placements["framework_status"] == name, "school_urn"
+        ].nunique()
+    table.index.name = "school_district"
+    return table.astype(int)
+
+
+def districts_without_contracted_school(district_summary: pd.DataFrame) -> list[str]:
+    """Kent districts (not ``Out of area``) with no contracted school, in official order.
+
+    >>> table = pd.DataFrame({"contracted_schools": [0, 2, 0, 5]},
+    ...                      index=["Dartford", "Dover", "Out of area", "Total"])
+    >>> districts_without_contracted_school(table)
+    ['Dartford']
+    """
+    kent = district_summary.loc[district_summary.index.isin(KENT_DISTRICTS)]
+    return kent.index[kent["contracted_schools"] == 0].tolist()
+
+
+def build_cost_change(
+    earlier: pd.DataFrame, later: pd.DataFrame, *, column: str = "avg_annual_fee"
+) -> pd.DataFrame:
+    """Change in average annual cost between two framework summaries, by category.
+
+    >>> a = pd.DataFrame({"avg_annual_fee": [50000.0]}, index=["DPS"])
+    >>> b = pd.DataFrame({"avg_annual_fee": [53500.0]}, index=["DPS"])
+    >>> build_cost_change(a, b).loc["DPS", "change_pct"]
+    np.float64(7.000000000000001)
+    """
+    index = [i for i in later.index if i in earlier.index]
+    table = pd.DataFrame(
+        {"earlier": earlier.loc[index, column], "later": later.loc[index, column]}, index=index
+    )
+    table["change_gbp"] = table["later"] - table["earlier"]
+    table["change_pct"] = _pct(table["change_gbp"], table["earlier"])
+    table.index.name = "framework_status"
+    return table.dropna(how="all")
+
+
+def build_spend_history(spend: pd.DataFrame) -> pd.DataFrame:
+    """Annual spend by financial year, years without a published figure kept as gaps.
+
+    >>> raw = pd.DataFrame({"financial_year": ["2019/20", "2020/21"], "spend_gbp": ["10", ""]})
+    >>> build_spend_history(raw)["spend_gbp_m"].tolist()
+    [1e-05, nan]
+    """
+    table = spend.copy()
+    table["spend_gbp"] = pd.to_numeric(table["spend_gbp"].replace("", np.nan), errors="coerce")
+    table["spend_gbp_m"] = table["spend_gbp"] / 1e6
+    for column in ("basis", "source"):
+        if column not in table:
+            table[column] = ""
+    table = table.sort_values("financial_year", kind="stable").reset_index(drop=True)
+    return table[["financial_year", "spend_gbp", "spend_gbp_m", "basis", "source"]]
+
+
+def build_headline(placements: pd.DataFrame) -> dict[str, int]:
+    """Distinct pupils, distinct schools and placements of an extract.
+
+    >>> build_headline(pd.DataFrame({"pupil_id": ["a", "a"], "school_urn": [1, 2]}))
+    {'pupils': 1, 'schools': 2, 'placements': 2}
+    """
+    return {
+        "pupils": int(placements["pupil_id"].nunique()),
+        "schools": int(placements["school_urn"].nunique()),
+        "placements": int(len(placements)),
+    }
