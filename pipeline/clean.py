@@ -341,27 +341,43 @@ def clean_snapshot(
         problems[f"{column}: {what}"] = bad
 
     take("school_urn", *parse_urn(frame["school_urn"]), "not a six-digit URN")
-    take("school_type", *parse_category(frame["school_type"], voc.label_lookup(voc.SCHOOL_TYPES)),
-         "unrecognised school type")
-    take("framework_status", *parse_category(frame["framework_status"], framework_lookup(framework)),
-         f"not one of {', '.join(framework.names)}")
-    take("school_district",
-         *parse_category(frame["school_district"], voc.label_lookup(voc.DISTRICT_ALIASES)),
-         "not a Kent district or 'Out of area'")
+    take(
+        "school_type",
+        *parse_category(frame["school_type"], voc.label_lookup(voc.SCHOOL_TYPES)),
+        "unrecognised school type",
+    )
+    take(
+        "framework_status",
+        *parse_category(frame["framework_status"], framework_lookup(framework)),
+        f"not one of {', '.join(framework.names)}",
+    )
+    take(
+        "school_district",
+        *parse_category(frame["school_district"], voc.label_lookup(voc.DISTRICT_ALIASES)),
+        "not a Kent district or 'Out of area'",
+    )
     need_lookup = voc.label_lookup(voc.NEED_ALIASES, *voc.PRIMARY_NEEDS)
     need, need_bad = parse_category(frame["primary_need"], need_lookup)
-    take("primary_need", need.fillna(voc.NOT_RECORDED).where(~need_bad), need_bad,
-         "unrecognised primary need")
+    take(
+        "primary_need",
+        need.fillna(voc.NOT_RECORDED).where(~need_bad),
+        need_bad,
+        "unrecognised primary need",
+    )
     take("ncy", *parse_ncy(frame["ncy"]), "not a national curriculum year (-2 to 14)")
-    take("placement_type",
-         *parse_category(frame["placement_type"], voc.label_lookup(voc.PLACEMENT_TYPES)),
-         "not day or residential")
+    take(
+        "placement_type",
+        *parse_category(frame["placement_type"], voc.label_lookup(voc.PLACEMENT_TYPES)),
+        "not day or residential",
+    )
     take("placement_start", *parse_dates(frame["placement_start"]), "start date does not parse")
     take("placement_end", *parse_dates(frame["placement_end"]), "end date does not parse")
     take("annual_fee", *parse_money(frame["annual_fee"]), "fee is not a number")
-    take("home_district",
-         *parse_category(frame["home_district"], voc.label_lookup(voc.HOME_DISTRICT_ALIASES)),
-         "unrecognised home district")
+    take(
+        "home_district",
+        *parse_category(frame["home_district"], voc.label_lookup(voc.HOME_DISTRICT_ALIASES)),
+        "unrecognised home district",
+    )
     take("date_of_birth", *parse_dates(frame["date_of_birth"]), "date of birth does not parse")
     sex, _ = parse_category(frame["sex"], voc.label_lookup(voc.SEX_CODES))
     parsed["sex"] = sex.where(frame["sex"] == "", sex.fillna("Other or not recorded"))
@@ -403,7 +419,9 @@ def clean_snapshot(
     }
     flag_frame = pd.DataFrame(flags, index=good.index).astype(bool)
     flag_text = flag_frame.apply(lambda col: col.map({True: col.name, False: ""}))
-    good["flags"] = flag_text.agg(lambda row: "; ".join(v for v in row if v), axis=1).astype("string")
+    good["flags"] = flag_text.agg(lambda row: "; ".join(v for v in row if v), axis=1).astype(
+        "string"
+    )
     good = good.drop(columns="date_of_birth")
     good["placement_start"] = good["placement_start"].astype("datetime64[ns]")
     good["placement_end"] = good["placement_end"].astype("datetime64[ns]")

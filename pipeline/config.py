@@ -224,7 +224,9 @@ def load_report_definition(path: str | Path) -> ReportDefinition:
     except yaml.YAMLError as exc:
         raise ReportDefinitionError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict):
-        raise ReportDefinitionError(f"{path}: expected a mapping of keys, found {type(raw).__name__}")
+        raise ReportDefinitionError(
+            f"{path}: expected a mapping of keys, found {type(raw).__name__}"
+        )
     try:
         return ReportDefinition.model_validate(raw)
     except ValidationError as exc:

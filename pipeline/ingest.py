@@ -46,7 +46,11 @@ def read_csv_text(path: Path) -> pd.DataFrame:
         raise InputFileError(path, "the file is empty", "export the placements again")
     try:
         frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
         )
     except pd.errors.ParserError as exc:
         raise InputFileError(
@@ -98,7 +102,9 @@ def read_export(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise InputFileError(path, "the file does not exist", "check the path in the report definition")
+        raise InputFileError(
+            path, "the file does not exist", "check the path in the report definition"
+        )
     suffix = path.suffix.lower()
     if suffix == ".csv":
         frame = read_csv_text(path)
@@ -106,10 +112,14 @@ def read_export(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
         frame = read_xlsx_text(path, sheet)
     else:
         raise InputFileError(
-            path, f"'{suffix or 'no extension'}' is not a supported file type", "export as .csv or .xlsx"
+            path,
+            f"'{suffix or 'no extension'}' is not a supported file type",
+            "export as .csv or .xlsx",
         )
     if frame.shape[1] == 0:
-        raise InputFileError(path, "no header row was found", "put the column names in the first row")
+        raise InputFileError(
+            path, "no header row was found", "put the column names in the first row"
+        )
     return frame
 
 
@@ -121,7 +131,8 @@ def read_spend_history(path: str | Path) -> pd.DataFrame:
     if missing:
         raise InputFileError(
             path,
-            f"required columns missing: {', '.join(sorted(missing))} (found: {', '.join(frame.columns)})",
+            f"required columns missing: {', '.join(sorted(missing))} "
+            f"(found: {', '.join(frame.columns)})",
             "use the columns financial_year, spend_gbp, basis, source",
         )
     return frame

@@ -133,7 +133,7 @@ class HtmlTable:
         for label, row in self.frame.iterrows():
             is_total = self.total_row is not None and label == self.total_row
             cells = "".join(
-                f'<td{NUM if c.numeric else ""}>{html.escape(c.fmt(row[c.source]))}</td>'
+                f"<td{NUM if c.numeric else ''}>{html.escape(c.fmt(row[c.source]))}</td>"
                 for c in self.columns
             )
             css = ' class="total"' if is_total else ""
@@ -204,7 +204,7 @@ class Section:
     def to_html(self) -> str:
         body = "".join(p if isinstance(p, str) else p.to_html() for p in self.parts)
         level = self.level
-        return f'<section><h{level}>{html.escape(self.heading)}</h{level}>{body}</section>'
+        return f"<section><h{level}>{html.escape(self.heading)}</h{level}>{body}</section>"
 
     def _repr_html_(self) -> str:
         return self.to_html()

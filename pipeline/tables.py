@@ -128,8 +128,16 @@ def build_framework_summary(
         table["spend_pct"] = _pct(table["spend_gbp"], table.loc[TOTAL, "spend_gbp"])
         table["avg_cost_per_placement"] = table["spend_gbp"] / table["placements"]
     order = [
-        "schools", "schools_pct", "out_of_area_schools", "out_of_area_pct", "placements",
-        "placements_pct", "spend_gbp", "spend_pct", "avg_cost_per_placement", "avg_annual_fee",
+        "schools",
+        "schools_pct",
+        "out_of_area_schools",
+        "out_of_area_pct",
+        "placements",
+        "placements_pct",
+        "spend_gbp",
+        "spend_pct",
+        "avg_cost_per_placement",
+        "avg_annual_fee",
     ]
     table = table[[c for c in order if c in table]]
     table.index.name = "framework_status"
@@ -156,8 +164,11 @@ def build_need_profile(placements: pd.DataFrame, *, categories: Sequence[str]) -
     table = counts.loc[order]
     table.loc[TOTAL] = table.sum()
     table["pct"] = _pct(table["total"], table.loc[TOTAL, "total"])
-    table.insert(0, "need_name", [PRIMARY_NEEDS.get(code, code) for code in table.index[:-1]]
-                 + ["All primary needs"])
+    table.insert(
+        0,
+        "need_name",
+        [PRIMARY_NEEDS.get(code, code) for code in table.index[:-1]] + ["All primary needs"],
+    )
     table.index.name = "primary_need"
     table.columns.name = None
     return table
@@ -231,19 +242,22 @@ def build_district_summary(
     index = [*KENT_DISTRICTS, OUT_OF_AREA]
     district = placements["school_district"]
     schools = (
-        placements.groupby(["school_district", "framework_status"])["school_urn"].nunique()
+        placements.groupby(["school_district", "framework_status"])["school_urn"]
+        .nunique()
         .unstack(fill_value=0)
         .reindex(index=index, columns=list(categories), fill_value=0)
     )
     table = pd.DataFrame(index=index)
     for name in categories:
         table[f"schools_{name}"] = schools[name]
-    table["schools"] = placements.groupby("school_district")["school_urn"].nunique().reindex(
-        index, fill_value=0
+    table["schools"] = (
+        placements.groupby("school_district")["school_urn"].nunique().reindex(index, fill_value=0)
     )
     is_contracted = placements["framework_status"].isin(list(contracted))
     table["contracted_schools"] = (
-        placements.loc[is_contracted].groupby("school_district")["school_urn"].nunique()
+        placements.loc[is_contracted]
+        .groupby("school_district")["school_urn"]
+        .nunique()
         .reindex(index, fill_value=0)
     )
     placed = pd.crosstab(district, placements["framework_status"]).reindex(

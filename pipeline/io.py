@@ -1,0 +1,124 @@
+"""Small file helpers for the interim layer: clean tables, quarantines and JSON records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pipeline.clean import CleanResult, MissingColumnsError, clean_snapshot
+from pipeline.config import Extract, ReportDefinition
+from pipeline.ingest import InputFileError, read_export
+
+CLEAN_FILE = "clean.parquet"
+QUARANTINE_FILE = "quarantine.csv"
+REPORT_FILE = "cleaning.json"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write text through a temporary file in the same folder, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Binary counterpart of ``write_text_atomic``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: object) -> None:
+    """Write JSON with sorted keys and a trailing newline (stable for diffs and hashes)."""
+    write_text_atomic(Path(path), json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_yaml(path: Path) -> object:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def write_clean_outputs(result: CleanResult, out_dir: str | Path) -> Path:
+    """Write clean.parquet, quarantine.csv and cleaning.json into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".{CLEAN_FILE}.tmp"
+    result.clean.to_parquet(tmp, index=False)
+    os.replace(tmp, out / CLEAN_FILE)
+    write_text_atomic(out / QUARANTINE_FILE, result.quarantine.to_csv(index=False))
+    write_json(out / REPORT_FILE, result.report)
+    return out
+
+
+def read_clean(out_dir: str | Path) -> pd.DataFrame:
+    """Read a clean placements table written by ``write_clean_outputs``."""
+    return pd.read_parquet(Path(out_dir) / CLEAN_FILE)
+
+
+def read_cleaning_report(out_dir: str | Path) -> dict:
+    return read_json(Path(out_dir) / REPORT_FILE)
+
+
+def snapshot_date_of(extract: Extract) -> dt.date:
+    """The date an extract describes: its ``as_at`` date, else the end of its period."""
+    date = extract.as_at or extract.period_end
+    if date is None:
+        raise ValueError(f"input '{extract.label}' needs an as_at date or a period_end")
+    return date
+
+
+def clean_inputs(definition: ReportDefinition, interim_dir: str | Path) -> pd.DataFrame:
+    """Read and clean every placement input of a report into ``interim_dir/<input>/``.
+
+    Returns one row per input with the reconciliation counts, for display.
+    """
+    rows = []
+    for name, extract in definition.placement_inputs().items():
+        raw = read_export(extract.resolved_path(), sheet=extract.sheet)
+        try:
+            result = clean_snapshot(
+                raw,
+                framework=definition.framework,
+                snapshot_date=snapshot_date_of(extract),
+                fee_ceiling=definition.parameters.fee_ceiling_gbp,
+                source=extract.path.name,
+            )
+        except MissingColumnsError as exc:
+            raise InputFileError(
+                extract.resolved_path(), str(exc), "rename those columns in the export"
+            ) from None
+        write_clean_outputs(result, Path(interim_dir) / name)
+        report = result.report
+        rows.append(
+            {
+                "input": extract.label,
+                "file": extract.path.name,
+                "rows_in": report["rows_in"],
+                "clean": report["clean"],
+                "quarantined": report["quarantined"],
+                "duplicates": report["duplicates"],
+                "flagged": int(result.clean["flags"].ne("").sum()),
+            }
+        )
+    return pd.DataFrame(rows).set_index("input")
