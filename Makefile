@@ -1,0 +1,58 @@
+# INMSS committee appendices. `make help` lists the targets.
+# Every target creates the virtual environment (.venv) first when it is missing.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+REPORTS := $(wildcard reports/*.yml)
+SAMPLE_REPORTS := reports/25-00065.yml reports/25-00007.yml
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report reports test test-fast lint format lab bench verify synth clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the project with its dev tools
+
+report: $(STAMP) ## Render the sample appendices into reports/<id>/
+	$(PY) -m pipeline render $(SAMPLE_REPORTS)
+
+reports: $(STAMP) ## Render every report definition in reports/
+	$(PY) -m pipeline render $(REPORTS)
+
+test: $(STAMP) ## Run the whole test suite (unit, notebooks, back-test)
+	$(PY) -m pytest
+
+test-fast: $(STAMP) ## Unit tests only
+	$(PY) -m pytest tests/unit
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff format --check pipeline tests
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff format pipeline tests
+
+lab: $(STAMP) ## Open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP) ## Measure speed and memory; writes bench/results/
+	$(PY) -m pipeline.bench
+
+verify: $(STAMP) ## Compare the rendered sample figures with the published figures
+	$(PY) -m pipeline check reports/25-00065 reports/25-00007
+
+synth: $(STAMP) ## Rewrite the synthetic sample exports in data/raw/ (byte-identical)
+	$(PY) -m pipeline synth
+
+clean: ## Remove rendered outputs and interim data (keeps .venv)
+	rm -rf data/interim reports/*/ .pytest_cache
