@@ -16,7 +16,7 @@ import pandas as pd
 from IPython.display import display
 
 from pipeline import charts, io, tables
-from pipeline.config import Extract, ReportDefinition, load_report_definition
+from pipeline.config import Extract, ReportDefinition, load_report_definition, resolve_path
 from pipeline.figures import FigureRegistry
 from pipeline.ingest import read_spend_history
 from pipeline.present import (
@@ -901,6 +901,7 @@ class Appendix:
 def load(report_definition: str | Path, interim_dir: str | Path) -> Appendix:
     """Load a report's definition and its cleaned inputs from ``interim_dir``."""
     definition = load_report_definition(report_definition)
+    interim_dir = resolve_path(interim_dir)
     placements, cleaning = {}, {}
     for name in definition.placement_inputs():
         placements[name] = io.read_clean(Path(interim_dir) / name)

@@ -156,6 +156,18 @@ def framework_lookup(framework: Framework) -> dict[str, str]:
 # --- whole-table steps
 
 
+def join_labels(masks: pd.DataFrame) -> pd.Series:
+    """For each row, the names of the columns that are True, joined by ``; `` (vectorised).
+
+    >>> join_labels(pd.DataFrame({"a": [True, False], "b": [True, False]})).tolist()
+    ['a; b', '']
+    """
+    text = pd.Series("", index=masks.index, dtype="string")
+    for name in masks.columns:
+        text = text + masks[name].map({True: f"{name}; ", False: ""}).astype("string")
+    return text.str.removesuffix("; ")
+
+
 def match_columns(columns: Iterable[object]) -> tuple[dict[str, str], list[str]]:
     """Map source headers to canonical names; return the mapping and dropped identifier headers."""
     lookup = voc.header_lookup()
@@ -396,9 +408,8 @@ def clean_snapshot(
     ).fillna(False)
     problems["annual_fee: negative"] = (parsed["annual_fee"] < 0).fillna(False)
 
-    reasons = pd.DataFrame(problems).astype(bool)
-    reason_text = reasons.apply(lambda col: col.map({True: col.name, False: ""}))
-    joined = reason_text.agg(lambda row: "; ".join(v for v in row if v), axis=1)
+    reasons = pd.DataFrame(problems, index=frame.index).astype(bool)
+    joined = join_labels(reasons)
     has_problem = reasons.any(axis=1)
 
     quarantine = frame.loc[has_problem].drop(columns=["pupil_id", "date_of_birth"])
@@ -418,10 +429,7 @@ def clean_snapshot(
         ).fillna(False),
     }
     flag_frame = pd.DataFrame(flags, index=good.index).astype(bool)
-    flag_text = flag_frame.apply(lambda col: col.map({True: col.name, False: ""}))
-    good["flags"] = flag_text.agg(lambda row: "; ".join(v for v in row if v), axis=1).astype(
-        "string"
-    )
+    good["flags"] = join_labels(flag_frame)
     good = good.drop(columns="date_of_birth")
     good["placement_start"] = good["placement_start"].astype("datetime64[ns]")
     good["placement_end"] = good["placement_end"].astype("datetime64[ns]")

@@ -19,6 +19,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ExtractKind = Literal["placements", "spend_history"]
 
 
+def resolve_path(path: str | Path) -> Path:
+    """A path as given if absolute, else relative to the project root (never the cwd)."""
+    path = Path(path)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
 class ReportDefinitionError(ValueError):
     """A report definition that cannot be used; the message names the file and the key."""
 
@@ -108,7 +114,7 @@ class Extract(_Strict):
         return self
 
     def resolved_path(self) -> Path:
-        return self.path if self.path.is_absolute() else PROJECT_ROOT / self.path
+        return resolve_path(self.path)
 
 
 class FinancialYear(_Strict):

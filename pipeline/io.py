@@ -12,7 +12,7 @@ import pandas as pd
 import yaml
 
 from pipeline.clean import CleanResult, MissingColumnsError, clean_snapshot
-from pipeline.config import Extract, ReportDefinition
+from pipeline.config import Extract, ReportDefinition, resolve_path
 from pipeline.ingest import InputFileError, read_export
 
 CLEAN_FILE = "clean.parquet"
@@ -108,7 +108,7 @@ def clean_inputs(definition: ReportDefinition, interim_dir: str | Path) -> pd.Da
             raise InputFileError(
                 extract.resolved_path(), str(exc), "rename those columns in the export"
             ) from None
-        write_clean_outputs(result, Path(interim_dir) / name)
+        write_clean_outputs(result, resolve_path(interim_dir) / name)
         report = result.report
         rows.append(
             {

@@ -1,0 +1,313 @@
+"""Turn an executed appendix notebook into self-contained HTML and an A4 PDF."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime
+import logging
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import weasyprint
+from bs4 import BeautifulSoup
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+
+__all__ = ["DocumentMeta", "build_html", "build_pdf"]
+
+log = logging.getLogger(__name__)
+
+#: nbconvert template base directory and the name of our template in it.
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "appendix"
+
+#: Output MIME types shown in the appendix, in priority order (one per output).
+SHOWN_MIMETYPES = ("text/html", "text/markdown", "image/svg+xml", "image/png")
+
+#: Cells with this tag are left out of the appendix altogether.
+REMOVE_CELL_TAG = "remove-cell"
+
+#: PDF variant asked of WeasyPrint: PDF/UA-1 (tagged PDF 1.7, title and language set).
+PDF_VARIANT = "pdf/ua-1"
+
+#: Timestamp given to fontTools for embedded font subsets (2000-01-01T00:00:00Z) when
+#: the caller has not set SOURCE_DATE_EPOCH; see _source_date_epoch.
+_FIXED_SOURCE_DATE_EPOCH = "946684800"
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+# Elements that run code, embed other documents or pull in outside resources.
+_FORBIDDEN_TAGS = ("script", "noscript", "iframe", "frame", "object", "embed", "applet", "link",
+                   "base")  # fmt: skip
+# Attributes whose value is fetched when the page is shown.
+_RESOURCE_ATTRS = ("src", "srcset", "poster", "data", "href", "xlink:href", "background")
+_CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What the title block, running header and footer say about the appendix."""
+
+    title: str
+    decision_number: str
+    committee: str
+    meeting_date: datetime.date
+    classification: str
+    subtitle: str | None = None
+    generated_note: str | None = None
+    language: str = "en-GB"
+
+    def __post_init__(self) -> None:
+        for name in ("title", "decision_number", "committee", "classification"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"DocumentMeta.{name} must be a non-empty string, got {value!r}")
+        if not isinstance(self.meeting_date, datetime.date):
+            raise ValueError(
+                f"DocumentMeta.meeting_date must be a datetime.date, got {self.meeting_date!r}"
+            )
+        if not _LANGUAGE_TAG.fullmatch(self.language or ""):
+            raise ValueError(f"DocumentMeta.language must be a BCP 47 tag, got {self.language!r}")
+
+
+def format_date(day: datetime.date) -> str:
+    """Format a date the way committee papers do: ``18 November 2025`` (locale-independent)."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def build_html(nb: nbformat.NotebookNode, meta: DocumentMeta) -> str:
+    """Render an executed notebook as one self-contained HTML5 page.
+
+    Shows markdown cells and, from code cells, only ``text/html``, ``text/markdown``,
+    ``image/svg+xml`` (inlined) or ``image/png`` (data URI) outputs - never code,
+    prompts, ``text/plain``, streams or errors. Cells tagged ``remove-cell`` and outputs
+    whose metadata has ``{"pipeline": {"hidden": true}}`` are dropped.
+
+    Raises ValueError if any cell has an error output, or if the notebook content would
+    make the page run scripts or load anything from outside the file.
+    """
+    cleaned = _prepare_notebook(nb)
+    exporter = _make_exporter()
+    day = meta.meeting_date
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    resources = {
+        "appendix": {
+            "title": meta.title,
+            "subtitle": meta.subtitle,
+            "decision_number": meta.decision_number,
+            "committee": meta.committee,
+            "meeting_date_iso": day.isoformat(),
+            "meeting_date_text": format_date(day),
+            "classification": meta.classification,
+            "generated_note": meta.generated_note,
+            "language": meta.language,
+        },
+        "metadata": {"name": meta.title, "path": ""},
+    }
+    html, _ = exporter.from_notebook_node(cleaned, resources=resources)
+    return _finish_html(html)
+
+
+def _make_exporter() -> HTMLExporter:
+    config = Config()
+    config.NbConvertBase.display_data_priority = list(SHOWN_MIMETYPES)
+    return HTMLExporter(
+        config=config,
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        embed_images=False,
+    )
+
+
+def _cell_label(index: int, cell: nbformat.NotebookNode) -> str:
+    cell_id = cell.get("id")
+    return f"cell {index}" + (f" (id {cell_id!r})" if cell_id else "")
+
+
+def _prepare_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copy of ``nb`` holding only what the appendix shows (see build_html)."""
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                raise ValueError(
+                    f"{_cell_label(index, cell)} has an error output "
+                    f"({output.get('ename', '?')}: {output.get('evalue', '')}); "
+                    "refusing to build an appendix from a notebook that did not run cleanly"
+                )
+
+    nb = copy.deepcopy(nb)
+    kept = []
+    for index, cell in enumerate(nb.cells):
+        label = _cell_label(index, cell)
+        if REMOVE_CELL_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell.cell_type == "markdown":
+            _check_html_fragment(_as_text(cell.source), label)
+            kept.append(cell)
+        elif cell.cell_type == "code":
+            outputs = [_prepare_output(out, label) for out in cell.get("outputs", [])]
+            outputs = [out for out in outputs if out is not None]
+            if outputs:
+                cell.source = ""
+                cell.outputs = outputs
+                kept.append(cell)
+        # raw and unknown cells are not part of the appendix
+    nb.cells = kept
+    return nb
+
+
+def _prepare_output(output: nbformat.NotebookNode, label: str) -> nbformat.NotebookNode | None:
+    """The output reduced to the one MIME type shown, or None to drop it."""
+    if output.get("output_type") not in ("execute_result", "display_data"):
+        return None  # streams (stdout/stderr) are never shown
+    pipeline_meta = output.get("metadata", {}).get("pipeline") or {}
+    if pipeline_meta.get("hidden"):
+        return None
+    data = output.get("data", {})
+    for mimetype in SHOWN_MIMETYPES:
+        if mimetype not in data:
+            continue
+        value = _as_text(data[mimetype])
+        if mimetype in ("text/html", "text/markdown"):
+            _check_html_fragment(value, f"{label}, {mimetype} output")
+        elif mimetype == "image/svg+xml":
+            value = _inline_svg(value, f"{label}, image/svg+xml output")
+        elif mimetype == "image/png":
+            value = "".join(value.split())
+        output.data = {mimetype: value}
+        return output
+    return None  # only text/plain or other types we do not show
+
+
+def _as_text(value: str | list[str]) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _inline_svg(svg: str, where: str) -> str:
+    """SVG markup fit to sit inside HTML: no XML declaration, DOCTYPE or comments before it."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError(f"{where}: no <svg> element found")
+    svg = svg[start:].strip()
+    _check_html_fragment(svg, where)
+    if "role=" not in svg[: svg.find(">")]:
+        svg = '<svg role="img"' + svg[len("<svg") :]
+    return svg
+
+
+def _check_html_fragment(html: str, where: str) -> None:
+    """Raise ValueError if ``html`` would run script or fetch anything from outside."""
+    if "<" not in html:
+        return
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(True):
+        name = tag.name.lower()
+        if name in _FORBIDDEN_TAGS:
+            raise ValueError(f"{where}: contains a <{name}> element, not allowed in the appendix")
+        for attr, value in tag.attrs.items():
+            attr = attr.lower()
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            if attr.startswith("on"):
+                raise ValueError(f"{where}: <{name} {attr}=...> is a script, not allowed")
+            if attr in _RESOURCE_ATTRS:
+                _check_reference(text, f"{where}: <{name} {attr}={text[:60]!r}>", link=name == "a")
+            if attr == "style":
+                _check_css(text, f"{where}: <{name} style=...>")
+        if name == "style":
+            _check_css(tag.get_text(), f"{where}: <style>")
+
+
+def _check_reference(url: str, where: str, *, link: bool) -> None:
+    url = url.strip()
+    lowered = url.lower()
+    if lowered.startswith("javascript:"):
+        raise ValueError(f"{where}: javascript: URLs are not allowed")
+    if link:
+        return  # an ordinary hyperlink is not fetched when the page is shown
+    if not url or url.startswith("#") or lowered.startswith("data:"):
+        return
+    raise ValueError(
+        f"{where}: refers to a resource outside the file; "
+        "embed it as a data: URI so the appendix stays self-contained"
+    )
+
+
+def _check_css(css: str, where: str) -> None:
+    if "@import" in css.lower():
+        raise ValueError(f"{where}: CSS @import is not allowed")
+    for match in _CSS_URL.finditer(css):
+        _check_reference(match.group(1), f"{where} url({match.group(1)[:60]!r})", link=False)
+
+
+def _finish_html(html: str) -> str:
+    """Last pass over the whole page: heading levels and the self-contained guarantee."""
+    soup = BeautifulSoup(html, "html.parser")
+    main = soup.find("main")
+    if main is not None and main.find("h1") is not None:
+        log.warning(
+            "The notebook uses level-1 headings; h1 is the appendix title, so notebook "
+            "headings are moved down one level (start notebook headings at '##')."
+        )
+        for heading in main.find_all(["h1", "h2", "h3", "h4", "h5"]):
+            heading.name = f"h{int(heading.name[1]) + 1}"
+    result = str(soup)
+    _check_html_fragment(result, "rendered appendix")
+    return result
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def build_pdf(html: str) -> bytes:
+    """Render appendix HTML (from build_html) as an A4 PDF/UA-1 document.
+
+    Title comes from ``<title>``, language from ``<html lang>``. Nothing is fetched
+    from outside the HTML (only data: URIs are read). The result is byte-for-byte
+    reproducible: WeasyPrint 70 writes no creation or modification date unless the
+    HTML has ``dcterms.created``/``dcterms.modified`` meta elements, the PDF file
+    identifier is a hash of the content, and embedded font subsets get a fixed
+    timestamp (see _source_date_epoch).
+    """
+    fetcher = weasyprint.URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
+    with _source_date_epoch():
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
+    assert pdf is not None
+    return pdf
+
+
+@contextlib.contextmanager
+def _source_date_epoch() -> Iterator[None]:
+    """Pin SOURCE_DATE_EPOCH while WeasyPrint writes the PDF.
+
+    When libharfbuzz-subset is not installed, WeasyPrint subsets the embedded fonts
+    with fontTools, which stamps each subset font's ``head.modified`` with the current
+    time unless SOURCE_DATE_EPOCH is set - so two runs would differ in a few bytes.
+    A value the caller has already set is respected.
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = _FIXED_SOURCE_DATE_EPOCH
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
