@@ -40,6 +40,26 @@ def _date(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def sentence_case(text: str) -> str:
+    """Upper-case the first letter only (``str.capitalize`` would lower-case the rest).
+
+    >>> sentence_case("as at 30 June 2025")
+    'As at 30 June 2025'
+    """
+    return text[:1].upper() + text[1:]
+
+
+def mid_sentence(text: str) -> str:
+    """Lower-case a label's first letter for use inside a sentence, keeping acronyms.
+
+    >>> mid_sentence("Financial year 2024-25"), mid_sentence("DPS schools")
+    ('financial year 2024-25', 'DPS schools')
+    """
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def _period_words(extract: Extract) -> str:
     if extract.period_start and extract.period_end:
         return f"{_date(extract.period_start)} to {_date(extract.period_end)}"
@@ -199,7 +219,7 @@ class Appendix:
         section = Section(f"Schools and placements by {self.framework.label}")
         total = table.loc[tables.TOTAL]
         section.para(
-            f"{_period_words(extract).capitalize()}, {fmt_count(total['placements'])} "
+            f"{sentence_case(_period_words(extract))}, {fmt_count(total['placements'])} "
             f"{scope} placements were made in {fmt_count(total['schools'])} schools."
         )
         for cat in self.categories:
@@ -647,18 +667,21 @@ class Appendix:
         section = Section("Change in average cost")
         for cat in self.framework.contracted[:1]:
             section.para(
-                f"In {earlier_extract.label}, {fmt_count(earlier.loc[cat, 'placements'])} of the "
+                f"In {mid_sentence(earlier_extract.label)}, "
+                f"{fmt_count(earlier.loc[cat, 'placements'])} of the "
                 f"{fmt_count(total)} placements funded were made through the {cat}, with "
                 f"£{fmt_number(earlier.loc[cat, 'spend_gbp'] / 1e6, 1)}m spent on {cat} providers."
             )
         moves = [
-            f"{fmt_pct(change.loc[c, 'change_pct'])} for {c} placements (from "
+            f"{'rose' if change.loc[c, 'change_gbp'] >= 0 else 'fell'} by "
+            f"{fmt_pct(abs(change.loc[c, 'change_pct']))} for {c} placements (from "
             f"{fmt_gbp(change.loc[c, 'earlier'])} to {fmt_gbp(change.loc[c, 'later'])})"
             for c in change.index
         ]
         section.para(
-            f"Between {earlier_extract.label} and {later_extract.label} the average annual cost "
-            f"changed by {join_words(moves)}."
+            f"Between {mid_sentence(earlier_extract.label)} and the "
+            f"{mid_sentence(later_extract.label)}, the average annual cost "
+            f"{join_words(moves)}."
         )
         return section.add(table)
 
@@ -688,7 +711,7 @@ class Appendix:
         )
         section = Section(f"Demand profile, {_period_words(extract)}")
         section.para(
-            f"{_period_words(extract).capitalize()}, {fmt_count(headline['pupils'])} pupils were "
+            f"{sentence_case(_period_words(extract))}, {fmt_count(headline['pupils'])} pupils were "
             f"placed across {fmt_count(headline['schools'])} schools in the independent sector."
         )
         section.para(
@@ -738,19 +761,25 @@ class Appendix:
                     f"spend.fy{fy}", row["spend_gbp"], "gbp", f"Spend {row['financial_year']}"
                 )
         known = history.dropna(subset=["spend_gbp"])
-        first, last = known.iloc[0], known.iloc[-1]
+        main_basis = known["basis"].iloc[0]
+        same = known.loc[known["basis"] == main_basis]
+        first, last = same.iloc[0], same.iloc[-1]
         gaps = history.loc[history["spend_gbp"].isna(), "financial_year"].tolist()
         section = Section("Spend over time")
-        section.para(
-            f"Spend on INMSS placements rose from £{fmt_number(first['spend_gbp_m'], 1)}m in "
-            f"{first['financial_year']} to £{fmt_number(last['spend_gbp_m'], 1)}m in "
+        text = (
+            f"{sentence_case(str(main_basis))} rose from £{fmt_number(first['spend_gbp_m'], 1)}m "
+            f"in {first['financial_year']} to £{fmt_number(last['spend_gbp_m'], 1)}m in "
             f"{last['financial_year']}."
-            + (
-                f" No figure is published for {join_words(gaps)}; those years are shown as gaps."
-                if gaps
-                else ""
-            )
         )
+        for _, row in known.loc[known["basis"] != main_basis].iterrows():
+            text += (
+                f" In {row['financial_year']} the figure published is "
+                f"£{fmt_number(row['spend_gbp_m'], 1)}m on a different basis ({row['basis']}), "
+                "so it is not directly comparable."
+            )
+        if gaps:
+            text += f" No figure is published for {join_words(gaps)}; those years are gaps."
+        section.para(text)
         chart = charts.plot_spend_history(history, source=self._source(name))
         section.add(self._figure(chart))
         shown = history.set_index("financial_year")
@@ -780,7 +809,7 @@ class Appendix:
             extract = self.definition.inputs[self.definition.sections.framework_snapshot]
             total = t.loc[tables.TOTAL]
             items.append(
-                f"{_period_words(extract).capitalize()}: {fmt_count(total['placements'])} day "
+                f"{sentence_case(_period_words(extract))}: {fmt_count(total['placements'])} day "
                 f"placements in {fmt_count(total['schools'])} schools."
             )
             for cat in self.framework.contracted[:1]:
@@ -794,7 +823,7 @@ class Appendix:
             fy = self.definition.parameters.financial_year
             total = t.loc[tables.TOTAL]
             items.append(
-                f"{_period_words(extract).capitalize()}: {fmt_count(total['placements'])} "
+                f"{sentence_case(_period_words(extract))}: {fmt_count(total['placements'])} "
                 f"placements in {fmt_count(total['schools'])} schools, with forecast spend of "
                 f"£{fmt_number(total['spend_gbp'] / 1e6)}m in {fy.label}."
             )

@@ -43,6 +43,8 @@ class FigureRegistry:
             value = None
         elif hasattr(value, "item"):
             value = value.item()
+        if unit in ("count", "ncy") and isinstance(value, float) and value.is_integer():
+            value = int(value)
         self._figures[figure_id] = {"value": value, "unit": unit, "label": label}
         return value
 

@@ -1,0 +1,607 @@
+"""One function per chart: each returns a Chart (a Figure and its words); nothing is saved.
+
+Charts follow the UK Government Analysis Function style (``afcharts``). Titles and subtitles are
+not drawn inside the image: they go in the HTML figure caption, so each ``Chart`` carries them
+as text, with alt text and a source note. Every number in those words is computed here from the
+table being plotted, never typed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import re
+import textwrap
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import afcharts
+import matplotlib.figure
+import matplotlib.style
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+from afcharts.af_colours import get_af_colours
+from matplotlib.patches import Patch
+
+from pipeline.tables import TOTAL, districts_without_contracted_school, ncy_label
+from pipeline.vocabulary import KENT_DISTRICTS
+
+AF_STYLE = Path(afcharts.__file__).with_name("afcharts.mplstyle")
+DARK_BLUE = "#12436D"
+TEXT_GREY = "#3D3D3D"
+WIDTH_IN = 8.0
+HEIGHT_IN = 4.5
+
+#: Settings on top of the afcharts style. Arial is not installed here, so the families that are
+#: come first (no findfont warning); SVG output has fixed ids, no date and text as paths so that
+#: the same input gives the same bytes and renders the same in WeasyPrint.
+RC_OVERRIDES: dict[str, object] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Liberation Sans", "Arial", "DejaVu Sans"],
+    "font.size": 11,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "inmss-appendix",
+    "svg.image_inline": True,
+    "hatch.linewidth": 1.0,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure and the words that go with it in the appendix."""
+
+    figure: matplotlib.figure.Figure
+    title: str  # headline stating the message
+    subtitle: str  # what is measured, units, coverage
+    alt: str  # what the chart shows and its message, with the key numbers
+    source: str  # source note
+    note: str | None = None  # gaps, different bases, rounding
+
+
+@contextlib.contextmanager
+def chart_style() -> Iterator[None]:
+    """Apply the Analysis Function style with this project's overrides, then restore rcParams."""
+    with matplotlib.style.context(AF_STYLE), matplotlib.rc_context(RC_OVERRIDES):
+        yield
+
+
+def round_half_up(value: float, places: int = 0) -> Decimal:
+    """Round as people expect (0.5 goes up), not to even.
+
+    >>> str(round_half_up(52.5)), str(round_half_up(27.95, 1)), str(round_half_up(2.5))
+    ('53', '28.0', '3')
+    """
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def format_pct(value: float) -> str:
+    """A share as a whole per cent, half-up.
+
+    >>> format_pct(51.5)
+    '52%'
+    """
+    return f"{round_half_up(value)}%"
+
+
+def format_gbp_m(value: float) -> str:
+    """Millions of pounds to one decimal place, half-up.
+
+    >>> format_gbp_m(27.911115)
+    '£27.9m'
+    """
+    return f"£{round_half_up(value, 1):,}m"
+
+
+def format_financial_year(label: str) -> str:
+    """GOV.UK form of a financial year.
+
+    >>> format_financial_year("2017/18")
+    '2017-18'
+    """
+    return str(label).strip().replace("/", "-")
+
+
+def join_words(items: Sequence[str], conjunction: str = "and") -> str:
+    """An English list; a serial comma only where an item itself contains "and".
+
+    >>> join_words(["Year 9"]), join_words(["A", "B", "C"]), join_words(["A", "B"], "or")
+    ('Year 9', 'A, B and C', 'A or B')
+    >>> join_words(["Dartford", "Folkestone and Hythe", "Tonbridge and Malling"])
+    'Dartford, Folkestone and Hythe, and Tonbridge and Malling'
+    """
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    serial = "," if len(items) > 2 and any(" and " in i for i in items) else ""
+    return f"{', '.join(items[:-1])}{serial} {conjunction} {items[-1]}"
+
+
+def _new_figure(height: float = HEIGHT_IN) -> matplotlib.figure.Figure:
+    # Figure() directly rather than pyplot: no global figure registry to leak into.
+    return matplotlib.figure.Figure(figsize=(WIDTH_IN, height), layout="constrained")
+
+
+def _fix_layout(figure: matplotlib.figure.Figure) -> matplotlib.figure.Figure:
+    """Lay the figure out once, then freeze it.
+
+    Constrained layout moves the axes a fraction on every draw, which would change the SVG
+    bytes from one save to the next; settling it here makes every save identical.
+    """
+    with chart_style():
+        for _ in range(2):
+            figure.draw_without_rendering()
+        figure.set_layout_engine("none")
+    return figure
+
+
+def _category_colours(n: int) -> list[str]:
+    if n == 1:
+        return [DARK_BLUE]
+    return list(get_af_colours("categorical", number_of_colours=n))
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 placement``, ``1,784 placements``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+# --------------------------------------------------------------------------- spend history
+
+
+def _basis_key(value: object) -> str:
+    return "" if pd.isna(value) else str(value).strip()
+
+
+def plot_spend_history(spend: pd.DataFrame, *, source: str) -> Chart:
+    """Annual spend in £ million by financial year: gaps stay gaps, other bases are hatched.
+
+    Parameters
+    ----------
+    spend : pandas.DataFrame
+        ``tables.build_spend_history`` output (``financial_year``, ``spend_gbp_m``, ``basis``).
+    source : str
+        Source note shown under the chart.
+    """
+    years = [format_financial_year(y) for y in spend["financial_year"]]
+    values = spend["spend_gbp_m"].astype(float).to_numpy()
+    bases = [_basis_key(b) for b in spend["basis"]]
+    published = ~np.isnan(values)
+
+    # The basis most years share is the reference; any other basis is drawn differently.
+    counts: dict[str, int] = {}
+    for basis, has_value in zip(bases, published, strict=True):
+        if has_value:
+            counts[basis] = counts.get(basis, 0) + 1
+    main_basis = max(counts, key=lambda b: counts[b]) if counts else ""
+    other_bases = [b for b in dict.fromkeys(bases) if b in counts and b != main_basis]
+    hatches = ["///", "xx", "..", "\\\\"]
+
+    with chart_style():
+        figure = _new_figure()
+        ax = figure.add_subplot()
+        positions = np.arange(len(years))
+        top = np.nanmax(values) if published.any() else 1.0
+        for basis in [main_basis, *other_bases]:
+            mask = published & np.array([b == basis for b in bases], dtype=bool)
+            if not mask.any():
+                continue
+            if basis == main_basis:
+                style = {"color": DARK_BLUE}
+            else:
+                style = {
+                    "facecolor": "white",
+                    "edgecolor": DARK_BLUE,
+                    "hatch": hatches[other_bases.index(basis) % len(hatches)],
+                    "linewidth": 1.2,
+                }
+            bars = ax.bar(positions[mask], values[mask], width=0.7, **style)
+            ax.bar_label(
+                bars,
+                labels=[format_gbp_m(v) for v in values[mask]],
+                padding=3,
+                color=TEXT_GREY,
+            )
+        for position in positions[~published]:
+            ax.text(
+                position,
+                top * 0.015,
+                "No\npublished\nfigure",
+                ha="center",
+                va="bottom",
+                fontsize=10,
+                color=TEXT_GREY,
+                style="italic",
+                linespacing=1.1,
+            )
+        ax.set_xticks(positions, years)
+        ax.set_xlim(-0.6, len(years) - 0.4)
+        ax.set_ylim(0, top * 1.12)
+        ax.set_ylabel("£ million")
+        ax.tick_params(axis="x", length=0)
+        if other_bases:
+            handles = [Patch(color=DARK_BLUE, label=_sentence(main_basis) or "Published figure")]
+            handles += [
+                Patch(
+                    facecolor="white",
+                    edgecolor=DARK_BLUE,
+                    linewidth=1.2,
+                    hatch=hatches[i % len(hatches)],
+                    label=_sentence(b),
+                )
+                for i, b in enumerate(other_bases)
+            ]
+            figure.legend(handles=handles, loc="outside upper left")
+
+    figures = [
+        f"{year} {format_gbp_m(v)}" + (f" ({bases[i]})" if bases[i] in other_bases else "")
+        if published[i]
+        else f"{year} no published figure"
+        for i, (year, v) in enumerate(zip(years, values, strict=True))
+    ]
+    shown = [v for v in values if not np.isnan(v)]
+    if not shown:
+        title = "No spend figure has been published for these years"
+    elif len(shown) == 1:
+        title = f"One year has a published spend figure: {format_gbp_m(shown[0])}"
+    elif all(b > a for a, b in zip(shown, shown[1:], strict=False)):
+        title = "Spend has grown every year with a published figure"
+    elif shown[-1] > shown[0]:
+        title = "Spend is higher in the latest published year than in the first"
+    else:
+        title = "Spend is not higher in the latest published year than in the first"
+    period = f"{years[0]} to {years[-1]}" if len(years) > 1 else "".join(years)
+    subtitle = f"Annual spend on INMSS placements, £ million, {period}"
+
+    notes = []
+    gaps = [y for y, p in zip(years, published, strict=True) if not p]
+    if gaps:
+        verb = "year is" if len(gaps) == 1 else "years are"
+        notes.append(
+            f"No figure has been published for {join_words(gaps)}: the {verb} left blank, "
+            "not estimated."
+        )
+    for basis in other_bases:
+        odd = [y for y, b, p in zip(years, bases, published, strict=True) if p and b == basis]
+        main = f" ({main_basis})" if main_basis else ""
+        verb = "is" if len(odd) == 1 else "are"
+        notes.append(
+            f"{join_words(odd)} {verb} on a different basis ({basis}) from the other "
+            f"years{main}, so {'it is' if len(odd) == 1 else 'they are'} not directly comparable "
+            "(hatched bar)."
+        )
+    alt = (
+        f"Bar chart of annual spend on INMSS placements by financial year: "
+        f"{'; '.join(figures)}. {title}."
+    )
+    return Chart(_fix_layout(figure), title, subtitle, alt, source, " ".join(notes) or None)
+
+
+# --------------------------------------------------------------------------- primary need
+
+
+def _need_words(code: str, name: str) -> str:
+    """``Autistic spectrum disorder (ASD)``; a code that is not an abbreviation stands alone."""
+    is_abbreviation = code.isupper() and " " not in code
+    return f"{name} ({code})" if is_abbreviation and name and name != code else code
+
+
+def _share_label(pct: float, count: int) -> str:
+    # A need that some children have must not read as "0%".
+    return "<1%" if count > 0 and round_half_up(pct) == 0 else format_pct(pct)
+
+
+def plot_need_profile(need_profile: pd.DataFrame, *, extract_label: str, source: str) -> Chart:
+    """Share of placements by primary need, largest at the top.
+
+    Parameters
+    ----------
+    need_profile : pandas.DataFrame
+        ``tables.build_need_profile`` output (needs in descending order, then ``Total``).
+    extract_label : str
+        Which extract the placements come from, e.g. ``"day placements, 30 June 2025"``.
+    source : str
+        Source note shown under the chart.
+    """
+    table = need_profile.drop(index=TOTAL, errors="ignore")
+    total = (
+        int(need_profile.loc[TOTAL, "total"])
+        if TOTAL in need_profile.index
+        else int(table["total"].sum())
+    )
+    codes = [str(c) for c in table.index]
+    names = [str(n) for n in table.get("need_name", pd.Series(codes, index=table.index))]
+    pcts = table["pct"].astype(float).to_numpy()
+    counts = table["total"].astype(int).to_numpy()
+    labels = [_share_label(p, c) for p, c in zip(pcts, counts, strict=True)]
+    words = [_need_words(c, n) for c, n in zip(codes, names, strict=True)]
+
+    height = max(HEIGHT_IN, 0.42 * len(codes) + 0.8)
+    with chart_style():
+        figure = _new_figure(height)
+        ax = figure.add_subplot()
+        positions = np.arange(len(codes))
+        bars = ax.barh(positions, pcts, height=0.7, color=DARK_BLUE)
+        ax.bar_label(bars, labels=labels, padding=3, color=TEXT_GREY)
+        ax.set_yticks(positions, ["\n".join(textwrap.wrap(w, width=28)) for w in words])
+        ax.invert_yaxis()  # first row (largest) at the top
+        ax.set_xlim(0, max(pcts.max() if len(pcts) else 0, 1) * 1.12)
+        ax.set_xlabel("Share of placements (%)")
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", visible=True)
+        ax.tick_params(axis="y", length=0)
+
+    if words:
+        title = f"{words[0]} is the most common primary need, at {labels[0]} of placements"
+    else:
+        title = "No placements to show"
+    subtitle = f"Share of placements by primary need, per cent, {extract_label}"
+    shares = [f"{w} {lab}" for w, lab in zip(words, labels, strict=True)]
+    alt = (
+        f"Bar chart of primary need of {_count(total, 'placement')} ({extract_label}): "
+        f"{', '.join(shares)}. {title}."
+    )
+    notes = []
+    if len(pcts) and sum(round_half_up(p) for p in pcts) != 100:
+        notes.append("Percentages are rounded to whole numbers, so they do not add up to 100%.")
+    if "<1%" in labels:
+        notes.append("<1% marks a need with some placements but under 0.5% of them.")
+    note = " ".join(notes) or None
+    return Chart(_fix_layout(figure), title, subtitle, alt, source, note)
+
+
+# --------------------------------------------------------------------------- year groups
+
+
+def _short_ncy(ncy: int) -> str:
+    return {-2: "N1", -1: "N2", 0: "R"}.get(int(ncy), str(int(ncy)))
+
+
+def _peak_words(peaks: Sequence[int]) -> str:
+    peaks = sorted(int(p) for p in peaks)
+    if peaks and all(p >= 1 for p in peaks):
+        noun = "Year" if len(peaks) == 1 else "Years"
+        return f"{noun} {join_words([str(p) for p in peaks])}"
+    return join_words([ncy_label(p) for p in peaks])
+
+
+def _grouped_offsets(n: int, group_width: float = 0.8) -> tuple[np.ndarray, float]:
+    width = group_width / n
+    return (np.arange(n) - (n - 1) / 2) * width, width
+
+
+def plot_year_groups(
+    ncy_profile: pd.DataFrame,
+    *,
+    categories: Sequence[str],
+    peaks: Sequence[int],
+    extract_label: str,
+    source: str,
+) -> Chart:
+    """Placements by national curriculum year, one bar per framework category side by side.
+
+    Parameters
+    ----------
+    ncy_profile : pandas.DataFrame
+        ``tables.build_ncy_profile`` output (index ncy -2..14, a column per category, total).
+    categories : sequence of str
+        Framework categories in display order.
+    peaks : sequence of int
+        Year groups to name in the title (``tables.peak_year_groups``).
+    extract_label : str
+        Which extract the placements come from.
+    source : str
+        Source note shown under the chart.
+    """
+    categories = list(categories)
+    totals = ncy_profile["total"]
+    filled = totals.index[totals.to_numpy() > 0]
+    table = ncy_profile.loc[filled.min() : filled.max()] if len(filled) else ncy_profile.iloc[:0]
+    years = [int(v) for v in table.index]
+    colours = _category_colours(len(categories))
+
+    with chart_style():
+        figure = _new_figure()
+        ax = figure.add_subplot()
+        positions = np.arange(len(years))
+        offsets, width = _grouped_offsets(len(categories))
+        for offset, name, colour in zip(offsets, categories, colours, strict=True):
+            ax.bar(
+                positions + offset, table[name].to_numpy(), width=width, color=colour, label=name
+            )
+        ax.set_xticks(positions, [_short_ncy(y) for y in years])
+        ax.set_xlim(-0.6, len(years) - 0.4)
+        ax.set_xlabel("National curriculum year")
+        ax.set_ylabel("Placements")
+        ax.tick_params(axis="x", length=0)
+        ax.yaxis.set_major_locator(
+            matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10])
+        )
+        figure.legend(
+            handles=ax.get_legend_handles_labels()[0],
+            loc="outside upper left",
+            ncols=len(categories),
+        )
+        ax.set_ylim(0, max(float(table[categories].to_numpy().max()), 1) * 1.15)
+
+    peak_text = _peak_words(peaks)
+    verb = "has" if len(peaks) == 1 else "have"
+    title = f"{peak_text} {verb} the most placements"
+    subtitle = f"Placements by national curriculum year and framework status, {extract_label}"
+    total = int(ncy_profile["total"].sum())
+    details = []
+    for peak in sorted(int(p) for p in peaks):
+        row = ncy_profile.loc[peak]
+        parts = ", ".join(f"{name}: {int(row[name]):,}" for name in categories)
+        details.append(f"{ncy_label(peak)} with {_count(int(row['total']), 'placement')} ({parts})")
+    span = ""
+    if len(years) > 1:
+        span = f" Placements run from {ncy_label(years[0])} to {ncy_label(years[-1])}."
+    alt = (
+        f"Grouped bar chart of {_count(total, 'placement')} ({extract_label}) by national "
+        f"curriculum year, {join_words(categories)} side by side. {title}, "
+        f"{join_words(details)}.{span}"
+    )
+    note = "N1 and N2 are nursery years; R is Reception." if years and years[0] < 0 else None
+    return Chart(_fix_layout(figure), title, subtitle, alt, source, note)
+
+
+# --------------------------------------------------------------------------- districts
+
+
+def plot_districts(
+    district_summary: pd.DataFrame,
+    *,
+    categories: Sequence[str],
+    contracted: Sequence[str],
+    extract_label: str,
+    source: str,
+) -> Chart:
+    """Schools in each Kent district by framework category; districts lacking a contracted school
+    are marked.
+
+    Parameters
+    ----------
+    district_summary : pandas.DataFrame
+        ``tables.build_district_summary`` output (Kent districts, ``Out of area``, ``Total``).
+    categories : sequence of str
+        Framework categories in display order.
+    contracted : sequence of str
+        The categories that count as contracted (e.g. ``["DPS"]``).
+    extract_label : str
+        Which extract the placements come from.
+    source : str
+        Source note shown under the chart.
+    """
+    categories = list(categories)
+    contracted = [c for c in contracted]
+    kent = district_summary.loc[district_summary.index.isin(KENT_DISTRICTS)]
+    districts = [str(d) for d in kent.index]
+    without = districts_without_contracted_school(district_summary)
+    colours = _category_colours(len(categories))
+    n_cat = len(categories)
+
+    labels = [f"{d}\n(no contracted school)" if d in without else d for d in districts]
+    height = max(6.0, 1.6 + len(districts) * (0.13 * n_cat + 0.16))
+    with chart_style():
+        figure = _new_figure(height)
+        ax = figure.add_subplot()
+        positions = np.arange(len(districts))
+        offsets, bar_height = _grouped_offsets(n_cat)
+        for offset, name, colour in zip(offsets, categories, colours, strict=True):
+            counts = kent[f"schools_{name}"].astype(int).to_numpy()
+            bars = ax.barh(positions + offset, counts, height=bar_height, color=colour, label=name)
+            ax.bar_label(
+                bars, labels=[f"{c:,}" for c in counts], padding=3, color=TEXT_GREY, fontsize=10
+            )
+        ax.set_yticks(positions, labels)
+        ax.invert_yaxis()  # official (alphabetical) order from the top; first category on top
+        most = max(float(kent[[f"schools_{c}" for c in categories]].to_numpy().max()), 1)
+        ax.set_xlim(0, most * 1.1)
+        ax.set_ylim(len(districts) - 0.5, -0.5)
+        ax.xaxis.set_major_locator(
+            matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10])
+        )
+        ax.set_xlabel("Schools")
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", visible=True)
+        ax.tick_params(axis="y", length=0)
+        # Legend above the plot so it never sits on a bar.
+        figure.legend(
+            handles=ax.get_legend_handles_labels()[0], loc="outside upper left", ncols=n_cat
+        )
+
+    contracted_words = join_words(contracted, "or") if contracted else "a contracted category"
+    n_without, n_kent = len(without), len(districts)
+    if n_without == 0:
+        title = f"All {n_kent} Kent districts have a contracted school"
+    elif n_without == n_kent:
+        title = f"None of the {n_kent} Kent districts has a contracted school"
+    else:
+        verb = "has" if n_without == 1 else "have"
+        title = f"{n_without} of the {n_kent} Kent districts {verb} no contracted school"
+    subtitle = (
+        f"Schools with placements in each Kent district, by framework status, {extract_label}"
+    )
+    rows = []
+    for district in districts:
+        parts = ", ".join(
+            f"{name}: {int(kent.loc[district, f'schools_{name}']):,}" for name in categories
+        )
+        rows.append(f"{district} ({parts})")
+    without_text = (
+        f" Districts with no contracted school: {join_words(without)}." if without else ""
+    )
+    alt = (
+        f"Horizontal bar chart of the number of schools in each of the {n_kent} Kent districts, "
+        f"{join_words(categories)} side by side: {'; '.join(rows)}. {title}.{without_text}"
+    )
+    notes = [
+        f"A contracted school has at least one placement under {contracted_words}. A school "
+        "with placements under more than one category is counted under each."
+    ]
+    if "Out of area" in district_summary.index:
+        outside = int(district_summary.loc["Out of area", "schools"])
+        if outside:
+            noun = "school is" if outside == 1 else "schools are"
+            notes.append(f"A further {outside:,} {noun} outside Kent and not shown.")
+    return Chart(_fix_layout(figure), title, subtitle, alt, source, " ".join(notes))
+
+
+# --------------------------------------------------------------------------- output
+
+
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_REFERENCE = re.compile(r'(xlink:href="#|url\(#)([^")]+)')
+_SVG_SHEET = re.compile(r'\s*<style type="text/css">\*\{([^}]*)\}</style>')
+_SVG_STYLE = re.compile(r'\sstyle="([^"]*)"')
+
+
+def to_svg(chart: Chart) -> str:
+    """The chart's figure as SVG text; the same figure always gives the same bytes.
+
+    Every id in the SVG is prefixed with a hash of the chart itself, so that several charts
+    inlined in one HTML page do not share ids (matplotlib numbers them from 1 in each file).
+    The figure is not closed: the caller may reuse it.
+    """
+    buffer = io.StringIO()
+    with chart_style():
+        chart.figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    prefix = "chart-" + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:10]
+    svg = _SVG_ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    svg = _SVG_REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+    return _presentation_attributes(svg)
+
+
+def _declarations(css: str) -> str:
+    pairs = [part.split(":", 1) for part in css.split(";") if ":" in part]
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
+def _presentation_attributes(svg: str) -> str:
+    """Move matplotlib's inline CSS into SVG presentation attributes.
+
+    Inline in HTML, ``style="fill: ..."`` is read by the HTML CSS parser too, and WeasyPrint
+    logs a warning for every SVG property it finds there. Attributes draw the same. The sheet's
+    ``*{...}`` defaults move to the root element, from where they are inherited; an element's
+    own attribute still wins, as its own style did before.
+    """
+    sheet = _SVG_SHEET.search(svg)
+    if sheet:
+        svg = svg[: sheet.start()] + svg[sheet.end() :]
+        svg = svg.replace("<svg ", "<svg" + _declarations(sheet.group(1)) + " ", 1)
+    return _SVG_STYLE.sub(lambda m: _declarations(m.group(1)), svg)

@@ -1,0 +1,65 @@
+"""The command line gives one clear error line, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import yaml
+
+from pipeline.config import PROJECT_ROOT
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, cwd=PROJECT_ROOT
+    )
+
+
+def test_unknown_key_in_report_definition_is_one_error_line(tmp_path):
+    data = yaml.safe_load((PROJECT_ROOT / "reports" / "25-00065.yml").read_text())
+    data["colour"] = "blue"
+    path = tmp_path / "bad.yml"
+    path.write_text(yaml.safe_dump(data))
+    result = run("render", str(path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error:") and "unknown key 'colour'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_input_file_is_named(tmp_path):
+    data = yaml.safe_load((PROJECT_ROOT / "reports" / "25-00065.yml").read_text())
+    data["inputs"]["fy_2024_25"]["path"] = "data/raw/missing.csv"
+    path = tmp_path / "bad.yml"
+    path.write_text(yaml.safe_dump(data))
+    result = run("render", str(path))
+    assert result.returncode == 2
+    assert "missing.csv" in result.stderr and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_clean_command_writes_the_three_files(tmp_path):
+    result = run(
+        "clean",
+        "data/raw/snapshot_2025_06_30.csv",
+        "--out",
+        str(tmp_path),
+        "--snapshot-date",
+        "2025-06-30",
+    )
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "clean.parquet",
+        "quarantine.csv",
+        "cleaning.json",
+    }
+    assert "1816 rows read" in result.stdout
+
+
+def test_clean_command_names_missing_columns(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Child ID,Provision URN\n1,990001\n")
+    result = run("clean", str(bad), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error:") and "required columns missing" in result.stderr
+    assert "Traceback" not in result.stderr
