@@ -918,6 +918,12 @@ class Appendix:
         )
         return section
 
+    def key_figures(self) -> dict[str, object]:
+        """Headline totals (placements and schools of each extract), for nbval to pin down."""
+        wanted = (".placements.total", ".schools.total", ".pupils")
+        figures = self.figures.as_dict()
+        return {k: v["value"] for k, v in figures.items() if k.endswith(wanted)}
+
     def publish_figures(self) -> None:
         """Display the figure registry as hidden output, for the renderer to collect."""
         display(

@@ -66,6 +66,9 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> nbformat.N
             kernel_name="python3",
             progress_bar=False,
             log_output=False,
+            # The kernel talks to us over loopback only; its start-up notice about unencrypted
+            # TCP is not for report authors, so keep the kernel's own log to errors.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         raise RenderError(
