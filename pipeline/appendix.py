@@ -1,9 +1,13 @@
 """The committee appendix: sections that the appendix notebook shows, one call per cell.
 
-Each section computes its tables with ``pipeline.tables``, binds every number it prints into
-its sentences from those tables, records the figures it shows in a ``FigureRegistry`` and
-returns a ``present.Section`` (HTML). A section whose input the report definition does not
-name returns ``None`` and shows nothing.
+Each section computes its tables with ``pipeline.tables``, applies disclosure control with
+``pipeline.disclosure``, binds every number it prints into its sentences from those tables,
+records the figures it shows in a ``FigureRegistry`` and returns a ``present.Section`` (HTML).
+A section whose input the report definition does not name returns ``None`` and shows nothing.
+
+Suppressed cells never leave this module as numbers: they print as ``[c]``, are not recorded
+as figures, are not drawn in charts and are handed to the renderer already replaced by the
+symbol.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ import datetime as dt
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from pipeline import charts, io, tables
+from pipeline import charts, disclosure, io, publish, tables
 from pipeline.config import Extract, ReportDefinition, load_report_definition, resolve_path
 from pipeline.figures import FigureRegistry
 from pipeline.ingest import read_spend_history
 from pipeline.present import (
+    SUPPRESSED,
     Column,
     HtmlFigure,
     HtmlTable,
@@ -29,11 +35,11 @@ from pipeline.present import (
     fmt_number,
     fmt_pct,
     join_words,
-    round_half_up,
 )
 from pipeline.vocabulary import PRIMARY_NEEDS
 
 FIGURES_MIMETYPE = "application/vnd.inmss.figures+json"
+TABLES_MIMETYPE = "application/vnd.inmss.tables+json"
 
 
 def _date(value: dt.date) -> str:
@@ -68,6 +74,18 @@ def _period_words(extract: Extract) -> str:
     return extract.label
 
 
+def _phase_key(phase: str) -> str:
+    return phase.split(" ")[0].lower().replace("-", "")
+
+
+def masked(frame: pd.DataFrame, mask: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy with hidden cells of ``columns`` set to NaN (for charts: no bar, no label)."""
+    out = frame.copy()
+    for column in columns:
+        out[column] = out[column].astype(float).where(~mask[column], np.nan)
+    return out
+
+
 class Appendix:
     """Tables, figures and narrative of one report, computed from its clean inputs."""
 
@@ -83,6 +101,7 @@ class Appendix:
         self.cleaning = cleaning
         self.spend = spend
         self.figures = FigureRegistry()
+        self.published: list[dict] = []
         self._tables = 0
         self._charts = 0
 
@@ -96,6 +115,10 @@ class Appendix:
     def categories(self) -> list[str]:
         return self.framework.names
 
+    @property
+    def threshold(self) -> int:
+        return self.definition.parameters.suppression_threshold
+
     def _key(self, name: str) -> str:
         return self.framework.key(name)
 
@@ -107,15 +130,16 @@ class Appendix:
         self._tables += 1
         return f"Table {self._tables}: {text}"
 
-    def _figure(self, chart: charts.Chart) -> HtmlFigure:
+    def _figure(self, chart: charts.Chart, extra_note: str | None = None) -> HtmlFigure:
         self._charts += 1
+        note = " ".join(n for n in (chart.note, extra_note) if n) or None
         return HtmlFigure(
             svg=charts.to_svg(chart),
             title=f"Chart {self._charts}: {chart.title}",
             subtitle=chart.subtitle,
             alt=chart.alt,
             source=chart.source,
-            note=chart.note,
+            note=note,
         )
 
     def _source(self, extract_name: str) -> str:
@@ -129,6 +153,55 @@ class Appendix:
             return tables.select_day_provision(frame)
         return frame
 
+    def _section_data(self, extract_name: str) -> pd.DataFrame:
+        """Day provision when the extract is the one the day-provision table is built from."""
+        day_only = extract_name == self.definition.sections.framework_snapshot
+        return self._data(extract_name, day_only=day_only)
+
+    def _table(
+        self, table: HtmlTable, *, extract: str | None, row_filter: str, publish_: bool = True
+    ) -> HtmlTable:
+        """Set a table's threshold and hand it to the published files (tidy CSV, XLSX)."""
+        table.threshold = self.threshold
+        if publish_ and table.name:
+            source_extract = self.definition.inputs[extract] if extract else None
+            period = publish.time_of(
+                source_extract.as_at if source_extract else None,
+                source_extract.period_start if source_extract else None,
+            )
+            self.published.append(
+                publish.table_payload(
+                    table,
+                    row_filter=row_filter,
+                    time_period=period[0],
+                    time_identifier=period[1],
+                    source=self._source(extract) if extract else "",
+                )
+            )
+        return table
+
+    def _put(
+        self,
+        figure_id: str,
+        frame: pd.DataFrame,
+        row: object,
+        column: str,
+        unit: str,
+        label: str,
+        mask: pd.DataFrame | None = None,
+        scale: float = 1.0,
+    ) -> None:
+        """Record one table cell as a figure, unless disclosure control hides it."""
+        if mask is not None and column in mask.columns and bool(mask.loc[row, column]):
+            return
+        value = frame.loc[row, column]
+        self.figures.add(figure_id, value / scale if scale != 1.0 else value, unit, label)
+
+    def _text(self, table: HtmlTable, row: object, column: str) -> str:
+        """A cell as printed in its table, for binding into a sentence."""
+        spec = next(c for c in table.columns if c.source == column)
+        return table.cell_text(row, spec)
+
     # --- cached tables (shared by the summary and the sections)
 
     @cached_property
@@ -141,6 +214,13 @@ class Appendix:
         )
 
     @cached_property
+    def snapshot_mask(self) -> pd.DataFrame | None:
+        table = self.snapshot_summary
+        if table is None:
+            return None
+        return self._framework_mask(table, money=["avg_annual_fee"])
+
+    @cached_property
     def period_summary(self) -> pd.DataFrame | None:
         name = self.definition.sections.framework_period
         if name is None:
@@ -150,6 +230,29 @@ class Appendix:
             self._data(name), categories=self.categories, spend_start=fy.start, spend_end=fy.end
         )
 
+    @cached_property
+    def period_mask(self) -> pd.DataFrame | None:
+        table = self.period_summary
+        if table is None:
+            return None
+        return self._framework_mask(
+            table, money=["spend_gbp", "spend_pct", "avg_cost_per_placement"]
+        )
+
+    def _framework_mask(self, table: pd.DataFrame, *, money: list[str]) -> pd.DataFrame:
+        """Placements (children) are suppressed; schools are not children and stay visible."""
+        mask = disclosure.suppress(
+            table,
+            counts=["placements"],
+            derived={"placements_pct": "placements", **{m: "placements" for m in money}},
+            threshold=self.threshold,
+            total_col=None,
+        )
+        small = disclosure.small_base_mask(
+            table, base="placements", columns=money, threshold=self.threshold
+        )
+        return mask | small
+
     # --- sections
 
     def framework_snapshot(self) -> Section | None:
@@ -158,98 +261,127 @@ class Appendix:
         if name is None:
             return None
         extract = self.definition.inputs[name]
-        table = self.snapshot_summary
+        table = self.snapshot_summary.copy()
+        table.loc[tables.TOTAL, "avg_annual_fee"] = np.nan
+        mask = self.snapshot_mask
         prefix = self._prefix(name)
-        fig = self.figures
         for cat in table.index:
             k = self._key(cat)
-            fig.add(f"{prefix}.schools.{k}", table.loc[cat, "schools"], "count", f"Schools, {cat}")
-            fig.add(
+            self._put(f"{prefix}.schools.{k}", table, cat, "schools", "count", f"Schools, {cat}")
+            self._put(
                 f"{prefix}.schools_pct.{k}",
-                table.loc[cat, "schools_pct"],
+                table,
+                cat,
+                "schools_pct",
                 "percent_rounded",
                 f"Share of schools, {cat}",
             )
-            fig.add(
+            self._put(
                 f"{prefix}.placements.{k}",
-                table.loc[cat, "placements"],
+                table,
+                cat,
+                "placements",
                 "count",
                 f"Placements, {cat}",
+                mask,
             )
-            fig.add(
+            self._put(
                 f"{prefix}.placements_pct.{k}",
-                table.loc[cat, "placements_pct"],
+                table,
+                cat,
+                "placements_pct",
                 "percent_rounded",
                 f"Share of placements, {cat}",
+                mask,
             )
             if cat != tables.TOTAL:
-                fig.add(
+                self._put(
                     f"{prefix}.avg_annual_cost.{k}",
-                    table.loc[cat, "avg_annual_fee"],
+                    table,
+                    cat,
+                    "avg_annual_fee",
                     "gbp_rounded",
                     f"Average annual cost per pupil, {cat}",
+                    mask,
                 )
         day_only = self.definition.parameters.day_provision_only
         residential = len(self.placements[name]) - len(self._data(name, day_only=True))
         scope = "day provision" if day_only else "all placements"
-        shown = table.copy()
-        shown.loc[tables.TOTAL, "avg_annual_fee"] = float("nan")
-        html_table = HtmlTable(
-            shown,
-            caption=self._caption(
-                f"Schools and placements by {self.framework.label}, {scope}, "
-                f"{_period_words(extract)}"
+        html_table = self._table(
+            HtmlTable(
+                table,
+                caption=self._caption(
+                    f"Schools and placements by {self.framework.label}, {scope}, "
+                    f"{_period_words(extract)}"
+                ),
+                columns=[
+                    Column("schools", "Number of schools"),
+                    Column("schools_pct", "Percentage of schools", fmt_pct, unit="%", dp=1),
+                    Column("placements", "Number of placements"),
+                    Column("placements_pct", "Percentage of placements", fmt_pct, unit="%", dp=1),
+                    Column("avg_annual_fee", "Average annual cost per pupil", fmt_gbp, unit="£"),
+                ],
+                row_header=self.framework.label,
+                note=(
+                    f"Day provision only: {fmt_count(residential)} residential placements in "
+                    "the extract are excluded. Average annual cost is the mean agreed annual "
+                    "fee. " + self._source(name)
+                    if day_only
+                    else self._source(name)
+                ),
+                mask=mask,
+                name="framework_status_snapshot",
             ),
-            columns=[
-                Column("schools", "Number of schools"),
-                Column("schools_pct", "Percentage of schools", fmt_pct),
-                Column("placements", "Number of placements"),
-                Column("placements_pct", "Percentage of placements", fmt_pct),
-                Column("avg_annual_fee", "Average annual cost per pupil", fmt_gbp),
-            ],
-            row_header=self.framework.label,
-            note=(
-                f"Day provision only: {fmt_count(residential)} residential placements in the "
-                "extract are excluded. Average annual cost is the mean agreed annual fee. "
-                + self._source(name)
-                if day_only
-                else self._source(name)
-            ),
+            extract=name,
+            row_filter="framework_status",
         )
         section = Section(f"Schools and placements by {self.framework.label}")
         total = table.loc[tables.TOTAL]
         section.para(
-            f"{sentence_case(_period_words(extract))}, {fmt_count(total['placements'])} "
-            f"{scope} placements were made in {fmt_count(total['schools'])} schools."
+            f"{sentence_case(_period_words(extract))}, "
+            f"{self._text(html_table, tables.TOTAL, 'placements')} {scope} placements were made "
+            f"in {fmt_count(total['schools'])} schools."
         )
         for cat in self.categories:
-            row = table.loc[cat]
+            t = html_table
             section.para(
-                f"{cat}: {fmt_count(row['schools'])} schools ({fmt_pct(row['schools_pct'])} of "
-                f"schools) hold {fmt_count(row['placements'])} placements "
-                f"({fmt_pct(row['placements_pct'])} of placements), at an average annual cost "
-                f"of {fmt_gbp(row['avg_annual_fee'])} per pupil."
+                f"{cat}: {fmt_count(table.loc[cat, 'schools'])} schools "
+                f"({self._text(t, cat, 'schools_pct')} of schools) hold "
+                f"{self._text(t, cat, 'placements')} placements "
+                f"({self._text(t, cat, 'placements_pct')} of placements), at an average annual "
+                f"cost of {self._text(t, cat, 'avg_annual_fee')} per pupil."
             )
         contracted = self.framework.contracted
         if contracted:
             base = contracted[0]
             for cat in self.categories:
-                if cat in contracted:
+                if cat in contracted or mask.loc[cat, "avg_annual_fee"]:
+                    continue
+                if mask.loc[base, "avg_annual_fee"]:
                     continue
                 gap = table.loc[cat, "avg_annual_fee"] - table.loc[base, "avg_annual_fee"]
                 gap_id = f"{prefix}.avg_annual_cost.gap"
                 if len(self.categories) > 2:
                     gap_id += f"_{self._key(cat)}"
-                fig.add(
+                self.figures.add(
                     gap_id,
                     gap,
                     "gbp_rounded",
                     f"Average annual cost difference, {cat} minus {base}",
                 )
                 more = "more" if gap >= 0 else "less"
+                worth = gap * table.loc[cat, "placements"]
+                self.figures.add(
+                    f"{prefix}.avg_annual_cost.gap_worth_{self._key(cat)}",
+                    worth,
+                    "gbp",
+                    f"Cost gap across {cat} placements, per year",
+                )
                 section.para(
                     f"A {cat} placement costs on average {fmt_gbp(abs(gap))} {more} per year "
-                    f"than a {base} placement."
+                    f"than a {base} placement. Across the "
+                    f"{self._text(html_table, cat, 'placements')} {cat} placements that "
+                    f"difference is worth {fmt_gbp(abs(worth))} a year."
                 )
         return section.add(html_table)
 
@@ -260,146 +392,225 @@ class Appendix:
             return None
         extract = self.definition.inputs[name]
         fy = self.definition.parameters.financial_year
-        table = self.period_summary
+        table = self.period_summary.assign(
+            spend_m=lambda t: t["spend_gbp"] / 1e6,
+            avg_k=lambda t: t["avg_cost_per_placement"] / 1e3,
+        )
+        mask = self.period_mask.copy()
+        mask["spend_m"] = mask["spend_gbp"]
+        mask["avg_k"] = mask["avg_cost_per_placement"]
         prefix = self._prefix(name)
-        fig = self.figures
         for cat in table.index:
             k = self._key(cat)
-            row = table.loc[cat]
-            fig.add(f"{prefix}.schools.{k}", row["schools"], "count", f"Schools, {cat}")
-            fig.add(
+            put = self._put
+            put(f"{prefix}.schools.{k}", table, cat, "schools", "count", f"Schools, {cat}")
+            put(
                 f"{prefix}.schools_pct.{k}",
-                row["schools_pct"],
+                table,
+                cat,
+                "schools_pct",
                 "percent_rounded",
                 f"Share of schools, {cat}",
             )
-            fig.add(
+            put(
                 f"{prefix}.out_of_area_schools.{k}",
-                row["out_of_area_schools"],
+                table,
+                cat,
+                "out_of_area_schools",
                 "count",
                 f"Out-of-area schools, {cat}",
             )
-            fig.add(
+            put(
                 f"{prefix}.out_of_area_pct.{k}",
-                row["out_of_area_pct"],
+                table,
+                cat,
+                "out_of_area_pct",
                 "percent_rounded",
                 f"Share of out-of-area schools, {cat}",
             )
-            fig.add(f"{prefix}.placements.{k}", row["placements"], "count", f"Placements, {cat}")
-            fig.add(
+            put(
+                f"{prefix}.placements.{k}",
+                table,
+                cat,
+                "placements",
+                "count",
+                f"Placements, {cat}",
+                mask,
+            )
+            put(
                 f"{prefix}.placements_pct.{k}",
-                row["placements_pct"],
+                table,
+                cat,
+                "placements_pct",
                 "percent_rounded",
                 f"Share of placements, {cat}",
+                mask,
             )
-            fig.add(
+            put(
                 f"{prefix}.forecast_spend_gbp_m.{k}",
-                row["spend_gbp"] / 1e6,
+                table,
+                cat,
+                "spend_m",
                 "gbp_millions_2dp",
                 f"Gross forecast spend {fy.label}, {cat}",
+                mask,
             )
-            fig.add(
+            put(
                 f"{prefix}.spend_pct.{k}",
-                row["spend_pct"],
+                table,
+                cat,
+                "spend_pct",
                 "percent_rounded",
                 f"Share of spend, {cat}",
+                mask,
             )
-            fig.add(
+            put(
                 f"{prefix}.avg_gross_cost_gbp_k.{k}",
-                row["avg_cost_per_placement"] / 1e3,
+                table,
+                cat,
+                "avg_k",
                 "gbp_thousands_2dp",
                 f"Average gross cost per pupil {fy.label}, {cat}",
+                mask,
             )
-        shown = table.assign(
-            spend_m=table["spend_gbp"] / 1e6, avg_k=table["avg_cost_per_placement"] / 1e3
-        )
-        html_table = HtmlTable(
-            shown,
-            caption=self._caption(
-                f"Schools, placements and forecast spend by {self.framework.label}, "
-                f"{_period_words(extract)}"
+        html_table = self._table(
+            HtmlTable(
+                table,
+                caption=self._caption(
+                    f"Schools, placements and forecast spend by {self.framework.label}, "
+                    f"{_period_words(extract)}"
+                ),
+                columns=[
+                    Column("schools", "No. of schools"),
+                    Column("schools_pct", "% of schools", fmt_pct, unit="%", dp=1),
+                    Column("out_of_area_schools", "No. out of area"),
+                    Column("out_of_area_pct", "% out of area", fmt_pct, unit="%", dp=1),
+                    Column("placements", "No. of placements"),
+                    Column("placements_pct", "% of placements", fmt_pct, unit="%", dp=1),
+                    Column(
+                        "spend_m",
+                        f"Total gross forecast spend {fy.label} (£m)",
+                        fmt_number,
+                        unit="£m",
+                        dp=2,
+                    ),
+                    Column("spend_pct", "% of spend", fmt_pct, unit="%", dp=1),
+                    Column(
+                        "avg_k",
+                        f"Average gross cost per pupil {fy.label} (£k)",
+                        fmt_number,
+                        unit="£",
+                        dp=2,
+                        indicator="avg_gross_cost_gbp_k",
+                    ),
+                ],
+                row_header=self.framework.label,
+                note=(
+                    f"Placements are all children who attended an independent placement "
+                    f"{_period_words(extract)}, including those who started and left during the "
+                    f"period. Forecast spend pro-rates each placement's annual fee to the days "
+                    f"it runs between {_date(fy.start)} and {_date(fy.end)}; average gross cost "
+                    f"is forecast spend divided by placements. 'Out of area' schools are outside "
+                    f"Kent. " + self._source(name)
+                ),
+                mask=mask,
+                name="framework_status_period",
             ),
-            columns=[
-                Column("schools", "No. of schools"),
-                Column("schools_pct", "% of schools", fmt_pct),
-                Column("out_of_area_schools", "No. out of area"),
-                Column("out_of_area_pct", "% out of area", fmt_pct),
-                Column("placements", "No. of placements"),
-                Column("placements_pct", "% of placements", fmt_pct),
-                Column("spend_m", f"Total gross forecast spend {fy.label} (£m)", fmt_number),
-                Column("spend_pct", "% of spend", fmt_pct),
-                Column("avg_k", f"Average gross cost per pupil {fy.label} (£k)", fmt_number),
-            ],
-            row_header=self.framework.label,
-            note=(
-                f"Placements are all children who attended an independent placement "
-                f"{_period_words(extract)}, including those who started and left during the "
-                f"period. Forecast spend pro-rates each placement's annual fee to the days it "
-                f"runs between {_date(fy.start)} and {_date(fy.end)}; average gross cost is "
-                f"forecast spend divided by placements. 'Out of area' schools are outside Kent. "
-                + self._source(name)
-            ),
+            extract=name,
+            row_filter="framework_status",
         )
         section = Section(f"Framework use, {_period_words(extract)}")
-        contracted = self.framework.contracted
-        for cat in contracted[:1]:
-            row = table.loc[cat]
+        for cat in self.framework.contracted[:1]:
+            t = html_table
             section.para(
                 f"Based on all independent placements {_period_words(extract)}, "
-                f"{fmt_pct(row['schools_pct'])} of schools used were {cat} schools, and "
-                f"{fmt_pct(row['placements_pct'])} of placements were made at {cat} schools, "
-                f"accounting for {fmt_pct(row['spend_pct'])} of forecast spend in {fy.label}."
+                f"{self._text(t, cat, 'schools_pct')} of schools used were {cat} schools, and "
+                f"{self._text(t, cat, 'placements_pct')} of placements were made at {cat} "
+                f"schools, accounting for {self._text(t, cat, 'spend_pct')} of forecast spend "
+                f"in {fy.label}."
             )
-        costs = [
-            f"£{fmt_number(table.loc[c, 'avg_cost_per_placement'] / 1e3)}k at {c} schools"
-            for c in self.categories
-        ]
+        costs = [f"£{self._text(html_table, c, 'avg_k')}k at {c} schools" for c in self.categories]
         section.para(f"The average gross cost per pupil in {fy.label} is {join_words(costs)}.")
         return section.add(html_table)
 
-    def _need_table(
-        self, name: str, frame: pd.DataFrame, prefix: str
-    ) -> tuple[HtmlTable, pd.DataFrame]:
+    def _need_table(self, name: str, frame: pd.DataFrame) -> tuple[HtmlTable, pd.DataFrame]:
+        prefix = self._prefix(name)
         profile = tables.build_need_profile(frame, categories=self.categories)
+        counts = [*self.categories, "total"]
+        mask = disclosure.suppress(
+            profile, counts=counts, derived={"pct": "total"}, threshold=self.threshold
+        )
         for code in profile.index:
             if code == tables.TOTAL:
                 continue
-            self.figures.add(
+            self._put(
                 f"{prefix}.need_pct.{code}",
-                profile.loc[code, "pct"],
+                profile,
+                code,
+                "pct",
                 "percent_rounded",
                 f"Share of placements, primary need {code}",
+                mask,
             )
-            for cat in self.categories:
-                self.figures.add(
+            for cat in counts:
+                self._put(
                     f"{prefix}.need.{code}.{self._key(cat)}",
-                    profile.loc[code, cat],
+                    profile,
+                    code,
+                    cat,
                     "count",
                     f"Placements, primary need {code}, {cat}",
+                    mask,
                 )
-        columns = [Column("need_name", "Primary need", str, numeric=False)]
+        columns = [Column("need_name", "Primary need", str, numeric=False, unit="text")]
         columns += [Column(c, f"{c} placements") for c in self.categories]
         columns += [
             Column("total", "All placements"),
-            Column("pct", "Share of placements", fmt_pct),
+            Column("pct", "Share of placements", fmt_pct, unit="%", dp=1),
         ]
-        html_table = HtmlTable(
-            profile,
-            caption=self._caption(
-                f"Placements by primary need and {self.framework.label}, "
-                f"{_period_words(self.definition.inputs[name])}"
+        split = {c: {"placements": c} for c in self.categories}
+        split["Total"] = {"placements": "total", "share_of_placements": "pct"}
+        html_table = self._table(
+            HtmlTable(
+                profile,
+                caption=self._caption(
+                    f"Placements by primary need and {self.framework.label}, "
+                    f"{_period_words(self.definition.inputs[name])}"
+                ),
+                columns=columns,
+                row_header="Code",
+                note="Primary need as recorded in the child's EHC plan (DfE SEN codes). "
+                + self._source(name),
+                mask=mask,
+                name=f"primary_need_{self._prefix(name)}",
+                split=("framework_status", self.framework.label, split),
             ),
-            columns=columns,
-            row_header="Code",
-            note="Primary need as recorded in the child's EHC plan (DfE SEN codes). "
-            + self._source(name),
+            extract=name,
+            row_filter="primary_need",
         )
         return html_table, profile
 
-    def _top_needs_sentence(self, profile: pd.DataFrame, n: int = 3) -> str:
-        top = profile.drop(index=tables.TOTAL).head(n)
+    def _need_chart(self, name: str, html_table: HtmlTable, profile: pd.DataFrame) -> HtmlFigure:
+        hidden = html_table.mask["pct"]
+        shown = profile.loc[~hidden]
+        chart = charts.plot_need_profile(
+            shown,
+            extract_label=_period_words(self.definition.inputs[name]),
+            source=self._source(name),
+        )
+        note = None
+        if hidden.any():
+            note = (
+                f"{fmt_count(int(hidden.sum()))} needs with suppressed figures ([c] in the "
+                "table) are not drawn."
+            )
+        return self._figure(chart, note)
+
+    def _top_needs_sentence(self, html_table: HtmlTable, profile: pd.DataFrame, n: int = 3) -> str:
+        top = profile.drop(index=tables.TOTAL)
+        top = top.loc[~html_table.mask.loc[top.index, "pct"]].head(n)
         parts = [
-            f"{PRIMARY_NEEDS.get(code, code)} ({code}, {fmt_pct(top.loc[code, 'pct'])})"
+            f"{PRIMARY_NEEDS.get(code, code)} ({code}, {self._text(html_table, code, 'pct')})"
             for code in top.index
         ]
         return f"The most common primary needs are {join_words(parts)}."
@@ -409,39 +620,99 @@ class Appendix:
         name = self.definition.sections.need_profile
         if name is None:
             return None
-        frame = self._data(name, day_only=name == self.definition.sections.framework_snapshot)
-        html_table, profile = self._need_table(name, frame, self._prefix(name))
-        chart = charts.plot_need_profile(
-            profile,
-            extract_label=_period_words(self.definition.inputs[name]),
-            source=self._source(name),
-        )
+        html_table, profile = self._need_table(name, self._section_data(name))
         section = Section("Primary need")
-        section.para(self._top_needs_sentence(profile))
-        return section.add(self._figure(chart)).add(html_table)
+        section.para(self._top_needs_sentence(html_table, profile))
+        return section.add(self._need_chart(name, html_table, profile)).add(html_table)
 
-    def _phase_and_ncy(self, name: str, frame: pd.DataFrame, prefix: str):
+    def _phase_table(self, name: str, frame: pd.DataFrame) -> tuple[HtmlTable, pd.DataFrame]:
+        prefix = self._prefix(name)
+        extract = self.definition.inputs[name]
         phases = tables.build_phase_profile(frame, categories=self.categories)
-        ncy = tables.build_ncy_profile(frame, categories=self.categories)
+        counts = [*self.categories, "total"]
+        mask = disclosure.suppress(
+            phases, counts=counts, derived={"pct": "total"}, threshold=self.threshold
+        )
         for phase in phases.index:
-            key = phase.split(" ")[0].lower().replace("-", "")
-            if phase == tables.TOTAL:
+            if phase != tables.TOTAL:
+                self._put(
+                    f"{prefix}.phase_pct.{_phase_key(phase)}",
+                    phases,
+                    phase,
+                    "pct",
+                    "percent_rounded",
+                    f"Share of placements, {phase}",
+                    mask,
+                )
+        split = {c: {"placements": c} for c in self.categories}
+        split["Total"] = {"placements": "total", "share_of_placements": "pct"}
+        table = self._table(
+            HtmlTable(
+                phases,
+                caption=self._caption(
+                    f"Placements by phase and {self.framework.label}, {_period_words(extract)}"
+                ),
+                columns=[
+                    *[Column(c, f"{c} placements") for c in self.categories],
+                    Column("total", "All placements"),
+                    Column("pct", "Share of placements", fmt_pct, unit="%", dp=1),
+                ],
+                row_header="Phase",
+                note="Phase from national curriculum year. " + self._source(name),
+                mask=mask,
+                name=f"phase_{prefix}",
+                split=("framework_status", self.framework.label, split),
+            ),
+            extract=name,
+            row_filter="phase",
+        )
+        return table, phases
+
+    def _ncy_table(self, name: str, frame: pd.DataFrame) -> tuple[HtmlTable, pd.DataFrame]:
+        prefix = self._prefix(name)
+        extract = self.definition.inputs[name]
+        ncy = tables.build_ncy_profile(frame, categories=self.categories)
+        shown = ncy.loc[ncy["total"] > 0].copy()
+        shown.loc[tables.TOTAL] = shown.sum()
+        counts = [*self.categories, "total"]
+        mask = disclosure.suppress(shown, counts=counts, threshold=self.threshold)
+        for year in shown.index:
+            if year == tables.TOTAL:
                 continue
-            self.figures.add(
-                f"{prefix}.phase_pct.{key}",
-                phases.loc[phase, "pct"],
-                "percent_rounded",
-                f"Share of placements, {phase}",
-            )
-        for year in ncy.index:
-            for cat in [*self.categories, "total"]:
-                self.figures.add(
+            for cat in counts:
+                self._put(
                     f"{prefix}.ncy.{year}.{self._key(cat)}",
-                    ncy.loc[year, cat],
+                    shown,
+                    year,
+                    cat,
                     "count",
                     f"Placements, {tables.ncy_label(year)}, {cat}",
+                    mask,
                 )
-        return phases, ncy
+        split = {c: {"placements": c} for c in self.categories}
+        split["Total"] = {"placements": "total"}
+        table = self._table(
+            HtmlTable(
+                shown,
+                caption=self._caption(
+                    f"Placements by national curriculum year and {self.framework.label}, "
+                    f"{_period_words(extract)}"
+                ),
+                columns=[
+                    *[Column(c, f"{c} placements") for c in self.categories],
+                    Column("total", "All placements"),
+                ],
+                row_header="Year group",
+                row_labels=lambda v: "Total" if v == tables.TOTAL else tables.ncy_label(v),
+                note="Year groups with no placements are not shown. " + self._source(name),
+                mask=mask,
+                name=f"year_group_{prefix}",
+                split=("framework_status", self.framework.label, split),
+            ),
+            extract=name,
+            row_filter="year_group",
+        )
+        return table, ncy
 
     def year_groups(self) -> Section | None:
         """Placements by phase and national curriculum year, by framework status."""
@@ -450,8 +721,8 @@ class Appendix:
             return None
         extract = self.definition.inputs[name]
         prefix = self._prefix(name)
-        frame = self._data(name, day_only=name == self.definition.sections.framework_snapshot)
-        phases, ncy = self._phase_and_ncy(name, frame, prefix)
+        frame = self._section_data(name)
+        ncy = tables.build_ncy_profile(frame, categories=self.categories)
         n = self.definition.parameters.peak_year_groups
         peaks = tables.peak_year_groups(ncy, n=n)
         self.figures.add(
@@ -469,6 +740,8 @@ class Appendix:
                 "ncy_list",
                 f"The {n} year groups with the most placements, {cat}",
             )
+        phase_table, phases = self._phase_table(name, frame)
+        ncy_table, _ = self._ncy_table(name, frame)
         largest = phases.drop(index=tables.TOTAL)["total"].idxmax()
         section = Section("Phase and year group")
         peak_words = join_words([tables.ncy_label(y) for y in peaks])
@@ -478,49 +751,25 @@ class Appendix:
         ]
         section.para(
             f"{largest.split(' (')[0]} education accounts for the most placements "
-            f"({fmt_pct(phases.loc[largest, 'pct'])}). {peak_words} have the highest placement "
-            f"volumes overall; by {self.framework.label} the peaks are {join_words(per_cat)}."
+            f"({self._text(phase_table, largest, 'pct')}). {peak_words} have the highest "
+            f"placement volumes overall; by {self.framework.label} the peaks are "
+            f"{join_words(per_cat)}."
         )
+        chart_data = ncy.copy()
+        hidden = ncy_table.mask.drop(index=tables.TOTAL)
+        for cat in self.categories:
+            chart_data.loc[hidden.index, cat] = (
+                chart_data.loc[hidden.index, cat].astype(float).where(~hidden[cat], np.nan)
+            )
         chart = charts.plot_year_groups(
-            ncy,
+            chart_data,
             categories=self.categories,
             peaks=peaks,
             extract_label=_period_words(extract),
             source=self._source(name),
         )
         section.add(self._figure(chart))
-        phase_columns = [Column(c, f"{c} placements") for c in self.categories]
-        section.add(
-            HtmlTable(
-                phases,
-                caption=self._caption(
-                    f"Placements by phase and {self.framework.label}, {_period_words(extract)}"
-                ),
-                columns=[
-                    *phase_columns,
-                    Column("total", "All placements"),
-                    Column("pct", "Share of placements", fmt_pct),
-                ],
-                row_header="Phase",
-                note="Phase from national curriculum year. " + self._source(name),
-            )
-        )
-        shown = ncy.loc[ncy["total"] > 0]
-        section.add(
-            HtmlTable(
-                shown,
-                caption=self._caption(
-                    f"Placements by national curriculum year and "
-                    f"{self.framework.label}, {_period_words(extract)}"
-                ),
-                columns=[*phase_columns, Column("total", "All placements")],
-                row_header="Year group",
-                row_labels=tables.ncy_label,
-                total_row=None,
-                note="Year groups with no placements are not shown. " + self._source(name),
-            )
-        )
-        return section
+        return section.add(phase_table).add(ncy_table)
 
     def districts(self) -> Section | None:
         """Schools and placements by school district; districts lacking a contracted school."""
@@ -529,10 +778,14 @@ class Appendix:
             return None
         extract = self.definition.inputs[name]
         prefix = self._prefix(name)
-        frame = self._data(name, day_only=name == self.definition.sections.framework_snapshot)
+        frame = self._section_data(name)
         contracted = self.framework.contracted
         table = tables.build_district_summary(
             frame, categories=self.categories, contracted=contracted
+        )
+        placement_columns = [f"placements_{c}" for c in self.categories] + ["placements"]
+        mask = disclosure.suppress(
+            table, counts=placement_columns, threshold=self.threshold, total_col="placements"
         )
         lacking = tables.districts_without_contracted_school(table)
         label = "_".join(self._key(c) for c in contracted) or "contracted"
@@ -545,11 +798,14 @@ class Appendix:
         for district in table.index:
             key = district.lower().replace(" ", "_")
             for column in table.columns:
-                self.figures.add(
+                self._put(
                     f"{prefix}.district.{key}.{column.lower().replace('-', '_')}",
-                    table.loc[district, column],
+                    table,
+                    district,
+                    column,
                     "count",
                     f"{column.replace('_', ' ').capitalize()}, {district}",
+                    mask,
                 )
         contracted_words = join_words(contracted) if contracted else "contracted"
         section = Section("Schools by district")
@@ -574,17 +830,35 @@ class Appendix:
         columns.append(Column("schools", "All schools"))
         columns += [Column(f"placements_{c}", f"{c} placements") for c in self.categories]
         columns.append(Column("placements", "All placements"))
+        split = {
+            c: {"schools": f"schools_{c}", "placements": f"placements_{c}"} for c in self.categories
+        }
+        split["Total"] = {
+            "schools": "schools",
+            "contracted_schools": "contracted_schools",
+            "placements": "placements",
+        }
+        columns.append(Column("contracted_schools", "Contracted schools"))
         section.add(
-            HtmlTable(
-                table,
-                caption=self._caption(
-                    f"Schools and placements by school district and "
-                    f"{self.framework.label}, {_period_words(extract)}"
+            self._table(
+                HtmlTable(
+                    table,
+                    caption=self._caption(
+                        f"Schools and placements by school district and "
+                        f"{self.framework.label}, {_period_words(extract)}"
+                    ),
+                    columns=columns,
+                    row_header="School district",
+                    note="District is where the school stands; 'Out of area' is outside Kent. "
+                    "Contracted schools hold at least one placement under "
+                    f"{join_words(contracted) if contracted else 'a contract'}. "
+                    + self._source(name),
+                    mask=mask,
+                    name=f"school_district_{prefix}",
+                    split=("framework_status", self.framework.label, split),
                 ),
-                columns=columns,
-                row_header="School district",
-                note="District is where the school stands; 'Out of area' is outside Kent. "
-                + self._source(name),
+                extract=name,
+                row_filter="school_district",
             )
         )
         return section
@@ -602,87 +876,132 @@ class Appendix:
         earlier = tables.build_framework_summary(
             self._data(earlier_name), categories=self.categories, spend_start=start, spend_end=end
         )
-        later = (
-            self.snapshot_summary
-            if later_name == self.definition.sections.framework_snapshot
-            else tables.build_framework_summary(self._data(later_name), categories=self.categories)
-        )
+        earlier_mask = self._framework_mask(earlier, money=["spend_gbp", "avg_annual_fee"])
+        if later_name == self.definition.sections.framework_snapshot:
+            later, later_mask = self.snapshot_summary, self.snapshot_mask
+        else:
+            later = tables.build_framework_summary(
+                self._data(later_name), categories=self.categories
+            )
+            later_mask = self._framework_mask(later, money=["avg_annual_fee"])
         change = tables.build_cost_change(earlier, later).drop(index=tables.TOTAL, errors="ignore")
-        prefix = self._prefix(earlier_name)
-        fig = self.figures
-        for cat in earlier.index:
-            k = self._key(cat)
-            fig.add(
-                f"{prefix}.placements.{k}",
-                earlier.loc[cat, "placements"],
-                "count",
-                f"Placements funded, {cat}",
-            )
-            fig.add(
-                f"{prefix}.spend.{k}_gbp_m",
-                earlier.loc[cat, "spend_gbp"] / 1e6,
-                "gbp_millions_1dp",
-                f"Spend, {cat}",
-            )
-            if cat != tables.TOTAL:
-                fig.add(
-                    f"{prefix}.avg_cost.{k}",
-                    earlier.loc[cat, "avg_annual_fee"],
-                    "gbp_rounded",
-                    f"Average annual cost, {cat}",
-                )
-        for cat in change.index:
-            fig.add(
-                f"change.avg_cost.{self._key(cat)}_pct",
-                change.loc[cat, "change_pct"],
-                "percent_rounded",
-                f"Change in average annual cost, {cat}",
-            )
         shown = change.join(earlier[["placements", "spend_gbp"]])
         shown["spend_m"] = shown["spend_gbp"] / 1e6
-        table = HtmlTable(
-            shown,
-            caption=self._caption(
-                f"Average annual cost by {self.framework.label}: {earlier_extract.label} "
-                f"against {later_extract.label}"
-            ),
-            columns=[
-                Column("placements", f"Placements, {earlier_extract.label}"),
-                Column(
-                    "spend_m", f"Spend, {earlier_extract.label} (£m)", lambda v: fmt_number(v, 1)
+        mask = pd.DataFrame(False, index=shown.index, columns=shown.columns)
+        mask["placements"] = earlier_mask.loc[shown.index, "placements"]
+        mask["spend_m"] = mask["spend_gbp"] = earlier_mask.loc[shown.index, "spend_gbp"]
+        mask["earlier"] = earlier_mask.loc[shown.index, "avg_annual_fee"]
+        mask["later"] = later_mask.loc[shown.index, "avg_annual_fee"]
+        mask["change_gbp"] = mask["change_pct"] = mask["earlier"] | mask["later"]
+        prefix = self._prefix(earlier_name)
+        for cat in earlier.index:
+            k = self._key(cat)
+            self._put(
+                f"{prefix}.placements.{k}",
+                earlier,
+                cat,
+                "placements",
+                "count",
+                f"Placements funded, {cat}",
+                earlier_mask,
+            )
+            self._put(
+                f"{prefix}.spend.{k}_gbp_m",
+                earlier,
+                cat,
+                "spend_gbp",
+                "gbp_millions_1dp",
+                f"Spend, {cat}",
+                earlier_mask,
+                scale=1e6,
+            )
+            if cat != tables.TOTAL:
+                self._put(
+                    f"{prefix}.avg_cost.{k}",
+                    earlier,
+                    cat,
+                    "avg_annual_fee",
+                    "gbp_rounded",
+                    f"Average annual cost, {cat}",
+                    earlier_mask,
+                )
+        for cat in change.index:
+            self._put(
+                f"change.avg_cost.{self._key(cat)}_pct",
+                shown,
+                cat,
+                "change_pct",
+                "percent_rounded",
+                f"Change in average annual cost, {cat}",
+                mask,
+            )
+        table = self._table(
+            HtmlTable(
+                shown,
+                caption=self._caption(
+                    f"Average annual cost by {self.framework.label}: {earlier_extract.label} "
+                    f"against {later_extract.label}"
                 ),
-                Column("earlier", f"Average annual cost, {earlier_extract.label}", fmt_gbp),
-                Column("later", f"Average annual cost, {later_extract.label}", fmt_gbp),
-                Column("change_pct", "Change", fmt_pct),
-            ],
-            row_header=self.framework.label,
-            total_row=None,
-            note=(
-                "Average annual cost is the mean agreed annual fee. Spend pro-rates each "
-                f"annual fee to the days the placement ran between {_date(start)} and "
-                f"{_date(end)}. " + self._source(earlier_name) + " " + self._source(later_name)
+                columns=[
+                    Column("placements", f"Placements, {earlier_extract.label}"),
+                    Column(
+                        "spend_m",
+                        f"Spend, {earlier_extract.label} (£m)",
+                        lambda v: fmt_number(v, 1),
+                        unit="£m",
+                        dp=1,
+                    ),
+                    Column(
+                        "earlier",
+                        f"Average annual cost, {earlier_extract.label}",
+                        fmt_gbp,
+                        unit="£",
+                        indicator="avg_annual_cost_earlier",
+                    ),
+                    Column(
+                        "later",
+                        f"Average annual cost, {later_extract.label}",
+                        fmt_gbp,
+                        unit="£",
+                        indicator="avg_annual_cost_later",
+                    ),
+                    Column("change_pct", "Change", fmt_pct, unit="%", dp=1),
+                ],
+                row_header=self.framework.label,
+                total_row=None,
+                note=(
+                    "Average annual cost is the mean agreed annual fee. Spend pro-rates each "
+                    f"annual fee to the days the placement ran between {_date(start)} and "
+                    f"{_date(end)}. " + self._source(earlier_name) + " " + self._source(later_name)
+                ),
+                mask=mask,
+                name="average_cost_change",
             ),
+            extract=earlier_name,
+            row_filter="framework_status",
         )
-        total = earlier.loc[tables.TOTAL, "placements"]
         section = Section("Change in average cost")
         for cat in self.framework.contracted[:1]:
             section.para(
                 f"In {mid_sentence(earlier_extract.label)}, "
-                f"{fmt_count(earlier.loc[cat, 'placements'])} of the "
-                f"{fmt_count(total)} placements funded were made through the {cat}, with "
-                f"£{fmt_number(earlier.loc[cat, 'spend_gbp'] / 1e6, 1)}m spent on {cat} providers."
+                f"{self._text(table, cat, 'placements')} of the "
+                f"{fmt_count(earlier.loc[tables.TOTAL, 'placements'])} placements funded were "
+                f"made through the {cat}, with £{self._text(table, cat, 'spend_m')}m spent on "
+                f"{cat} providers."
             )
         moves = [
             f"{'rose' if change.loc[c, 'change_gbp'] >= 0 else 'fell'} by "
             f"{fmt_pct(abs(change.loc[c, 'change_pct']))} for {c} placements (from "
             f"{fmt_gbp(change.loc[c, 'earlier'])} to {fmt_gbp(change.loc[c, 'later'])})"
             for c in change.index
+            if not mask.loc[c, "change_pct"]
         ]
-        section.para(
-            f"Between {mid_sentence(earlier_extract.label)} and the "
-            f"{mid_sentence(later_extract.label)}, the average annual cost "
-            f"{join_words(moves)}."
-        )
+        if moves:
+            section.para(
+                f"Between {mid_sentence(earlier_extract.label)} and the "
+                f"{mid_sentence(later_extract.label)}, the average annual cost "
+                f"{join_words(moves)}."
+            )
         return section.add(table)
 
     def demand_profile(self) -> Section | None:
@@ -696,48 +1015,35 @@ class Appendix:
         headline = tables.build_headline(frame)
         for key in ("pupils", "schools", "placements"):
             self.figures.add(f"{prefix}.{key}", headline[key], "count", key.capitalize())
-        need_table, profile = self._need_table(name, frame, prefix)
-        phases, ncy = self._phase_and_ncy(name, frame, prefix)
-        secondary = phases.loc["Secondary (Years 7-11)", "pct"]
-        self.figures.add(
-            f"{prefix}.secondary_pct",
-            secondary,
-            "percent_rounded",
-            "Share of placements in the secondary phase (NCY 7-11)",
-        )
+        need_table, profile = self._need_table(name, frame)
+        phase_table, phases = self._phase_table(name, frame)
+        secondary = "Secondary (Years 7-11)"
+        if not phase_table.mask.loc[secondary, "pct"]:
+            self.figures.add(
+                f"{prefix}.secondary_pct",
+                phases.loc[secondary, "pct"],
+                "percent_rounded",
+                "Share of placements in the secondary phase (NCY 7-11)",
+            )
+        ncy = tables.build_ncy_profile(frame, categories=self.categories)
         peak = tables.peak_year_groups(ncy, n=1)[0]
         self.figures.add(
             f"{prefix}.peak_year_group", peak, "ncy", "Year group with most placements"
         )
         section = Section(f"Demand profile, {_period_words(extract)}")
         section.para(
-            f"{sentence_case(_period_words(extract))}, {fmt_count(headline['pupils'])} pupils were "
-            f"placed across {fmt_count(headline['schools'])} schools in the independent sector."
+            f"{sentence_case(_period_words(extract))}, {fmt_count(headline['pupils'])} pupils "
+            f"were placed across {fmt_count(headline['schools'])} schools in the independent "
+            "sector."
         )
         section.para(
-            self._top_needs_sentence(profile)
-            + f" Demand is highest in the secondary phase ({fmt_pct(secondary)}) and peaks in "
+            self._top_needs_sentence(need_table, profile)
+            + f" Demand is highest in the secondary phase "
+            f"({self._text(phase_table, secondary, 'pct')}) and peaks in "
             f"{tables.ncy_label(peak)}."
         )
-        chart = charts.plot_need_profile(
-            profile, extract_label=_period_words(extract), source=self._source(name)
-        )
-        section.add(self._figure(chart)).add(need_table)
-        phase_columns = [Column(c, f"{c} placements") for c in self.categories]
-        section.add(
-            HtmlTable(
-                phases,
-                caption=self._caption(f"Placements by phase, {_period_words(extract)}"),
-                columns=[
-                    *phase_columns,
-                    Column("total", "All placements"),
-                    Column("pct", "Share of placements", fmt_pct),
-                ],
-                row_header="Phase",
-                note="Phase from national curriculum year. " + self._source(name),
-            )
-        )
-        return section
+        section.add(self._need_chart(name, need_table, profile)).add(need_table)
+        return section.add(phase_table)
 
     def spend_history(self) -> Section | None:
         """Annual spend by financial year, with gaps where no figure was published."""
@@ -784,18 +1090,23 @@ class Appendix:
         section.add(self._figure(chart))
         shown = history.set_index("financial_year")
         section.add(
-            HtmlTable(
-                shown,
-                caption=self._caption("Spend on INMSS placements by financial year"),
-                columns=[
-                    Column("spend_gbp", "Spend", fmt_gbp),
-                    Column("basis", "Basis", str, numeric=False),
-                    Column("source", "Published in", str, numeric=False),
-                ],
-                row_header="Financial year",
-                total_row=None,
-                note="Figures from finance records as published in committee papers; blank where "
-                "no figure was published. " + self._source(name),
+            self._table(
+                HtmlTable(
+                    shown,
+                    caption=self._caption("Spend on INMSS placements by financial year"),
+                    columns=[
+                        Column("spend_gbp", "Spend", fmt_gbp, unit="£"),
+                        Column("basis", "Basis", str, numeric=False, unit="text"),
+                        Column("source", "Published in", str, numeric=False, unit="text"),
+                    ],
+                    row_header="Financial year",
+                    total_row=None,
+                    note="Figures from finance records as published in committee papers; blank "
+                    "where no figure was published. " + self._source(name),
+                    name="spend_history",
+                ),
+                extract=None,
+                row_filter="financial_year",
             )
         )
         return section
@@ -805,7 +1116,7 @@ class Appendix:
         section = Section("Key figures")
         items = []
         if self.snapshot_summary is not None:
-            t = self.snapshot_summary
+            t, m = self.snapshot_summary, self.snapshot_mask
             extract = self.definition.inputs[self.definition.sections.framework_snapshot]
             total = t.loc[tables.TOTAL]
             items.append(
@@ -813,10 +1124,11 @@ class Appendix:
                 f"placements in {fmt_count(total['schools'])} schools."
             )
             for cat in self.framework.contracted[:1]:
-                items.append(
-                    f"{fmt_pct(t.loc[cat, 'placements_pct'])} of placements were in {cat} "
-                    f"schools, which are {fmt_pct(t.loc[cat, 'schools_pct'])} of schools."
-                )
+                if not m.loc[cat, "placements_pct"]:
+                    items.append(
+                        f"{fmt_pct(t.loc[cat, 'placements_pct'])} of placements were in {cat} "
+                        f"schools, which are {fmt_pct(t.loc[cat, 'schools_pct'])} of schools."
+                    )
         if self.period_summary is not None:
             t = self.period_summary
             extract = self.definition.inputs[self.definition.sections.framework_period]
@@ -841,7 +1153,7 @@ class Appendix:
         return section.bullets(items)
 
     def data_quality(self) -> Section:
-        """Inputs, reconciliation of rows, flags and definitions."""
+        """Inputs, reconciliation of rows, flags, suppression and definitions."""
         section = Section("Data and definitions")
         rows = []
         for name, report in self.cleaning.items():
@@ -856,51 +1168,47 @@ class Appendix:
                     "flagged": sum(report["flags"].values()),
                 }
             )
-            self.figures.add(
-                f"quality.{self._prefix(name)}.rows_in",
-                report["rows_in"],
-                "count",
-                f"Rows read, {name}",
-            )
-            self.figures.add(
-                f"quality.{self._prefix(name)}.clean",
-                report["clean"],
-                "count",
-                f"Rows used, {name}",
-            )
-            self.figures.add(
-                f"quality.{self._prefix(name)}.quarantined",
-                report["quarantined"],
-                "count",
-                f"Rows quarantined, {name}",
-            )
-            self.figures.add(
-                f"quality.{self._prefix(name)}.duplicates",
-                report["duplicates"],
-                "count",
-                f"Duplicate rows, {name}",
-            )
+            for key in ("rows_in", "clean", "quarantined", "duplicates"):
+                self.figures.add(
+                    f"quality.{self._prefix(name)}.{key}",
+                    report[key],
+                    "count",
+                    f"{key.replace('_', ' ').capitalize()}, {name}",
+                )
         section.para(
             "Every row of every input is accounted for: rows read = rows used + rows "
             "quarantined (unusable, with reasons, kept for the data owner) + exact duplicates."
         )
         section.add(
-            HtmlTable(
-                pd.DataFrame(rows).set_index("input"),
-                caption=self._caption("Rows read, used, quarantined and duplicated, by input"),
-                columns=[
-                    Column("file", "File", str, numeric=False),
-                    Column("rows_in", "Rows read"),
-                    Column("clean", "Used"),
-                    Column("quarantined", "Quarantined"),
-                    Column("duplicates", "Duplicates"),
-                    Column("flagged", "Flagged (kept)"),
-                ],
-                row_header="Input",
-                total_row=None,
-                note="Flagged rows are kept but listed for checking: fees above the ceiling, "
-                "overlapping placements of one pupil, year groups that do not fit the age.",
+            self._table(
+                HtmlTable(
+                    pd.DataFrame(rows).set_index("input"),
+                    caption=self._caption("Rows read, used, quarantined and duplicated, by input"),
+                    columns=[
+                        Column("file", "File", str, numeric=False),
+                        Column("rows_in", "Rows read"),
+                        Column("clean", "Used"),
+                        Column("quarantined", "Quarantined"),
+                        Column("duplicates", "Duplicates"),
+                        Column("flagged", "Flagged (kept)"),
+                    ],
+                    row_header="Input",
+                    total_row=None,
+                    note="Flagged rows are kept but listed for checking: fees above the ceiling, "
+                    "overlapping placements of one pupil, year groups that do not fit the age. "
+                    "These are counts of export rows, not of children with a characteristic.",
+                ),
+                extract=None,
+                row_filter="input",
+                publish_=False,
             )
+        )
+        hidden = sum(1 for p in self.published if p["suppressed"])
+        self.figures.add(
+            "quality.tables_with_suppression",
+            hidden,
+            "count",
+            "Published tables with suppressed cells",
         )
         fy = self.definition.parameters.financial_year
         section.bullets(
@@ -914,6 +1222,12 @@ class Appendix:
                 "/ 365 (both ends inclusive; an open end date runs to the end of the year).",
                 "Percentages are rounded half up; components may not sum to 100%.",
                 "Day provision excludes residential (boarding) placements.",
+                f"Disclosure control: counts of fewer than {self.threshold} children, and "
+                f"averages, shares and spend derived from them, are shown as {SUPPRESSED}; further "
+                "cells are suppressed where a hidden figure could otherwise be worked out from "
+                f"its row or column total ({fmt_count(hidden)} of the "
+                f"{fmt_count(len(self.published))} published tables have suppressed cells). "
+                "Schools are not children and their counts are not suppressed.",
             ]
         )
         return section
@@ -925,9 +1239,9 @@ class Appendix:
         return {k: v["value"] for k, v in figures.items() if k.endswith(wanted)}
 
     def publish_figures(self) -> None:
-        """Display the figure registry as hidden output, for the renderer to collect."""
+        """Display the figures and published tables as hidden output, for the renderer."""
         display(
-            {FIGURES_MIMETYPE: self.figures.as_dict()},
+            {FIGURES_MIMETYPE: self.figures.as_dict(), TABLES_MIMETYPE: self.published},
             raw=True,
             metadata={"pipeline": {"hidden": True}},
         )
@@ -947,6 +1261,3 @@ def load(report_definition: str | Path, interim_dir: str | Path) -> Appendix:
             definition.inputs[definition.sections.spend_history].resolved_path()
         )
     return Appendix(definition, placements, cleaning, spend)
-
-
-__all__ = ["Appendix", "load", "round_half_up"]

@@ -435,7 +435,9 @@ def plot_year_groups(
             loc="outside upper left",
             ncols=len(categories),
         )
-        ax.set_ylim(0, max(float(table[categories].to_numpy().max()), 1) * 1.15)
+        heights = table[categories].to_numpy(dtype=float)
+        top = float(np.nanmax(heights)) if np.isfinite(heights).any() else 0.0
+        ax.set_ylim(0, max(top, 1) * 1.15)
 
     peak_text = _peak_words(peaks)
     verb = "has" if len(peaks) == 1 else "have"
@@ -445,7 +447,10 @@ def plot_year_groups(
     details = []
     for peak in sorted(int(p) for p in peaks):
         row = ncy_profile.loc[peak]
-        parts = ", ".join(f"{name}: {int(row[name]):,}" for name in categories)
+        parts = ", ".join(
+            f"{name}: {int(row[name]):,}" if pd.notna(row[name]) else f"{name}: suppressed"
+            for name in categories
+        )
         details.append(f"{ncy_label(peak)} with {_count(int(row['total']), 'placement')} ({parts})")
     span = ""
     if len(years) > 1:
@@ -455,7 +460,15 @@ def plot_year_groups(
         f"curriculum year, {join_words(categories)} side by side. {title}, "
         f"{join_words(details)}.{span}"
     )
-    note = "N1 and N2 are nursery years; R is Reception." if years and years[0] < 0 else None
+    notes = []
+    if years and years[0] < 0:
+        notes.append("N1 and N2 are nursery years; R is Reception.")
+    if table[categories].isna().to_numpy().any():
+        notes.append(
+            "Bars for counts suppressed to protect confidentiality ([c] in the table) are not "
+            "drawn."
+        )
+    note = " ".join(notes) or None
     return Chart(_fix_layout(figure), title, subtitle, alt, source, note)
 
 

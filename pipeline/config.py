@@ -138,9 +138,18 @@ class Sections(_Strict):
     spend_history: str | None = None
 
 
+class Geography(_Strict):
+    """The authority the report is about, for the tidy files (ONS and DfE codes)."""
+
+    la_name: str = "Kent"
+    new_la_code: str = "E10000016"
+    old_la_code: str = "886"
+
+
 class Parameters(_Strict):
     """Numeric choices of the report, all defaulted and all recorded in the outputs."""
 
+    suppression_threshold: int = Field(default=5, ge=1, le=100)
     day_provision_only: bool = True
     peak_year_groups: int = Field(default=2, ge=1, le=5)
     fee_ceiling_gbp: float = Field(default=350_000, gt=0)
@@ -159,6 +168,7 @@ class ReportDefinition(_Strict):
     meeting_date: dt.date
     classification: str = "Unrestricted"
     council: str = "Kent County Council"
+    geography: Geography = Field(default_factory=Geography)
     synthetic_data: bool = False
     source_note: str | None = None
     framework: Framework = Field(default_factory=Framework)

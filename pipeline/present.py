@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,6 +18,11 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 Formatter = Callable[[object], str]
+SUPPRESSED = "[c]"
+SUPPRESSION_NOTE = (
+    "[c]: suppressed to protect confidentiality (fewer than {threshold} children, a figure "
+    "derived from them, or a figure that would let one be worked out)."
+)
 NUM = ' class="num"'
 
 
@@ -103,17 +109,44 @@ def join_words(items: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    """A displayed column: source column, header text and formatter."""
+    """A displayed column: source column, header text, formatter and published unit.
+
+    ``unit`` is the Explore Education Statistics indicator unit of the published CSV: ``""``
+    for a count, ``"%"``, ``"£"`` or ``"£m"``; ``"text"`` marks a label column (a filter).
+    """
 
     source: str
     header: str
     fmt: Formatter = fmt_count
     numeric: bool = True
+    unit: str = ""
+    dp: int = 0
+    indicator: str | None = None
+
+    @property
+    def name(self) -> str:
+        """Snake-case indicator name for tidy files."""
+        return self.indicator or snake_case(self.source)
+
+
+def snake_case(text: str) -> str:
+    """``"Non-DPS placements"`` -> ``"non_dps_placements"``.
+
+    >>> snake_case("Non-DPS placements")
+    'non_dps_placements'
+    """
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
 
 
 @dataclass
 class HtmlTable:
-    """An accessible HTML table (caption, column and row headers with scope)."""
+    """An accessible table (caption, column and row headers with scope), suppression-aware.
+
+    ``mask`` (same index and columns as ``frame``) marks cells that disclosure control hides:
+    they print as ``[c]`` here and in the spreadsheet, ``c`` in the tidy CSV. ``name`` is the
+    file stem of the published CSV; ``split`` describes how the wide columns unfold into a
+    filter of the tidy file: ``(filter, label, {filter value: {indicator: column}})``.
+    """
 
     frame: pd.DataFrame
     caption: str
@@ -123,6 +156,24 @@ class HtmlTable:
     note: str | None = None
     total_row: str | None = "Total"
     id: str | None = None
+    mask: pd.DataFrame | None = None
+    name: str | None = None
+    split: tuple[str, str, dict[str, dict[str, str]]] | None = None
+    threshold: int = 5
+
+    def hidden(self, label: object, column: str) -> bool:
+        if self.mask is None or column not in self.mask.columns:
+            return False
+        return bool(self.mask.loc[label, column])
+
+    @property
+    def any_hidden(self) -> bool:
+        return self.mask is not None and bool(self.mask.to_numpy().any())
+
+    def cell_text(self, label: object, column: Column) -> str:
+        if self.hidden(label, column.source):
+            return SUPPRESSED
+        return column.fmt(self.frame.loc[label, column.source])
 
     def to_html(self) -> str:
         head = "".join(
@@ -130,10 +181,10 @@ class HtmlTable:
             for c in self.columns
         )
         rows = []
-        for label, row in self.frame.iterrows():
+        for label in self.frame.index:
             is_total = self.total_row is not None and label == self.total_row
             cells = "".join(
-                f"<td{NUM if c.numeric else ''}>{html.escape(c.fmt(row[c.source]))}</td>"
+                f"<td{NUM if c.numeric else ''}>{html.escape(self.cell_text(label, c))}</td>"
                 for c in self.columns
             )
             css = ' class="total"' if is_total else ""
@@ -141,7 +192,9 @@ class HtmlTable:
                 f'<tr{css}><th scope="row">{html.escape(self.row_labels(label))}</th>{cells}</tr>'
             )
         ident = f' id="{html.escape(self.id)}"' if self.id else ""
-        note = f'<p class="table-note">{html.escape(self.note)}</p>' if self.note else ""
+        suppression = SUPPRESSION_NOTE.format(threshold=self.threshold)
+        notes = [n for n in (self.note, suppression if self.any_hidden else None) if n]
+        note = "".join(f'<p class="table-note">{html.escape(n)}</p>' for n in notes)
         return (
             f'<div class="table-wrap"><table class="data-table"{ident}>'
             f"<caption>{html.escape(self.caption)}</caption>"
@@ -151,6 +204,74 @@ class HtmlTable:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def value(self, label: object, column: Column, *, symbol: str) -> object:
+        """A cell for a published file: rounded number, text, or the suppression symbol."""
+        if self.hidden(label, column.source):
+            return symbol
+        raw = self.frame.loc[label, column.source]
+        not_available = "x" if symbol == "c" else "[x]"
+        if not column.numeric or column.unit == "text":
+            return not_available if _missing(raw) or raw == "" else str(raw)
+        if _missing(raw):
+            return not_available
+        number = round_half_up(float(raw), column.dp)
+        return int(number) if column.dp == 0 else number
+
+    def to_spreadsheet_frame(self) -> pd.DataFrame:
+        """The table as displayed, for one spreadsheet sheet (``[c]`` where hidden)."""
+        data = {self.row_header: [self.row_labels(label) for label in self.frame.index]}
+        for column in self.columns:
+            header = column.header + (f" ({column.unit})" if column.unit in ("%", "£m") else "")
+            data[header] = [self.value(lbl, column, symbol=SUPPRESSED) for lbl in self.frame.index]
+        # object columns: numbers and symbols share a column in a published spreadsheet
+        return pd.DataFrame(data, dtype=object)
+
+    def to_tidy(self, row_filter: str) -> tuple[pd.DataFrame, list[tuple[str, str, str, int]]]:
+        """Long form for the tidy CSV: filter columns then indicators (``c`` where hidden).
+
+        Returns the frame (every value already a published value) and the indicator list as
+        ``(name, label, unit, dp)``.
+        """
+        labels = [self.row_labels(label) for label in self.frame.index]
+        if self.split is None:
+            indicators = [c for c in self.columns if c.numeric and c.unit != "text"]
+            extra = [c for c in self.columns if not c.numeric or c.unit == "text"]
+            data: dict[str, list[object]] = {row_filter: labels}
+            for column in extra:
+                data[column.name] = [
+                    self.value(lbl, column, symbol="c") for lbl in self.frame.index
+                ]
+            for column in indicators:
+                data[column.name] = [
+                    self.value(lbl, column, symbol="c") for lbl in self.frame.index
+                ]
+            meta = [(c.name, c.header, c.unit, c.dp) for c in indicators]
+            return pd.DataFrame(data), meta
+        split_filter, _, groups = self.split
+        by_source = {c.source: c for c in self.columns}
+        names: list[str] = []
+        for mapping in groups.values():
+            for indicator in mapping:
+                if indicator not in names:
+                    names.append(indicator)
+        rows = []
+        for label, text in zip(self.frame.index, labels, strict=True):
+            for value, mapping in groups.items():
+                row: dict[str, object] = {row_filter: text, split_filter: value}
+                for indicator in names:
+                    source = mapping.get(indicator)
+                    row[indicator] = (
+                        "z" if source is None else self.value(label, by_source[source], symbol="c")
+                    )
+                rows.append(row)
+        meta = []
+        for indicator in names:
+            source = next(m[indicator] for m in groups.values() if indicator in m)
+            column = by_source[source]
+            label = indicator.replace("_", " ").capitalize()
+            meta.append((indicator, label, column.unit, column.dp))
+        return pd.DataFrame(rows), meta
 
 
 @dataclass

@@ -10,6 +10,7 @@ as they were.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import tempfile
@@ -19,15 +20,16 @@ from pathlib import Path
 
 import nbformat
 
-from pipeline import __version__, document, io
-from pipeline.appendix import FIGURES_MIMETYPE
+from pipeline import __version__, document, publish
+from pipeline.appendix import FIGURES_MIMETYPE, TABLES_MIMETYPE
 from pipeline.config import PROJECT_ROOT, ReportDefinition, load_report_definition
 from pipeline.ingest import InputFileError
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
 APPENDIX_NOTEBOOK = NOTEBOOKS / "02-appendix.ipynb"
-PUBLISHED_FILES = ("appendix.html", "appendix.pdf", "figures.json")
+PUBLISHED_FILES = ("appendix.html", "appendix.pdf", "figures.json", "tables.xlsx")
+TABLES_DIR = "tables"
 
 
 class RenderError(RuntimeError):
@@ -78,14 +80,50 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> nbformat.N
     return nbformat.read(target, as_version=4)
 
 
-def collect_figures(nb: nbformat.NotebookNode) -> dict[str, dict]:
-    """The figure registry the appendix notebook displayed as hidden output."""
+def collect_output(nb: nbformat.NotebookNode, mimetype: str) -> object:
+    """The hidden output of ``mimetype`` that the appendix notebook displayed."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if FIGURES_MIMETYPE in data:
-                return dict(data[FIGURES_MIMETYPE])
-    raise RenderError("the appendix notebook published no figures (its last cell is missing?)")
+            if mimetype in data:
+                return data[mimetype]
+    raise RenderError(
+        f"the appendix notebook published no {mimetype} output (is its last cell missing?)"
+    )
+
+
+def collect_figures(nb: nbformat.NotebookNode) -> dict[str, dict]:
+    """The figure registry the appendix notebook displayed as hidden output."""
+    return dict(collect_output(nb, FIGURES_MIMETYPE))
+
+
+def table_files(definition: ReportDefinition, payloads: list[dict]) -> dict[str, bytes]:
+    """tables.xlsx and tables/<name>.csv + .meta.csv from the appendix's published tables."""
+    names = [p["name"] for p in payloads]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise RenderError(f"two published tables share a name: {', '.join(repeated)}")
+    geography = publish.Geography(**definition.geography.model_dump())
+    files: dict[str, bytes] = {}
+    for payload in payloads:
+        data, meta = publish.tidy_csv(payload, geography)
+        files[f"{TABLES_DIR}/{payload['name']}.csv"] = data.encode("utf-8")
+        files[f"{TABLES_DIR}/{payload['name']}.meta.csv"] = meta.encode("utf-8")
+    about = [
+        f"Decision {definition.decision_number}: {definition.title}.",
+        f"{definition.committee}, {definition.meeting_date:%d %B %Y}. "
+        f"Classification: {definition.classification}.",
+    ]
+    if definition.synthetic_data:
+        about.append("Made from synthetic sample data: it contains no real pupil data.")
+    files["tables.xlsx"] = publish.tables_workbook(
+        payloads,
+        title=definition.title,
+        about=about,
+        source_note=definition.council,
+        threshold=definition.parameters.suppression_threshold,
+    )
+    return files
 
 
 def document_meta(definition: ReportDefinition) -> document.DocumentMeta:
@@ -159,20 +197,39 @@ def render_report(path: str | Path) -> RenderResult:
     start = time.perf_counter()
     pdf = document.build_pdf(html)
     timings["pdf"] = time.perf_counter() - start
+    start = time.perf_counter()
+    files = table_files(definition, list(collect_output(nb, TABLES_MIMETYPE)))
+    timings["tables"] = time.perf_counter() - start
 
-    # Stage every published file, then move them into place one by one with os.replace.
+    files["appendix.html"] = html.encode("utf-8")
+    files["appendix.pdf"] = pdf
+    files["figures.json"] = (
+        json.dumps({"report": definition.id, "figures": figures}, indent=2, sort_keys=True) + "\n"
+    ).encode("utf-8")
+    written = publish_files(out, files)
+    return RenderResult(report_id=definition.id, out_dir=out, files=written, timings=timings)
+
+
+def publish_files(out: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write every published file into ``out`` so a failure leaves the old set intact.
+
+    Everything is written to a staging folder first; only then are the files moved into
+    place (``os.replace`` per file, the tables folder swapped as a whole).
+    """
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".staging-"))
     try:
-        (staging / "appendix.html").write_text(html, encoding="utf-8")
-        (staging / "appendix.pdf").write_bytes(pdf)
-        io.write_json(staging / "figures.json", {"report": definition.id, "figures": figures})
-        for name in PUBLISHED_FILES:
-            os.replace(staging / name, out / name)
+        for name, data in files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        old_tables = staging / ".old-tables"
+        if (out / TABLES_DIR).exists():
+            os.replace(out / TABLES_DIR, old_tables)
+        if (staging / TABLES_DIR).exists():
+            os.replace(staging / TABLES_DIR, out / TABLES_DIR)
+        for name in files:
+            if not name.startswith(f"{TABLES_DIR}/"):
+                os.replace(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return RenderResult(
-        report_id=definition.id,
-        out_dir=out,
-        files=[out / name for name in PUBLISHED_FILES],
-        timings=timings,
-    )
+    return sorted(out / name for name in files)

@@ -1,0 +1,1320 @@
+"""The publication gate: checks every file about to be published and lists every problem.
+
+A render hands the gate every file it is about to publish, as bytes keyed by the path it
+will have under ``reports/<id>/``, together with the identifier values of its inputs
+(``forbidden_values``). The gate reads each file the way a reader would (HTML as text and
+markup, the PDF's text through ``pdftotext``, every cell of XLSX and CSV tables, the text of
+SVG charts inside data URIs) and reports every problem it finds. Nothing is fixed here: a
+refused publication is fixed upstream and rendered again.
+
+The checks, each with its ``Problem.check`` name:
+
+``identifier``
+    A value from the input's identifier columns (pupil ids, names, UPNs, postcodes,
+    addresses, dates of birth) or a pseudonymised id appears in a published file.
+``row-level``
+    A table has a column named like an identifier, or more rows than ``max_table_rows``;
+    an executed notebook is published outside ``internal/``.
+``small-count``
+    A count in a published CSV table is above zero and below the suppression threshold, or
+    the table cannot be checked (no ``.meta.csv``, a count that is neither a number nor a
+    symbol).
+``code``
+    Code, a traceback, a warning, a Python or pandas repr (``NaN``, ``<NA>``, ``None`` as a
+    cell value, ``dtype:``, ``object at 0x``), a script.
+``external-reference``
+    Anything that makes the file load something from outside itself (a ``src``, ``url()``,
+    ``@import``, ``<link>``, ``<iframe>``, an SVG ``href``, an XLSX external link); ordinary
+    hyperlinks to public web pages are allowed.
+``alt-text``
+    An image without alt text, or with a placeholder such as "image" or "chart".
+``table-headers``
+    An HTML table without a caption, without header cells, or with a header cell that has
+    no ``scope``.
+``document``
+    A page without a language or title, headings that skip a level, an untagged PDF.
+``unreadable``
+    A file the gate cannot check (unknown type, broken file, no ``pdftotext``); refused,
+    because what cannot be checked cannot be published.
+
+Identifier values are matched as whole words, ignoring case and the punctuation between
+words (``2010-03-14`` matches ``2010 03 14``), except single alphabetic words (forenames,
+surnames alone), which must match with their own capitalisation (``Smith``, ``SMITH``) so
+that a surname such as ``Will`` does not match the verb. A problem never repeats an
+identifier in full: it shows its first two characters (``Sm***``).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import io
+import json
+import math
+import re
+import shutil
+import subprocess
+import tempfile
+import urllib.parse
+import zipfile
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+from bs4 import BeautifulSoup, Comment, Tag
+
+from pipeline.vocabulary import (
+    DIRECT_IDENTIFIERS,
+    KENT_DISTRICTS,
+    NOT_RECORDED,
+    OUT_OF_AREA,
+    OUTSIDE_KENT,
+    PRIMARY_NEEDS,
+    header_lookup,
+    normalise_header,
+)
+
+__all__ = [
+    "Problem",
+    "PublicationRefused",
+    "check_publication",
+    "enforce",
+    "forbidden_values",
+]
+
+IDENTIFIER = "identifier"
+ROW_LEVEL = "row-level"
+SMALL_COUNT = "small-count"
+CODE = "code"
+EXTERNAL = "external-reference"
+ALT_TEXT = "alt-text"
+TABLE_HEADERS = "table-headers"
+DOCUMENT = "document"
+UNREADABLE = "unreadable"
+
+#: Published files live under reports/<id>/; executed notebooks only under this folder.
+INTERNAL_DIR = "internal"
+
+#: Identifier findings reported one by one per file before they are summed up.
+MAX_LISTED = 20
+
+#: Explore Education Statistics symbols: suppressed, not available, not applicable, and the
+#: other symbols EES accepts in an indicator column.
+EES_SYMBOLS = frozenset({"c", "x", "z", "low", "u", "k", ":"})
+
+#: Cell values that are a pandas or Python missing-value repr, never a published figure.
+_MISSING_REPRS = frozenset({"nan", "NaN", "None", "<NA>", "NaT", "null", "NULL", "-nan", "inf"})
+
+#: Alt text that says nothing about the image.
+_PLACEHOLDER_ALTS = frozenset(
+    {
+        "no description has been provided for this image",
+        "image",
+        "chart",
+        "figure",
+        "graph",
+        "picture",
+        "plot",
+        "img",
+        "alt",
+        "alt text",
+        "untitled",
+        "placeholder",
+        "<matplotlib.figure.figure>",
+    }
+)
+_MIN_ALT_WORDS = 3
+
+#: A count indicator whose name says it counts schools (or other providers, or districts)
+#: rather than children: ``dps_schools``, ``all_schools``, ``schools``. It is exempt from the
+#: small-count rule unless its name also mentions children or placements.
+_NON_CHILD_COUNT = re.compile(r"(?:^|_)(?:schools?|providers?|establishments?|districts?)$")
+_CHILD_WORDS = re.compile(r"placement|pupil|child|learner|student|people|person|ehc", re.I)
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a file may not be published."""
+
+    file: str
+    check: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: [{self.check}] {self.detail}"
+
+
+class PublicationRefused(RuntimeError):
+    """Raised by ``enforce``: the files must not be published; ``problems`` says why."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        count = len(self.problems)
+        lines = [f"publication refused: {count} problem{'s' if count != 1 else ''}"]
+        lines += [f"  {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self._message()
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def check_publication(
+    files: Mapping[str, bytes],
+    *,
+    forbidden: Iterable[str] = (),
+    threshold: int = 5,
+    max_table_rows: int | None = None,
+) -> list[Problem]:
+    """Every problem in the files about to be published (empty: fit to publish).
+
+    Parameters
+    ----------
+    files : mapping of str to bytes
+        Published path relative to ``reports/<id>/`` -> content: ``appendix.html``,
+        ``appendix.pdf``, ``figures.json``, ``tables.xlsx``, ``tables/<name>.csv`` with
+        ``tables/<name>.meta.csv`` (Explore Education Statistics format), and optionally
+        the executed notebooks as ``internal/<name>.ipynb`` (checked for identifiers and
+        row-level output only; a notebook anywhere else is refused).
+    forbidden : iterable of str
+        Values that must appear nowhere (see ``forbidden_values``).
+    threshold : int
+        Counts of children above zero and below this must be suppressed.
+    max_table_rows : int, optional
+        A published table with more rows than this is refused as a row-level dump.
+
+    Returns
+    -------
+    list of Problem
+        In file order, then check order.
+    """
+    checker = _Checker(_Matcher(forbidden), threshold=threshold, max_rows=max_table_rows)
+    files = {str(name): _as_bytes(data) for name, data in files.items()}
+    problems: list[Problem] = []
+    for name in sorted(files, key=_file_order):
+        problems += checker.check_file(name, files[name], files)
+    return problems
+
+
+def enforce(files: Mapping[str, bytes], **kwargs: object) -> None:
+    """Raise ``PublicationRefused`` listing every problem, if ``check_publication`` finds any."""
+    problems = check_publication(files, **kwargs)  # type: ignore[arg-type]
+    if problems:
+        raise PublicationRefused(problems)
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def _file_order(name: str) -> tuple[int, str]:
+    order = ("appendix.html", "appendix.pdf", "figures.json", "tables.xlsx")
+    return (order.index(name) if name in order else len(order), name)
+
+
+# --------------------------------------------------------------------------- identifier values
+
+_FORENAME_COLUMNS = frozenset({"forename", "first_name", "firstname", "given_name"})
+_SURNAME_COLUMNS = frozenset({"surname", "last_name", "lastname", "family_name"})
+_POSTCODE_COLUMNS = frozenset({"postcode", "post_code", "home_postcode"})
+_ADDRESS_COLUMNS = frozenset({"address", "address_line_1", "address_line_2", "home_address"})
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: Words too common in the appendix itself to be searched for on their own.
+_COMMON_WORDS = frozenset(
+    {
+        "kent", "county", "council", "school", "schools", "college", "academy", "house",
+        "total", "other", "unknown", "none", "null", "not", "known", "recorded", "withheld",
+        "redacted", "refused", "true", "false", "male", "female", "year", "day", "days",
+    }
+)  # fmt: skip
+_DATE_FORMATS = (
+    "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %B %Y", "%d %b %Y",
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S",
+)  # fmt: skip
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _identifier_kind(header: object, lookup: Mapping[str, str]) -> str | None:
+    """What a column holds, if it identifies a child: "forename", "dob", "pupil_id", ...."""
+    name = normalise_header(header)
+    canonical = lookup.get(name)
+    if canonical == "pupil_id":
+        return "pupil_id"
+    if canonical == "date_of_birth":
+        return "dob"
+    if name not in DIRECT_IDENTIFIERS:
+        return None
+    for kind, columns in (
+        ("forename", _FORENAME_COLUMNS),
+        ("surname", _SURNAME_COLUMNS),
+        ("postcode", _POSTCODE_COLUMNS),
+        ("address", _ADDRESS_COLUMNS),
+    ):
+        if name in columns:
+            return kind
+    if name in ("full_name", "child_name", "pupil_name", "name"):
+        return "full_name"
+    return "id"  # upn, unique_pupil_number, uln, nhs_number
+
+
+def _is_identifier_header(header: object) -> bool:
+    return _identifier_kind(header, _LOOKUP) is not None or normalise_header(header) in (
+        "source_row",
+        "row_number",
+    )
+
+
+_LOOKUP = header_lookup()
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if value is pd.NaT:
+        return None
+    text = str(value).replace("\u00a0", " ").strip()
+    return text or None
+
+
+def _parse_date(value: object) -> dt.date | None:
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _cell_text(value)
+    if text is None:
+        return None
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _date_forms(day: dt.date) -> list[str]:
+    month = _MONTHS[day.month - 1]
+    return [
+        day.isoformat(),
+        f"{day.day:02d}/{day.month:02d}/{day.year}",
+        f"{day.day}/{day.month}/{day.year}",
+        f"{day.day} {month} {day.year}",
+        f"{day.day:02d} {month} {day.year}",
+        f"{day.day} {month[:3]} {day.year}",
+    ]
+
+
+def _public_words(frames: list[pd.DataFrame]) -> set[str]:
+    """Lower-case words that appear in the appendix legitimately, so never alone identify."""
+    words = {w.lower() for w in _MONTHS + _WEEKDAYS} | {m[:3].lower() for m in _MONTHS}
+    words |= _COMMON_WORDS
+    for label in (*KENT_DISTRICTS, *PRIMARY_NEEDS, *PRIMARY_NEEDS.values(), NOT_RECORDED,
+                  OUT_OF_AREA, OUTSIDE_KENT):  # fmt: skip
+        words |= {w.lower() for w in _TOKEN.findall(label)}
+    # Words in the export's own public columns (school names, districts, local authorities)
+    # are published by design; free-text columns the cleaner does not know are not trusted.
+    for frame in frames:
+        for column in frame.columns:
+            name = normalise_header(column)
+            if name not in _LOOKUP or _identifier_kind(column, _LOOKUP) is not None:
+                continue
+            for value in frame[column].dropna().astype(str).unique():
+                words |= {w.lower() for w in _TOKEN.findall(value) if not w.isdigit()}
+    return words
+
+
+def _worth_searching(value: str, public: set[str]) -> bool:
+    """Drop values too short or too generic to search for."""
+    value = value.strip()
+    compact = re.sub(r"\s+", "", value)
+    if len(compact) < 4:
+        return False
+    if compact.isdigit() and len(compact) < 6:
+        return False
+    tokens = _TOKEN.findall(value)
+    if not tokens:
+        return False
+    if not any(ch.isdigit() for ch in value) and all(t.lower() in public for t in tokens):
+        return False
+    return True
+
+
+def forbidden_values(
+    raw_exports: Iterable[pd.DataFrame], pseudonyms: Iterable[str] = ()
+) -> set[str]:
+    """The identifier values of the raw exports: none of them may appear in a published file.
+
+    Parameters
+    ----------
+    raw_exports : iterable of pandas.DataFrame
+        The exports as read, with their original headers (every cell text is best). Columns
+        are recognised through ``vocabulary.DIRECT_IDENTIFIERS`` and the header aliases of
+        ``pupil_id`` and ``date_of_birth``.
+    pseudonyms : iterable of str
+        The pseudonymised pupil ids of the clean data.
+
+    Returns
+    -------
+    set of str
+        Pupil ids; forename + surname in both orders, and each alone (4 characters or more,
+        not a word the appendix uses anyway: a month, a district, a word from the export's
+        school or district columns); full names and their parts; UPNs and other numbers;
+        postcodes with and without the space; addresses and their comma-separated parts;
+        dates of birth as written and as ``2010-03-14``, ``14/03/2010``, ``14 March 2010``
+        (and close variants); the pseudonyms. Values shorter than 4 characters and pure
+        numbers shorter than 6 digits are left out.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Forename": ["Jane"], "Surname": ["Smith"], "UPN": ["A123"],
+    ...                       "DOB": ["14/03/2010"], "District": ["Dover"]})
+    >>> sorted(forbidden_values([frame], ["9f2c5e0a1b3d4c6e"]))[:6]
+    ['14 Mar 2010', '14 March 2010', '14/03/2010', '14/3/2010', '2010-03-14', '9f2c5e0a1b3d4c6e']
+    >>> {"Jane Smith", "Smith Jane", "Smith", "Jane", "A123"} & forbidden_values([frame])
+    {'Jane Smith', 'Smith Jane', 'Smith', 'Jane', 'A123'}
+    """
+    frames = [frame for frame in raw_exports]
+    public = _public_words(frames)
+    values: set[str] = set()
+    for frame in frames:
+        kinds = {column: _identifier_kind(column, _LOOKUP) for column in frame.columns}
+        forenames = [c for c, k in kinds.items() if k == "forename"]
+        surnames = [c for c, k in kinds.items() if k == "surname"]
+        for column, kind in kinds.items():
+            if kind is None:
+                continue
+            for raw in frame[column].tolist():
+                text = _cell_text(raw)
+                if text is None:
+                    continue
+                values.add(text)
+                if kind == "dob":
+                    day = _parse_date(raw)
+                    if day is not None:
+                        values.update(_date_forms(day))
+                elif kind == "postcode":
+                    values.add(re.sub(r"\s+", "", text).upper())
+                    values.add(re.sub(r"\s+", " ", text).upper())
+                elif kind in ("address", "full_name"):
+                    values.update(part.strip() for part in re.split(r"[,;\n]", text))
+                    if kind == "full_name":
+                        values.update(text.split())
+                elif kind == "id":
+                    values.add(re.sub(r"\s+", "", text))
+        for first in forenames:
+            for last in surnames:
+                for fore, sur in zip(frame[first].tolist(), frame[last].tolist(), strict=True):
+                    fore, sur = _cell_text(fore), _cell_text(sur)
+                    if fore and sur:
+                        values.add(f"{fore} {sur}")
+                        values.add(f"{sur} {fore}")
+    values.update(str(p).strip() for p in pseudonyms if _cell_text(p) is not None)
+    return {v for v in values if _worth_searching(v, public)}
+
+
+def _mask(value: str) -> str:
+    """``Smith`` -> ``Sm***``: enough to find the value in the input, not to read it here."""
+    return value.strip()[:2] + "***"
+
+
+class _Matcher:
+    """Finds forbidden values in text as whole words (see the module docstring)."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        self.names: dict[str, tuple[frozenset[str], str]] = {}
+        self.phrases: dict[int, dict[tuple[str, ...], str]] = {}
+        for value in values:
+            value = str(value)
+            tokens = _TOKEN.findall(value)
+            if not tokens:
+                continue
+            if len(tokens) == 1 and tokens[0].isalpha():
+                word = tokens[0]
+                spellings = frozenset({word, word.title(), word.upper()})
+                self.names[word.lower()] = (spellings, value)
+            else:
+                key = tuple(t.lower() for t in tokens)
+                self.phrases.setdefault(len(key), {})[key] = value
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.phrases)
+
+    def find(self, text: str) -> Counter[str]:
+        found: Counter[str] = Counter()
+        if not self or not text:
+            return found
+        tokens = _TOKEN.findall(text)
+        lowered = [t.lower() for t in tokens]
+        for i, token in enumerate(tokens):
+            name = self.names.get(lowered[i])
+            if name is not None and token in name[0]:
+                found[name[1]] += 1
+            for length, table in self.phrases.items():
+                key = tuple(lowered[i : i + length])
+                if len(key) == length and key in table:
+                    found[table[key]] += 1
+        return found
+
+
+# --------------------------------------------------------------------------- code patterns
+
+_CODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (what, re.compile(pattern))
+    for what, pattern in (
+        ("a Python traceback", r"Traceback \(most recent call last\)"),
+        ("a traceback frame", r'File "[^"\n]+", line \d+'),
+        ("an error message", r"(?m)^[ \t]*(?:[A-Za-z_][\w.]*)?Error:"),
+        ("a warning", r"\b\w*Warning\b:?"),
+        ("a <module> frame", r"<module>"),
+        ("an object repr", r"\bobject at 0x[0-9A-Fa-f]+"),
+        ("a bound-method or class repr", r"<(?:bound method|class '|function \w)"),
+        ("a pandas dtype", r"\bdtype(?::|=)\s*\w+"),
+        ("a notebook prompt", r"\b(?:In|Out)\s?\[\s*\d*\s*\]"),
+        ("Python code", r"(?m)\bimport (?:pandas|numpy|matplotlib|pipeline)\b|^\s*from [\w.]+ import "),
+        ("a function definition", r"\bdef [A-Za-z_]\w*\s*\("),
+        ("a Python repr", r"\b[A-Z]\w*\((?:[a-z_]\w*=)"),
+        ("a missing-value repr", r"<NA>|\bNaN\b|\bNaT\b|\bnan\b"),
+        ("a source-file location", r"\.py(?::\d+|\", line)"),
+        ("terminal escape codes", r"\x1b\["),
+    )
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the checker
+
+
+class _Unreadable(Exception):
+    """A file the gate cannot read; becomes an ``unreadable`` problem."""
+
+
+Segment = tuple[str, str]  # (where, text)
+
+
+class _Checker:
+    def __init__(self, matcher: _Matcher, *, threshold: int, max_rows: int | None) -> None:
+        self.matcher = matcher
+        self.threshold = threshold
+        self.max_rows = max_rows
+
+    # ---- dispatch
+
+    def check_file(self, name: str, data: bytes, files: Mapping[str, bytes]) -> list[Problem]:
+        path = PurePosixPath(name)
+        suffix = path.suffix.lower()
+        internal = path.parts[:1] == (INTERNAL_DIR,)
+        try:
+            if suffix == ".ipynb":
+                if not internal:
+                    return [
+                        Problem(
+                            name,
+                            ROW_LEVEL,
+                            "an executed notebook is an internal record: keep it under "
+                            f"{INTERNAL_DIR}/, never among the published files",
+                        )
+                    ]
+                return self.check_notebook(name, data)
+            if internal:
+                return self.check_text_file(name, data, code=False)
+            if suffix in (".html", ".htm"):
+                return self.check_html(name, data)
+            if suffix == ".pdf":
+                return self.check_pdf(name, data)
+            if suffix == ".xlsx":
+                return self.check_xlsx(name, data)
+            if suffix == ".csv":
+                return self.check_csv(name, data, files)
+            if suffix == ".json":
+                return self.check_json(name, data)
+            if suffix == ".svg":
+                return self.check_svg_file(name, data)
+            if suffix in (".txt", ".md"):
+                return self.check_text_file(name, data, code=True)
+        except _Unreadable as exc:
+            return [Problem(name, UNREADABLE, str(exc))]
+        return [
+            Problem(
+                name,
+                UNREADABLE,
+                f"the gate cannot check {suffix or 'extensionless'} files for identifiers, "
+                "so it cannot be published (publish HTML, PDF, XLSX, CSV, JSON or SVG)",
+            )
+        ]
+
+    # ---- shared searches
+
+    def identifiers(self, name: str, segments: Iterable[Segment]) -> list[Problem]:
+        if not self.matcher:
+            return []
+        counts: Counter[str] = Counter()
+        first: dict[str, str] = {}
+        for where, text in segments:
+            for value, count in self.matcher.find(text).items():
+                counts[value] += count
+                first.setdefault(value, where)
+        problems = [
+            Problem(
+                name,
+                IDENTIFIER,
+                f"identifier value {_mask(value)} appears {count} time{'s' if count > 1 else ''}"
+                f", first in {first[value]}",
+            )
+            for value, count in sorted(counts.items(), key=lambda item: first[item[0]])
+        ]
+        if len(problems) > MAX_LISTED:
+            rest = len(problems) - MAX_LISTED
+            problems = problems[:MAX_LISTED] + [
+                Problem(name, IDENTIFIER, f"... and {rest} more identifier values")
+            ]
+        return problems
+
+    def code(self, name: str, segments: Iterable[Segment]) -> list[Problem]:
+        found: dict[str, tuple[int, str, str]] = {}
+        for where, text in segments:
+            for what, pattern in _CODE_PATTERNS:
+                matches = pattern.findall(text)
+                if not matches:
+                    continue
+                count, first_where, excerpt = found.get(what, (0, where, ""))
+                if not excerpt:
+                    match = pattern.search(text)
+                    excerpt = match.group(0).strip()[:40] if match else ""
+                found[what] = (count + len(matches), first_where, excerpt)
+        return [
+            Problem(
+                name,
+                CODE,
+                f"{what} ({excerpt!r}) appears {count} time{'s' if count > 1 else ''}, "
+                f"first in {where}",
+            )
+            for what, (count, where, excerpt) in found.items()
+        ]
+
+    def cells(self, name: str, cells: Iterable[tuple[str, str]]) -> list[Problem]:
+        """Cell values that are a missing-value repr (``nan``, ``None``, ``<NA>``...)."""
+        found: Counter[str] = Counter()
+        first: dict[str, str] = {}
+        for where, value in cells:
+            if value.strip() in _MISSING_REPRS:
+                found[value.strip()] += 1
+                first.setdefault(value.strip(), where)
+        return [
+            Problem(
+                name,
+                CODE,
+                f"a table cell shows the Python/pandas missing value {value!r} "
+                f"({count} cell{'s' if count > 1 else ''}, first {first[value]}); "
+                "show a symbol (x, z, [c]) or a blank instead",
+            )
+            for value, count in found.items()
+        ]
+
+    def table_columns(self, name: str, where: str, headers: Iterable[object]) -> list[Problem]:
+        bad = [str(h) for h in headers if _cell_text(h) and _is_identifier_header(h)]
+        if not bad:
+            return []
+        return [
+            Problem(
+                name,
+                ROW_LEVEL,
+                f"{where} has a column named like an identifier ({', '.join(sorted(set(bad)))}): "
+                "a published table never carries identifiers or one row per child",
+            )
+        ]
+
+    def table_rows(self, name: str, where: str, rows: int) -> list[Problem]:
+        if self.max_rows is None or rows <= self.max_rows:
+            return []
+        return [
+            Problem(
+                name,
+                ROW_LEVEL,
+                f"{where} has {rows} rows, more than the {self.max_rows} a summary table may "
+                "have: it looks like row-level data",
+            )
+        ]
+
+    # ---- HTML and SVG
+
+    def check_html(self, name: str, data: bytes) -> list[Problem]:
+        text = _decode(data, name)
+        soup = BeautifulSoup(text, "html.parser")
+        problems: list[Problem] = []
+        problems += self.html_document(name, soup)
+        problems += self.html_markup(name, soup, depth=0)
+        problems += self.html_tables(name, soup)
+        problems += self.html_images(name, soup)
+        segments = list(_html_segments(soup))
+        problems += self.code(name, [(w, t) for w, t, visible in segments if visible])
+        problems += self.cells(name, _html_cells(soup))
+        problems += self.identifiers(name, [(w, t) for w, t, _ in segments])
+        problems += self.embedded_svgs(name, soup)
+        return problems
+
+    def html_document(self, name: str, soup: BeautifulSoup) -> list[Problem]:
+        problems = []
+        root = soup.find("html")
+        if not isinstance(root, Tag) or not str(root.get("lang") or "").strip():
+            problems.append(Problem(name, DOCUMENT, "the page does not set its language (<html lang>)"))
+        title = soup.find("title")
+        if title is None or not title.get_text(strip=True):
+            problems.append(Problem(name, DOCUMENT, "the page has no <title>"))
+        levels = [int(h.name[1]) for h in soup.find_all(re.compile(r"^h[1-6]$")) if not _in_svg(h)]
+        previous = 0
+        for level in levels:
+            if level > previous + 1:
+                problems.append(
+                    Problem(
+                        name,
+                        DOCUMENT,
+                        f"headings skip a level (h{previous or '-'} followed by h{level})",
+                    )
+                )
+                break
+            previous = level
+        return problems
+
+    def html_markup(self, name: str, soup: BeautifulSoup | Tag, *, depth: int) -> list[Problem]:
+        """Scripts, and anything that loads from outside the file."""
+        problems: list[Problem] = []
+        context = "an SVG chart: " if depth else ""
+        for tag in soup.find_all(True):
+            tag_name = tag.name.lower()
+            if tag_name in ("script", "noscript") or tag_name.endswith(":script"):
+                problems.append(Problem(name, CODE, f"{context}a <{tag_name}> element"))
+                continue
+            if tag_name in ("iframe", "frame", "object", "embed", "applet", "base", "link",
+                            "portal", "foreignobject"):  # fmt: skip
+                problems.append(
+                    Problem(
+                        name,
+                        EXTERNAL,
+                        f"{context}a <{tag_name}> element (it embeds or loads another "
+                        "resource; the file must stand alone)",
+                    )
+                )
+            if tag_name == "meta" and str(tag.get("http-equiv", "")).lower() == "refresh":
+                problems.append(Problem(name, EXTERNAL, f"{context}a <meta http-equiv=refresh>"))
+            for attr, raw in tag.attrs.items():
+                attr = attr.lower()
+                value = " ".join(raw) if isinstance(raw, list) else str(raw)
+                if attr.startswith("on"):
+                    problems.append(Problem(name, CODE, f"{context}<{tag_name} {attr}=...> script"))
+                    continue
+                if attr in ("href", "xlink:href") and tag_name == "a":
+                    problem = _link_problem(value)
+                    if problem:
+                        check, detail = problem
+                        problems.append(Problem(name, check, f"{context}<a href>: {detail}"))
+                    continue
+                if attr in _RESOURCE_ATTRS:
+                    urls = _srcset_urls(value) if attr in ("srcset", "imagesrcset") else [value]
+                    for url in urls:
+                        if _loads_from_outside(url):
+                            problems.append(
+                                Problem(
+                                    name,
+                                    EXTERNAL,
+                                    f"{context}<{tag_name} {attr}={_short(url)!r}> loads a "
+                                    "resource from outside the file (embed it as a data: URI)",
+                                )
+                            )
+                if "url(" in value.lower() or attr == "style":
+                    problems += [
+                        Problem(name, EXTERNAL, f"{context}<{tag_name} {attr}>: {detail}")
+                        for detail in _css_problems(value)
+                    ]
+            if tag_name == "style":
+                problems += [
+                    Problem(name, EXTERNAL, f"{context}<style>: {detail}")
+                    for detail in _css_problems(tag.get_text())
+                ]
+        return problems
+
+    def html_tables(self, name: str, soup: BeautifulSoup) -> list[Problem]:
+        problems: list[Problem] = []
+        for number, table in enumerate(soup.find_all("table"), start=1):
+            caption = table.find("caption")
+            label = f"table {number}"
+            if caption is not None and caption.get_text(strip=True):
+                label += f" ({_short(caption.get_text(' ', strip=True), 50)!r})"
+            else:
+                problems.append(Problem(name, TABLE_HEADERS, f"{label} has no <caption>"))
+            headers = table.find_all("th")
+            if not headers:
+                problems.append(Problem(name, TABLE_HEADERS, f"{label} has no header cells (<th>)"))
+            missing = [th for th in headers if str(th.get("scope", "")).lower() not in _SCOPES]
+            if missing:
+                problems.append(
+                    Problem(
+                        name,
+                        TABLE_HEADERS,
+                        f"{label}: {len(missing)} header cell(s) without scope=col or scope=row",
+                    )
+                )
+            column_headers = [
+                th.get_text(" ", strip=True)
+                for th in headers
+                if th.find_parent("thead") is not None or th.get("scope") == "col"
+            ]
+            problems += self.table_columns(name, label, column_headers)
+            body_rows = [
+                tr
+                for tr in table.find_all("tr")
+                if tr.find_parent("thead") is None and tr.find_parent("tfoot") is None
+            ]
+            problems += self.table_rows(name, label, len(body_rows))
+        return problems
+
+    def html_images(self, name: str, soup: BeautifulSoup) -> list[Problem]:
+        problems: list[Problem] = []
+        for number, img in enumerate(soup.find_all("img"), start=1):
+            problem = _alt_problem(img.get("alt"))
+            if problem:
+                problems.append(Problem(name, ALT_TEXT, f"image {number}: {problem}"))
+        for number, svg in enumerate(soup.find_all("svg"), start=1):
+            if _in_svg(svg.parent) or str(svg.get("aria-hidden", "")).lower() == "true":
+                continue
+            label = svg.get("aria-label") or ""
+            if not label and svg.get("aria-labelledby"):
+                ids = str(svg.get("aria-labelledby")).split()
+                label = " ".join(
+                    target.get_text(" ", strip=True)
+                    for target in (soup.find(id=i) for i in ids)
+                    if target is not None
+                )
+            if not label:
+                title = svg.find("title", recursive=False)
+                label = title.get_text(" ", strip=True) if title is not None else ""
+            problem = _alt_problem(label or None)
+            if problem:
+                problems.append(
+                    Problem(name, ALT_TEXT, f"inline SVG {number}: {problem} (give it aria-label)")
+                )
+        return problems
+
+    def embedded_svgs(self, name: str, soup: BeautifulSoup | Tag, depth: int = 0) -> list[Problem]:
+        """Decode every SVG data URI and check it as a file of its own."""
+        problems: list[Problem] = []
+        number = 0
+        for tag in soup.find_all(True):
+            for attr in ("src", "href", "xlink:href", "data"):
+                value = tag.get(attr)
+                if not isinstance(value, str) or not value.strip().lower().startswith(
+                    "data:image/svg+xml"
+                ):
+                    continue
+                number += 1
+                where = f"SVG image {number} (<{tag.name} {attr}=data:...>)"
+                try:
+                    svg = _decode_data_uri(value)
+                except ValueError as exc:
+                    problems.append(Problem(name, UNREADABLE, f"{where}: {exc}"))
+                    continue
+                problems += self.svg(name, svg, where, depth=depth + 1)
+        return problems
+
+    def svg(self, name: str, svg: str, where: str, *, depth: int) -> list[Problem]:
+        if depth > 3:
+            return [Problem(name, UNREADABLE, f"{where}: SVG images nested too deeply to check")]
+        problems = []
+        if re.search(r"<\?xml-stylesheet", svg, re.I):
+            problems.append(Problem(name, EXTERNAL, f"{where}: an xml-stylesheet instruction"))
+        soup = BeautifulSoup(svg, "html.parser")
+        problems += [
+            Problem(p.file, p.check, f"{where}: {p.detail.removeprefix('an SVG chart: ')}")
+            for p in self.html_markup(name, soup, depth=depth)
+        ]
+        text = _svg_text(svg)
+        problems += self.code(name, [(where, text)])
+        problems += self.identifiers(name, [(where, text)])
+        problems += self.embedded_svgs(name, soup, depth=depth)
+        return problems
+
+    def check_svg_file(self, name: str, data: bytes) -> list[Problem]:
+        return self.svg(name, _decode(data, name), "the SVG", depth=1)
+
+    # ---- PDF
+
+    def check_pdf(self, name: str, data: bytes) -> list[Problem]:
+        if not data.startswith(b"%PDF-"):
+            raise _Unreadable("not a PDF file (no %PDF- header)")
+        problems: list[Problem] = []
+        body = _pdf_objects(data)
+        if not re.search(rb"/MarkInfo\s*<<[^>]*/Marked\s+true", body):
+            problems.append(Problem(name, DOCUMENT, "the PDF is not tagged (no /MarkInfo Marked)"))
+        if not re.search(rb"/Lang\s*[(<]", body):
+            problems.append(Problem(name, DOCUMENT, "the PDF does not set its language (/Lang)"))
+        if re.search(rb"/(?:JavaScript|JS)\b", body):
+            problems.append(Problem(name, CODE, "the PDF contains JavaScript"))
+        for key, what in ((rb"/Launch\b", "a launch action"), (rb"/GoToR\b", "a link into another file"),
+                          (rb"/EmbeddedFiles?\b", "an embedded file")):  # fmt: skip
+            if re.search(key, body):
+                problems.append(Problem(name, EXTERNAL, f"the PDF contains {what}"))
+        pages = _pdf_text(data).split("\f")
+        segments = [(f"page {n}", page) for n, page in enumerate(pages, start=1) if page.strip()]
+        problems += self.code(name, segments)
+        problems += self.identifiers(name, segments)
+        return problems
+
+    # ---- tables
+
+    def check_xlsx(self, name: str, data: bytes) -> list[Problem]:
+        import openpyxl
+
+        problems: list[Problem] = []
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                parts = archive.namelist()
+        except zipfile.BadZipFile as exc:
+            raise _Unreadable(f"not an XLSX file ({exc})") from None
+        if any(part.startswith("xl/externalLinks/") for part in parts):
+            problems.append(Problem(name, EXTERNAL, "the workbook links to other workbooks"))
+        if any(part.lower().endswith("vbaproject.bin") for part in parts):
+            problems.append(Problem(name, CODE, "the workbook contains macros"))
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise _Unreadable(f"cannot read the workbook ({type(exc).__name__})") from None
+        try:
+            for sheet in book.worksheets:
+                rows = [
+                    [_cell_text(v) or "" for v in row] for row in sheet.iter_rows(values_only=True)
+                ]
+                where = f"sheet {sheet.title!r}"
+                problems += self.grid(name, where, rows, header_rows=None)
+                data_rows = sum(
+                    1
+                    for row in sheet.iter_rows(values_only=True)
+                    if any(isinstance(v, int | float) and not isinstance(v, bool) for v in row)
+                )
+                problems += self.table_rows(name, where, data_rows)
+        finally:
+            book.close()
+        return problems
+
+    def grid(
+        self, name: str, where: str, rows: list[list[str]], *, header_rows: int | None
+    ) -> list[Problem]:
+        """Checks shared by CSV and XLSX: identifier headers, reprs, code, identifiers."""
+        problems: list[Problem] = []
+        headers = rows[:header_rows] if header_rows is not None else rows
+        header_cells = [cell for row in headers for cell in row if len(cell) <= 40]
+        problems += self.table_columns(name, where, header_cells)
+        cells = [
+            (f"{where} cell {_cell_ref(r, c)}", value)
+            for r, row in enumerate(rows, start=1)
+            for c, value in enumerate(row, start=1)
+            if value
+        ]
+        problems += self.cells(name, cells)
+        segments = [
+            (f"{where} row {r}", " | ".join(row)) for r, row in enumerate(rows, start=1) if any(row)
+        ]
+        problems += self.code(name, segments)
+        problems += self.identifiers(name, segments)
+        return problems
+
+    def check_csv(self, name: str, data: bytes, files: Mapping[str, bytes]) -> list[Problem]:
+        rows = _read_csv(data, name)
+        problems = self.grid(name, "the table", rows, header_rows=1)
+        if name.endswith(".meta.csv"):
+            return problems
+        problems += self.table_rows(name, "the table", max(len(rows) - 1, 0))
+        meta_name = name[: -len(".csv")] + ".meta.csv"
+        if meta_name not in files:
+            problems.append(
+                Problem(
+                    name,
+                    SMALL_COUNT,
+                    f"no {PurePosixPath(meta_name).name} beside it, so which columns are counts "
+                    "cannot be known and suppression cannot be checked",
+                )
+            )
+            return problems
+        problems += self.small_counts(name, rows, _read_csv(files[meta_name], meta_name))
+        return problems
+
+    def small_counts(
+        self, name: str, rows: list[list[str]], meta_rows: list[list[str]]
+    ) -> list[Problem]:
+        if not rows:
+            return []
+        meta = _records(meta_rows)
+        if not meta or "col_name" not in meta[0] or "col_type" not in meta[0]:
+            return [Problem(name, SMALL_COUNT, "its .meta.csv has no col_name/col_type columns")]
+        counts = [
+            m["col_name"]
+            for m in meta
+            if m.get("col_type", "").strip().lower() == "indicator"
+            and not m.get("indicator_unit", "").strip()
+            and not _counts_non_children(m["col_name"], m.get("label", ""))
+        ]
+        header = rows[0]
+        problems: list[Problem] = []
+        for column in counts:
+            if column not in header:
+                problems.append(
+                    Problem(name, SMALL_COUNT, f"count column {column!r} of the meta file is missing")
+                )
+                continue
+            index = header.index(column)
+            small: list[int] = []
+            odd: list[int] = []
+            for number, row in enumerate(rows[1:], start=2):
+                value = row[index].strip() if index < len(row) else ""
+                if value.lower() in EES_SYMBOLS:
+                    continue
+                try:
+                    number_value = float(value.replace(",", ""))
+                except ValueError:
+                    odd.append(number)
+                    continue
+                if 0 < number_value < self.threshold:
+                    small.append(number)
+            if small:
+                problems.append(
+                    Problem(
+                        name,
+                        SMALL_COUNT,
+                        f"count column {column!r} shows {len(small)} value(s) between 0 and "
+                        f"{self.threshold} (line {', '.join(map(str, small[:10]))}"
+                        f"{', ...' if len(small) > 10 else ''}); suppress them as 'c'",
+                    )
+                )
+            if odd:
+                problems.append(
+                    Problem(
+                        name,
+                        SMALL_COUNT,
+                        f"count column {column!r} has {len(odd)} value(s) that are neither a "
+                        f"number nor a symbol (c, x, z) (line {', '.join(map(str, odd[:10]))}), "
+                        "so suppression cannot be checked",
+                    )
+                )
+        return problems
+
+    # ---- JSON, text, notebooks
+
+    def check_json(self, name: str, data: bytes) -> list[Problem]:
+        try:
+            document = json.loads(_decode(data, name))
+        except json.JSONDecodeError as exc:
+            raise _Unreadable(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        segments: list[Segment] = []
+        problems: list[Problem] = []
+        for path, value in _walk_json(document):
+            if isinstance(value, str):
+                segments.append((path, value))
+            elif isinstance(value, float) and not math.isfinite(value):
+                problems.append(Problem(name, CODE, f"{path} is {value!r}, not a number"))
+            elif value is None:
+                problems.append(Problem(name, CODE, f"{path} is null (a missing value)"))
+            if isinstance(path, str) and _TOKEN.findall(path.rsplit(".", 1)[-1]):
+                segments.append((f"the key of {path}", path.rsplit(".", 1)[-1]))
+        problems += self.code(name, segments)
+        problems += self.identifiers(name, segments)
+        return problems
+
+    def check_text_file(self, name: str, data: bytes, *, code: bool) -> list[Problem]:
+        text = _decode(data, name)
+        segments = [("the file", text)]
+        return (self.code(name, segments) if code else []) + self.identifiers(name, segments)
+
+    def check_notebook(self, name: str, data: bytes) -> list[Problem]:
+        """An internal record: identifiers and row-level output only (code is expected)."""
+        try:
+            notebook = json.loads(_decode(data, name))
+        except json.JSONDecodeError as exc:
+            raise _Unreadable(f"not a notebook ({exc.msg})") from None
+        problems: list[Problem] = []
+        segments: list[Segment] = []
+        for index, cell in enumerate(notebook.get("cells", [])):
+            for output in cell.get("outputs", []):
+                where = f"cell {index} output"
+                for key in ("text", "traceback", "evalue"):
+                    if key in output:
+                        segments.append((where, _joined(output[key])))
+                for mimetype, value in (output.get("data") or {}).items():
+                    text = value if isinstance(value, str) else _joined(value)
+                    if not isinstance(value, str | list):
+                        text = json.dumps(value)
+                    if mimetype == "text/html":
+                        soup = BeautifulSoup(text, "html.parser")
+                        segments.append((f"{where} (HTML)", soup.get_text(" ")))
+                        problems += [
+                            Problem(p.file, p.check, f"{where}: {p.detail}")
+                            for p in self.html_tables(name, soup)
+                            if p.check == ROW_LEVEL
+                        ]
+                    elif mimetype == "image/svg+xml":
+                        segments.append((f"{where} (SVG)", _svg_text(text)))
+                    else:
+                        segments.append((f"{where} ({mimetype})", text))
+                        if mimetype == "text/plain":
+                            problems += self.plain_table(name, where, text)
+        problems += self.identifiers(name, segments)
+        return problems
+
+    def plain_table(self, name: str, where: str, text: str) -> list[Problem]:
+        """A DataFrame printed as text with an identifier column in its header."""
+        words = {w.lower() for w in re.findall(r"[A-Za-z_]+", text)}
+        hits = sorted(w for w in words & _PLAIN_IDENTIFIER_WORDS)
+        if not hits:
+            return []
+        return [
+            Problem(
+                name,
+                ROW_LEVEL,
+                f"{where} prints a table with identifier columns ({', '.join(hits)}): "
+                "show summaries only, never rows of pupils",
+            )
+        ]
+
+
+# --------------------------------------------------------------------------- helpers
+
+_SCOPES = frozenset({"col", "row", "colgroup", "rowgroup"})
+_RESOURCE_ATTRS = frozenset(
+    {"src", "srcset", "imagesrcset", "href", "xlink:href", "poster", "data", "background",
+     "action", "formaction", "manifest", "lowsrc", "dynsrc", "codebase", "archive", "ping"}
+)  # fmt: skip
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
+_PLAIN_IDENTIFIER_WORDS = frozenset(
+    {w for w in DIRECT_IDENTIFIERS if w != "name"}
+    | {alias for alias, canonical in _LOOKUP.items() if canonical in ("pupil_id", "date_of_birth")}
+)
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _Unreadable(f"not UTF-8 text (byte {exc.start})") from None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _in_svg(tag: Tag | None) -> bool:
+    while tag is not None:
+        if getattr(tag, "name", None) == "svg":
+            return True
+        tag = tag.parent
+    return False
+
+
+def _loads_from_outside(url: str) -> bool:
+    url = url.strip()
+    return bool(url) and not url.startswith("#") and not url.lower().startswith("data:")
+
+
+def _link_problem(url: str) -> tuple[str, str] | None:
+    """A hyperlink may go to a public page or a fragment, nowhere else."""
+    url = url.strip()
+    lowered = url.lower()
+    if lowered.startswith("javascript:"):
+        return CODE, "a javascript: link"
+    if not url or url.startswith("#") or url.startswith("//"):
+        return None
+    if lowered.split(":", 1)[0] in ("http", "https", "mailto", "tel"):
+        return None
+    return EXTERNAL, f"{_short(url)!r} points at a file beside the page, which is not published"
+
+
+def _srcset_urls(value: str) -> list[str]:
+    return [part.strip().split()[0] for part in value.split(",") if part.strip()]
+
+
+def _css_problems(css: str) -> list[str]:
+    problems = []
+    if "@import" in css.lower():
+        problems.append("a CSS @import")
+    for match in _CSS_URL.finditer(css):
+        if _loads_from_outside(match.group(2)):
+            problems.append(f"url({_short(match.group(2))!r}) loads from outside the file")
+    return problems
+
+
+def _alt_problem(alt: object) -> str | None:
+    if alt is None:
+        return "no alt text"
+    text = " ".join(str(alt).split())
+    if not text:
+        return "empty alt text"
+    if text.lower().rstrip(".") in _PLACEHOLDER_ALTS or re.fullmatch(
+        r"[\w-]+\.(?:png|svg|jpe?g|gif|webp)", text, re.I
+    ):
+        return f"placeholder alt text {text!r}: describe what the chart shows and its message"
+    if len(text.split()) < _MIN_ALT_WORDS:
+        return f"alt text {text!r} is too short to state the chart's message"
+    return None
+
+
+def _html_segments(soup: BeautifulSoup | Tag) -> Iterator[tuple[str, str, bool]]:
+    """(where, text, visible) for the text of a page: body text, comments and attributes."""
+    title = soup.find("title")
+    if title is not None:
+        yield "the page title", title.get_text(" "), True
+    body = soup.find("body") or soup
+    pieces = []
+    for string in body.find_all(string=True):
+        if isinstance(string, Comment) or string.parent.name in ("style", "script"):
+            continue
+        if _in_svg(string.parent):
+            continue
+        pieces.append(str(string))
+    yield "the page text", "\n".join(pieces), True
+    comments = [str(c) for c in soup.find_all(string=lambda s: isinstance(s, Comment))]
+    if comments:
+        yield "an HTML comment", "\n".join(comments), False
+    for tag in soup.find_all(True):
+        for attr, raw in tag.attrs.items():
+            value = " ".join(raw) if isinstance(raw, list) else str(raw)
+            if value.strip().lower().startswith("data:") or attr.lower() == "style":
+                continue
+            visible = attr.lower() in ("alt", "title", "aria-label", "content")
+            where = f"<{tag.name} {attr}>"
+            if attr.lower() == "alt":
+                where = "the alt text of an image"
+            yield where, value, visible
+
+
+def _html_cells(soup: BeautifulSoup) -> Iterator[tuple[str, str]]:
+    for number, table in enumerate(soup.find_all("table"), start=1):
+        for cell in table.find_all(["td", "th"]):
+            yield f"table {number}", cell.get_text(" ", strip=True)
+
+
+def _svg_text(svg: str) -> str:
+    """Text an SVG shows or carries: text nodes, titles and the comments matplotlib writes
+    for each text drawn as paths. Path data and coordinates are left out."""
+    comments = re.findall(r"<!--(.*?)-->", svg, re.DOTALL)
+    without = re.sub(r"<!--.*?-->|<!DOCTYPE[^>]*>|<\?.*?\?>", " ", svg, flags=re.DOTALL)
+    soup = BeautifulSoup(without, "html.parser")
+    texts = [s for s in soup.find_all(string=True) if s.strip() and s.parent.name != "style"]
+    labels = [
+        str(tag.get(attr))
+        for tag in soup.find_all(True)
+        for attr in ("aria-label", "title")
+        if tag.get(attr)
+    ]
+    return "\n".join([*comments, *map(str, texts), *labels])
+
+
+def _decode_data_uri(uri: str) -> str:
+    header, _, payload = uri.strip().partition(",")
+    if not _:
+        raise ValueError("a data: URI without data")
+    try:
+        if header.lower().endswith(";base64"):
+            raw = base64.b64decode("".join(payload.split()), validate=False)
+        else:
+            raw = urllib.parse.unquote_to_bytes(payload)
+        return raw.decode("utf-8-sig")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot decode the data: URI ({type(exc).__name__})") from None
+
+
+def _pdf_objects(data: bytes) -> bytes:
+    """The PDF's bytes with every Flate stream decompressed beside them (object streams
+    hide the catalogue and the outline in compressed form)."""
+    parts = [data]
+    for match in re.finditer(rb"stream\r?\n", data):
+        end = data.find(b"endstream", match.end())
+        if end < 0:
+            break
+        try:
+            parts.append(zlib.decompressobj().decompress(data[match.end() : end]))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def _pdf_text(data: bytes) -> str:
+    """The PDF's text in reading order, pages separated by form feeds (poppler's pdftotext)."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        raise _Unreadable(
+            "cannot read the PDF's text to check it: pdftotext is not installed "
+            "(apt-get install poppler-utils)"
+        )
+    with tempfile.TemporaryDirectory(prefix="gate-") as folder:
+        path = Path(folder) / "file.pdf"
+        path.write_bytes(data)
+        result = subprocess.run(
+            [exe, "-enc", "UTF-8", str(path), "-"],
+            capture_output=True,
+            check=False,
+            timeout=300,
+        )
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+        raise _Unreadable(f"pdftotext could not read the PDF ({message[0][:120]})")
+    return result.stdout.decode("utf-8", "replace")
+
+
+def _read_csv(data: bytes, name: str) -> list[list[str]]:
+    text = _decode(data, name)
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:
+        raise _Unreadable(f"not a readable CSV file ({exc})") from None
+
+
+def _records(rows: list[list[str]]) -> list[dict[str, str]]:
+    if not rows:
+        return []
+    header = [h.strip() for h in rows[0]]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:]]
+
+
+def _counts_non_children(col_name: str, label: str) -> bool:
+    name = normalise_header(col_name)
+    if _CHILD_WORDS.search(name) or _CHILD_WORDS.search(label or ""):
+        return False
+    return bool(_NON_CHILD_COUNT.search(name))
+
+
+def _cell_ref(row: int, column: int) -> str:
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
+
+
+def _walk_json(value: object, path: str = "$") -> Iterator[tuple[str, object]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_json(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk_json(item, f"{path}[{index}]")
+    else:
+        yield path, value
+
+
+def _joined(value: object) -> str:
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return str(value)

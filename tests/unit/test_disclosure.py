@@ -1,0 +1,91 @@
+"""Disclosure control: small counts hidden, and never recoverable by subtraction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.disclosure import (
+    primary_mask,
+    recoverable_cells,
+    secondary_mask,
+    small_base_mask,
+    suppress,
+)
+
+
+def with_totals(inner: pd.DataFrame) -> pd.DataFrame:
+    table = inner.copy()
+    table["total"] = table.sum(axis=1)
+    table.loc["Total"] = table.sum()
+    return table
+
+
+def test_zero_is_shown_and_small_counts_are_hidden():
+    mask = primary_mask(pd.DataFrame({"a": [0, 1, 4, 5]}), threshold=5)
+    assert mask["a"].tolist() == [False, True, True, False]
+
+
+def test_threshold_is_a_parameter():
+    assert primary_mask(pd.DataFrame({"a": [9]}), threshold=10)["a"].tolist() == [True]
+
+
+def test_a_lone_hidden_cell_gets_a_complement_in_its_row_and_column():
+    table = with_totals(pd.DataFrame({"DPS": [2, 40, 30], "Non": [9, 30, 20]}, index=list("xyz")))
+    mask = suppress(table, counts=["DPS", "Non", "total"])
+    assert mask.loc["x", "DPS"] and mask.loc["x", "Non"]
+    assert not recoverable_cells(table[["DPS", "Non", "total"]], mask[["DPS", "Non", "total"]])
+    assert not mask.loc["Total", "total"]
+
+
+def test_complement_is_the_smallest_visible_inner_cell():
+    table = with_totals(pd.DataFrame({"a": [3, 50, 12], "b": [20, 60, 70]}, index=list("xyz")))
+    mask = secondary_mask(table, primary_mask(table))
+    assert mask.loc["z", "a"] and not mask.loc["y", "a"]  # 12 is hidden, not 50
+    assert mask.loc["x", "b"]  # the only inner cell left in row x
+
+
+def test_derived_values_follow_their_count():
+    table = with_totals(pd.DataFrame({"a": [3, 50], "b": [1, 60]}, index=list("xy")))
+    table["pct"] = table["total"] / table.loc["Total", "total"] * 100
+    mask = suppress(table, counts=["a", "b", "total"], derived={"pct": "total"})
+    assert mask.loc["x", "pct"] == mask.loc["x", "total"]
+
+
+def test_averages_over_fewer_than_threshold_children_are_hidden():
+    table = pd.DataFrame({"placements": [4, 5], "avg": [1.0, 2.0]})
+    assert small_base_mask(table, base="placements", columns=["avg"])["avg"].tolist() == [
+        True,
+        False,
+    ]
+
+
+def test_suppression_is_deterministic():
+    table = with_totals(pd.DataFrame({"a": [3, 7, 7], "b": [7, 3, 7]}, index=list("xyz")))
+    first = suppress(table, counts=["a", "b", "total"])
+    second = suppress(table, counts=["a", "b", "total"])
+    pd.testing.assert_frame_equal(first, second)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=6).flatmap(
+        lambda rows: st.integers(min_value=1, max_value=4).flatmap(
+            lambda cols: st.lists(
+                st.lists(st.integers(min_value=0, max_value=30), min_size=cols, max_size=cols),
+                min_size=rows,
+                max_size=rows,
+            )
+        )
+    )
+)
+def test_no_hidden_cell_is_ever_alone_in_a_line(cells):
+    inner = pd.DataFrame(np.array(cells), columns=[f"c{i}" for i in range(len(cells[0]))])
+    table = with_totals(inner)
+    counts = list(table.columns)
+    mask = suppress(table, counts=counts)
+    values = table[counts]
+    assert not ((values > 0) & (values < 5) & ~mask).any().any(), "a small count is visible"
+    assert recoverable_cells(values, mask) == []
