@@ -533,7 +533,9 @@ class Appendix:
         section.para(f"The average gross cost per pupil in {fy.label} is {join_words(costs)}.")
         return section.add(html_table)
 
-    def _need_table(self, name: str, frame: pd.DataFrame) -> tuple[HtmlTable, pd.DataFrame]:
+    def _need_table(
+        self, name: str, frame: pd.DataFrame, table_name: str | None = None
+    ) -> tuple[HtmlTable, pd.DataFrame]:
         prefix = self._prefix(name)
         profile = tables.build_need_profile(frame, categories=self.categories)
         counts = [*self.categories, "total"]
@@ -582,7 +584,7 @@ class Appendix:
                 note="Primary need as recorded in the child's EHC plan (DfE SEN codes). "
                 + self._source(name),
                 mask=mask,
-                name=f"primary_need_{self._prefix(name)}",
+                name=table_name or f"primary_need_{self._prefix(name)}",
                 split=("framework_status", self.framework.label, split),
             ),
             extract=name,
@@ -1111,6 +1113,500 @@ class Appendix:
         )
         return section
 
+    def cost_breakdown(self) -> Section | None:
+        """Average annual fee by primary need and by phase, by framework status."""
+        name = self.definition.sections.cost_breakdown
+        if name is None:
+            return None
+        extract = self.definition.inputs[name]
+        prefix = self._prefix(name)
+        frame = self._section_data(name).assign(
+            phase=lambda f: tables.phase_of(f["ncy"].astype(int))
+        )
+        section = Section("Average cost by need and phase")
+        groups = [
+            ("primary_need", "Primary need", list(PRIMARY_NEEDS), "need"),
+            ("phase", "Phase", [p for p, _, _ in tables.PHASES], "phase"),
+        ]
+        sentences = []
+        for column, header, order, key in groups:
+            table = tables.build_cost_by(frame, by=column, categories=self.categories, order=order)
+            cats = [*self.categories, "total"]
+            mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+            for cat in cats:
+                mask[f"avg_{cat}"] = table[f"n_{cat}"] < self.threshold
+            for row in table.index:
+                row_key = _phase_key(row) if column == "phase" else row
+                for cat in cats:
+                    self._put(
+                        f"{prefix}.avg_cost_by_{key}.{row_key}.{self._key(cat)}",
+                        table,
+                        row,
+                        f"avg_{cat}",
+                        "gbp_rounded",
+                        f"Average annual cost, {row}, {cat}",
+                        mask,
+                    )
+            labels = (lambda v: PRIMARY_NEEDS.get(v, v)) if column == "primary_need" else str
+            html_table = self._table(
+                HtmlTable(
+                    table,
+                    caption=self._caption(
+                        f"Average annual cost by {header.lower()} and {self.framework.label}, "
+                        f"{_period_words(extract)}"
+                    ),
+                    columns=[
+                        *[
+                            Column(
+                                f"avg_{c}",
+                                f"{c}",
+                                fmt_gbp,
+                                unit="£",
+                                indicator=f"avg_annual_cost_{self._key(c)}",
+                            )
+                            for c in self.categories
+                        ],
+                        Column(
+                            "avg_total",
+                            "All placements",
+                            fmt_gbp,
+                            unit="£",
+                            indicator="avg_annual_cost_all",
+                        ),
+                        Column("n_total", "Placements", indicator="placements"),
+                    ],
+                    row_header=header,
+                    row_labels=labels,
+                    note=(
+                        "Mean agreed annual fee. Averages over fewer than "
+                        f"{self.threshold} placements are suppressed. " + self._source(name)
+                    ),
+                    mask=mask,
+                    name=f"average_cost_by_{key}_{prefix}",
+                ),
+                extract=name,
+                row_filter=column,
+            )
+            section.add(html_table)
+            visible = table.drop(index=tables.TOTAL)
+            visible = visible.loc[~mask.loc[visible.index, "avg_total"]]
+            if len(visible):
+                dear = visible["avg_total"].idxmax()
+                cheap = visible["avg_total"].idxmin()
+                sentences.append(
+                    f"By {header.lower()}, the average annual cost is highest for "
+                    f"{labels(dear)} ({self._text(html_table, dear, 'avg_total')}) and lowest "
+                    f"for {labels(cheap)} ({self._text(html_table, cheap, 'avg_total')})."
+                )
+        section.parts[:0] = [f"<p>{' '.join(sentences)}</p>"] if sentences else []
+        return section
+
+    def travel(self) -> Section | None:
+        """Where children from each home district are placed (home district to school)."""
+        name = self.definition.sections.travel
+        if name is None:
+            return None
+        extract = self.definition.inputs[name]
+        prefix = self._prefix(name)
+        frame = self._section_data(name)
+        if frame["home_district"].notna().sum() == 0:
+            return Section("Home district and school district").para(
+                "The extract does not record children's home districts, so journeys between "
+                "home and school cannot be described."
+            )
+        table = tables.build_travel_summary(frame)
+        counts = ["same_district", "other_kent_district", "out_of_area", "placements"]
+        mask = disclosure.suppress(
+            table,
+            counts=counts,
+            derived={"outside_home_pct": "placements"},
+            threshold=self.threshold,
+            total_col="placements",
+        )
+        mask["outside_home_pct"] = mask["outside_home_pct"] | mask["same_district"]
+        for row in table.index:
+            key = row.lower().replace(" ", "_")
+            for column in [*counts, "outside_home_pct"]:
+                unit = "percent_rounded" if column.endswith("pct") else "count"
+                self._put(
+                    f"{prefix}.travel.{key}.{column}",
+                    table,
+                    row,
+                    column,
+                    unit,
+                    f"{column.replace('_', ' ').capitalize()}, home district {row}",
+                    mask,
+                )
+        html_table = self._table(
+            HtmlTable(
+                table,
+                caption=self._caption(
+                    f"Placements by home district and where the school is, {_period_words(extract)}"
+                ),
+                columns=[
+                    Column("placements", "Placements"),
+                    Column("same_district", "School in home district"),
+                    Column("other_kent_district", "School in another Kent district"),
+                    Column("out_of_area", "School outside Kent"),
+                    Column(
+                        "outside_home_pct", "Placed outside home district", fmt_pct, unit="%", dp=1
+                    ),
+                ],
+                row_header="Home district",
+                note=(
+                    f"{fmt_count(int(frame['home_district'].isna().sum()))} placements without a "
+                    "recorded home district are not included. " + self._source(name)
+                ),
+                mask=mask,
+                name=f"home_to_school_district_{prefix}",
+            ),
+            extract=name,
+            row_filter="home_district",
+        )
+        total = table.loc[tables.TOTAL]
+        section = Section("Home district and school district")
+        section.para(
+            f"Of {fmt_count(total['placements'])} placements with a recorded home district, "
+            f"{self._text(html_table, tables.TOTAL, 'outside_home_pct')} are at a school outside "
+            f"the child's home district and {self._text(html_table, tables.TOTAL, 'out_of_area')} "
+            "are at a school outside Kent."
+        )
+        return section.add(html_table)
+
+    def equality_profile(self) -> Section | None:
+        """Age, sex, ethnicity and primary need of the placed cohort, for an EqIA."""
+        name = self.definition.sections.equality_profile
+        if name is None:
+            return None
+        extract = self.definition.inputs[name]
+        prefix = self._prefix(name)
+        frame = self._section_data(name).assign(age_band=lambda f: tables.age_band(f["age"]))
+        section = Section("Equality profile")
+        section.para(
+            "The Equality Impact Assessment form asks about ten protected characteristics. "
+            "Placement data can describe four of them: age (from date of birth, then "
+            "discarded), disability (every placed child has an EHC plan; primary need "
+            "describes it), sex and race (ethnic group). It cannot speak to gender identity, "
+            "religion and belief, sexual orientation, pregnancy and maternity, marriage and "
+            "civil partnership, or carer's responsibilities, which the export does not record."
+        )
+        sex_labels = {"F": "Female", "M": "Male"}
+        specs = [
+            ("age_band", "Age band", [b for b, _, _ in tables.AGE_BANDS], str, "age"),
+            (
+                "sex",
+                "Sex",
+                ["F", "M", "Other or not recorded"],
+                lambda v: sex_labels.get(v, v),
+                "sex",
+            ),
+            (
+                "ethnicity",
+                "Ethnic group",
+                [
+                    "White",
+                    "Mixed",
+                    "Asian or Asian British",
+                    "Black or Black British",
+                    "Any other ethnic group",
+                    "Not known",
+                ],
+                str,
+                "ethnicity",
+            ),
+        ]
+        facts = []
+        for column, header, order, labels, key in specs:
+            profile = tables.build_profile_by(
+                frame, column=column, categories=self.categories, order=order
+            )
+            counts = [*self.categories, "total"]
+            mask = disclosure.suppress(
+                profile, counts=counts, derived={"pct": "total"}, threshold=self.threshold
+            )
+            for row in profile.index:
+                if row == tables.TOTAL:
+                    continue
+                row_key = str(row).lower().replace(" ", "_")
+                self._put(
+                    f"{prefix}.equality.{key}.{row_key}.pct",
+                    profile,
+                    row,
+                    "pct",
+                    "percent_rounded",
+                    f"Share of placements, {header} {row}",
+                    mask,
+                )
+            split = {c: {"placements": c} for c in self.categories}
+            split["Total"] = {"placements": "total", "share_of_placements": "pct"}
+            html_table = self._table(
+                HtmlTable(
+                    profile,
+                    caption=self._caption(
+                        f"Placements by {header.lower()} and {self.framework.label}, "
+                        f"{_period_words(extract)}"
+                    ),
+                    columns=[
+                        *[Column(c, f"{c} placements") for c in self.categories],
+                        Column("total", "All placements"),
+                        Column("pct", "Share of placements", fmt_pct, unit="%", dp=1),
+                    ],
+                    row_header=header,
+                    row_labels=labels,
+                    note=self._source(name),
+                    mask=mask,
+                    name=f"equality_{key}_{prefix}",
+                    split=("framework_status", self.framework.label, split),
+                ),
+                extract=name,
+                row_filter=column,
+            )
+            section.add(html_table)
+            top = profile.drop(index=tables.TOTAL)["total"].idxmax()
+            facts.append(
+                f"the largest {header.lower()} group is {labels(top)} "
+                f"({self._text(html_table, top, 'pct')})"
+            )
+        need_table, _ = self._need_table(name, frame, f"equality_primary_need_{prefix}")
+        section.add(need_table)
+        section.parts.insert(1, f"<p>{sentence_case(join_words(facts))}.</p>")
+        return section
+
+    def projection(self) -> Section | None:
+        """Contract value by contract year under each scenario, with the formula."""
+        name = self.definition.sections.projection
+        assumptions = self.definition.projection
+        if name is None or assumptions is None:
+            return None
+        base = assumptions.base_placements
+        base_from = "set in the report definition"
+        if base is None:
+            summary = (
+                self.snapshot_summary
+                if name == self.definition.sections.framework_snapshot
+                else None
+            )
+            base = (
+                int(summary.loc[tables.TOTAL, "placements"])
+                if summary is not None
+                else len(self._section_data(name))
+            )
+            base_from = f"placements in the {mid_sentence(self.definition.inputs[name].label)}"
+        self.figures.add(
+            "projection.base_placements", base, "count", "Placements at the start of the projection"
+        )
+        self.figures.add(
+            "projection.avg_cost_assumed",
+            assumptions.average_cost_gbp,
+            "gbp",
+            "Average annual cost assumed",
+        )
+        self.figures.add(
+            "projection.inflation_pct",
+            assumptions.annual_uplift_pct,
+            "percent",
+            "Annual uplift assumed",
+        )
+        self.figures.add("projection.years", assumptions.years, "years", "Contract years")
+        cost, uplift, years = (
+            assumptions.average_cost_gbp,
+            assumptions.annual_uplift_pct,
+            assumptions.years,
+        )
+        scenarios = {}
+        section = Section("Contract value projection")
+        section.para(
+            f"Value in contract year t = placements in year t x £{cost:,.0f} x "
+            f"(1 + {uplift:g}%)^(t - 1), summed over {years} contract years from "
+            f"{assumptions.first_year}. Placements start at {fmt_count(base)} ({base_from}) and "
+            "follow each scenario's trajectory. Assumptions: "
+            + assumptions.assumptions_source
+            + "."
+        )
+        comparisons = []
+        for scenario in assumptions.scenarios:
+            table = tables.build_projection(
+                placements=base,
+                average_cost=cost,
+                uplift_pct=uplift,
+                years=years,
+                trajectory=scenario.trajectory,
+                first_year=assumptions.first_year,
+            )
+            scenarios[scenario.label] = table
+            total = table["cumulative_gbp"].iloc[-1]
+            key = scenario.id
+            self.figures.add(
+                f"projection.{key}_total_gbp_m",
+                total / 1e6,
+                "gbp_millions_0dp",
+                f"Projected contract value, {scenario.label}",
+            )
+            for year in table.index:
+                self.figures.add(
+                    f"projection.{key}.year_{year}.value_gbp",
+                    table.loc[year, "value_gbp"],
+                    "gbp",
+                    f"Contract year {year} value, {scenario.label}",
+                )
+            section.add(
+                self._table(
+                    HtmlTable(
+                        table.assign(
+                            value_m=table["value_gbp"] / 1e6,
+                            cumulative_m=table["cumulative_gbp"] / 1e6,
+                        ),
+                        caption=self._caption(f"Projected contract value: {scenario.label}"),
+                        columns=[
+                            Column("period", "Period", str, numeric=False, unit="text"),
+                            Column("placements", "Placements", fmt_count),
+                            Column("average_cost", "Average annual cost", fmt_gbp, unit="£"),
+                            Column(
+                                "value_m", "Value (£m)", lambda v: fmt_number(v, 1), unit="£m", dp=1
+                            ),
+                            Column(
+                                "cumulative_m",
+                                "Cumulative (£m)",
+                                lambda v: fmt_number(v, 1),
+                                unit="£m",
+                                dp=1,
+                            ),
+                        ],
+                        row_header="Contract year",
+                        total_row=None,
+                        note=(
+                            f"Trajectory: {scenario.trajectory_source}."
+                            if scenario.trajectory_source
+                            else None
+                        ),
+                        name=f"projection_{key}",
+                    ),
+                    extract=None,
+                    row_filter="contract_year",
+                )
+            )
+            if scenario.published_total_gbp_m is not None:
+                comparisons.append(
+                    self._compare_projection(scenario, total, base, cost, uplift, years, key)
+                )
+        chart = charts.plot_projection(
+            scenarios, source=f"Source: {assumptions.assumptions_source}."
+        )
+        section.parts.insert(1, self._figure(chart))
+        for text in comparisons:
+            section.para(text)
+        return section
+
+    def _compare_projection(self, scenario, total, base, cost, uplift, years, key) -> str:
+        published = scenario.published_total_gbp_m * 1e6
+        diff = total - published
+        self.figures.add(
+            f"projection.{key}.difference_from_published_gbp_m",
+            diff / 1e6,
+            "gbp_millions_0dp",
+            f"Projection minus published total, {scenario.label}",
+        )
+        factor = tables.annuity_factor(uplift, years, scenario.trajectory)
+        implied_placements = published / (cost * factor)
+        implied_cost = published / (base * factor)
+        words = (
+            f"{scenario.label}: this projection gives £{fmt_number(total / 1e6, 0)}m against "
+            f"the £{fmt_number(published / 1e6, 0)}m published ({scenario.published_source}), "
+            f"{'more' if diff >= 0 else 'less'} by £{fmt_number(abs(diff) / 1e6, 0)}m "
+            f"({fmt_pct(abs(diff) / published * 100, 1)})."
+        )
+        if abs(diff) / published < 0.005:
+            return words + " The stated assumptions reproduce the published total."
+        explain = [
+            f"a starting count of {fmt_count(implied_placements)} placements instead of "
+            f"{fmt_count(base)}",
+            f"an average annual cost of {fmt_gbp(implied_cost)} instead of {fmt_gbp(cost)}",
+        ]
+        if len(set(scenario.trajectory)) > 1 or scenario.trajectory[0] != 1.0:
+
+            def total_at(rate: float) -> float:
+                path = [(1 - rate / 100) ** y for y in range(years)]
+                return base * cost * tables.annuity_factor(uplift, years, path)
+
+            rate = tables.solve_rate(published, total_at, -50.0, 60.0)
+            self.figures.add(
+                f"projection.{key}.implied_annual_fall_pct",
+                rate,
+                "percent",
+                "Annual fall in placements implied by the published total",
+            )
+            explain.append(f"placements falling by {fmt_pct(rate, 1)} a year")
+        return (
+            words + " The published figure would follow, with the other assumptions unchanged, "
+            f"from any one of: {'; or '.join(explain)}. The paper does not say which of its "
+            "assumptions differs from those stated."
+        )
+
+    def trend(self) -> Section | None:
+        """Placements, schools, framework share and need mix across a sequence of extracts."""
+        names = self.definition.sections.trend
+        if not names:
+            return None
+        extracts = [(self.definition.inputs[n].label, self._data(n)) for n in names]
+        trend = tables.build_trend(extracts, contracted=self.framework.contracted)
+        contracted_words = join_words(self.framework.contracted) or "contracted"
+        for n, label in zip(names, trend.index, strict=True):
+            for column in trend.columns:
+                unit = "percent_rounded" if column.endswith("pct") or "_pct_" in column else "count"
+                self.figures.add(
+                    f"trend.{self._prefix(n)}.{column}",
+                    trend.loc[label, column],
+                    unit,
+                    f"{column.replace('_', ' ').capitalize()}, {label}",
+                )
+        html_table = self._table(
+            HtmlTable(
+                trend,
+                caption=self._caption("Placements, schools and need mix across extracts"),
+                columns=[
+                    Column("placements", "Placements"),
+                    Column("pupils", "Pupils"),
+                    Column("schools", "Schools"),
+                    Column(
+                        "contracted_pct",
+                        f"Placements in {contracted_words} schools",
+                        fmt_pct,
+                        unit="%",
+                        dp=1,
+                    ),
+                    Column("need_pct_ASD", "ASD", fmt_pct, unit="%", dp=1),
+                    Column("need_pct_SEMH", "SEMH", fmt_pct, unit="%", dp=1),
+                    Column("need_pct_SLCN", "SLCN", fmt_pct, unit="%", dp=1),
+                ],
+                row_header="Extract",
+                total_row=None,
+                note=(
+                    "Each extract counts differently (a census-day snapshot, everyone placed "
+                    "during a period, placements funded in a year), so changes mix real change "
+                    "with differences of definition. All placements, day and residential. "
+                    + " ".join(self._source(n) for n in names)
+                ),
+                name="trend_across_extracts",
+            ),
+            extract=None,
+            row_filter="extract",
+        )
+        first, last = trend.index[0], trend.index[-1]
+        section = Section("Trend across extracts")
+        section.para(
+            f"From {mid_sentence(first)} to {mid_sentence(last)}, placements went from "
+            f"{fmt_count(trend.loc[first, 'placements'])} to "
+            f"{fmt_count(trend.loc[last, 'placements'])} and the share in {contracted_words} "
+            f"schools from {fmt_pct(trend.loc[first, 'contracted_pct'])} to "
+            f"{fmt_pct(trend.loc[last, 'contracted_pct'])}; ASD went from "
+            f"{fmt_pct(trend.loc[first, 'need_pct_ASD'])} to "
+            f"{fmt_pct(trend.loc[last, 'need_pct_ASD'])} of placements."
+        )
+        chart = charts.plot_trend(
+            trend, needs=["ASD", "SEMH", "SLCN"], source=" ".join(self._source(n) for n in names)
+        )
+        return section.add(self._figure(chart)).add(html_table)
+
     def summary(self) -> Section:
         """Key figures, each drawn from the same tables the sections show."""
         section = Section("Key figures")
@@ -1203,6 +1699,36 @@ class Appendix:
                 publish_=False,
             )
         )
+        issues = []
+        for name, report in self.cleaning.items():
+            label = self.definition.inputs[name].label
+            for reason, count in report["reasons"].items():
+                issues.append({"issue": f"Quarantined: {reason}", "input": label, "rows": count})
+            for flag, count in report["flags"].items():
+                issues.append({"issue": f"Flagged: {flag}", "input": label, "rows": count})
+        if issues:
+            section.add(
+                self._table(
+                    HtmlTable(
+                        pd.DataFrame(issues).set_index("issue"),
+                        caption=self._caption("Rows quarantined or flagged, by reason"),
+                        columns=[
+                            Column("input", "Input", str, numeric=False),
+                            Column("rows", "Rows"),
+                        ],
+                        row_header="Reason",
+                        total_row=None,
+                        note="A row can have more than one reason. Quarantined rows are listed "
+                        "with their source row numbers in the internal quarantine file for the "
+                        "data owner to correct; they are not used in any table.",
+                    ),
+                    extract=None,
+                    row_filter="reason",
+                    publish_=False,
+                )
+            )
+        else:
+            section.para("No row was quarantined or flagged in any input.")
         hidden = sum(1 for p in self.published if p["suppressed"])
         self.figures.add(
             "quality.tables_with_suppression",

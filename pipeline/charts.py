@@ -583,6 +583,126 @@ _SVG_SHEET = re.compile(r'\s*<style type="text/css">\*\{([^}]*)\}</style>')
 _SVG_STYLE = re.compile(r'\sstyle="([^"]*)"')
 
 
+# --------------------------------------------------------------------------- projection
+
+
+def plot_projection(scenarios: dict[str, pd.DataFrame], *, source: str) -> Chart:
+    """Cumulative contract value by contract year, one line per scenario.
+
+    Parameters
+    ----------
+    scenarios : dict
+        Scenario label -> ``tables.build_projection`` output.
+    source : str
+        Source note (the assumptions).
+    """
+    labels = list(scenarios)
+    colours = _category_colours(len(labels))
+    with chart_style():
+        figure = _new_figure()
+        ax = figure.add_subplot()
+        for label, colour in zip(labels, colours, strict=True):
+            table = scenarios[label]
+            values = table["cumulative_gbp"].to_numpy() / 1e6
+            ax.plot(table.index, values, marker="o", color=colour, label=label)
+            ax.annotate(
+                f"£{round_half_up(values[-1]):,.0f}m",
+                (table.index[-1], values[-1]),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=10,
+            )
+        first = scenarios[labels[0]]
+        ax.set_xticks(first.index, [str(v) for v in first["period"]], rotation=0)
+        ax.tick_params(axis="x", labelsize=9)
+        ax.set_xlabel("Contract year")
+        ax.set_ylabel("£ million, cumulative")
+        ax.set_ylim(0, None)
+        ax.set_xlim(first.index[0] - 0.3, first.index[-1] + 1.0)
+        figure.legend(loc="outside upper left", ncols=min(len(labels), 2))
+    totals = {
+        label: float(round_half_up(t["cumulative_gbp"].iloc[-1] / 1e6))
+        for label, t in scenarios.items()
+    }
+    years = len(first)
+    top = max(totals, key=totals.get)
+    title = f"Over {years} years the contract could be worth up to £{totals[top]:,.0f} million"
+    span = f"{first['period'].iloc[0]} to {first['period'].iloc[-1]}"
+    subtitle = f"Cumulative projected contract value by scenario, £ million, {span}"
+    parts = [f"{label}: £{value:,.0f} million" for label, value in totals.items()]
+    alt = (
+        f"Line chart of cumulative projected contract value over {years} contract years for "
+        f"{len(labels)} scenarios. Totals after year {years}: {join_words(parts)}."
+    )
+    return Chart(_fix_layout(figure), title, subtitle, alt, source)
+
+
+# --------------------------------------------------------------------------- trend
+
+
+def plot_trend(trend: pd.DataFrame, *, needs: Sequence[str], source: str) -> Chart:
+    """Share of placements by primary need across a sequence of extracts (one line per need).
+
+    Parameters
+    ----------
+    trend : pandas.DataFrame
+        ``tables.build_trend`` output: index = extract labels in time order, columns
+        ``need_pct_<code>``.
+    needs : sequence of str
+        Need codes to draw.
+    source : str
+        Source note.
+    """
+    labels = [str(v) for v in trend.index]
+    colours = _category_colours(len(needs))
+    with chart_style():
+        figure = _new_figure()
+        ax = figure.add_subplot()
+        x = np.arange(len(labels))
+        for need, colour in zip(needs, colours, strict=True):
+            values = trend[f"need_pct_{need}"].astype(float).to_numpy()
+            ax.plot(x, values, marker="o", color=colour, label=need)
+            for xi, value in zip(x, values, strict=True):
+                if np.isfinite(value):
+                    ax.annotate(
+                        f"{round_half_up(value):.0f}%",
+                        (xi, value),
+                        xytext=(0, 7),
+                        textcoords="offset points",
+                        ha="center",
+                        fontsize=10,
+                    )
+        ax.set_xticks(x, ["\n".join(textwrap.wrap(lbl, 22)) for lbl in labels])
+        ax.set_ylabel("Share of placements (%)")
+        ax.set_ylim(
+            0,
+            max(
+                60.0,
+                float(np.nanmax(trend[[f"need_pct_{n}" for n in needs]].to_numpy(dtype=float)))
+                * 1.2,
+            ),
+        )
+        ax.set_xlim(-0.4, len(labels) - 0.6)
+        figure.legend(loc="outside upper left", ncols=len(needs))
+    first, last = labels[0], labels[-1]
+    moves = []
+    for need in needs:
+        a = float(trend[f"need_pct_{need}"].iloc[0])
+        b = float(trend[f"need_pct_{need}"].iloc[-1])
+        moves.append(f"{need} {format_pct(a)} to {format_pct(b)}")
+    lead = needs[0]
+    change = float(trend[f"need_pct_{lead}"].iloc[-1]) - float(trend[f"need_pct_{lead}"].iloc[0])
+    direction = "grown" if change > 0 else "fallen" if change < 0 else "held steady"
+    title = f"The {lead} share of placements has {direction} across the extracts"
+    subtitle = f"Share of placements by primary need, {first} to {last}"
+    alt = (
+        f"Line chart of the share of placements with each of {join_words(list(needs))} as primary "
+        f"need across {len(labels)} extracts from {first} to {last}: {join_words(moves)}."
+    )
+    return Chart(_fix_layout(figure), title, subtitle, alt, source)
+
+
 def to_svg(chart: Chart) -> str:
     """The chart's figure as SVG text; the same figure always gives the same bytes.
 

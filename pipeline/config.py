@@ -125,6 +125,29 @@ class FinancialYear(_Strict):
     end: dt.date = dt.date(2025, 3, 31)
 
 
+class Scenario(_Strict):
+    """One placement trajectory of the contract value projection."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: str
+    trajectory: list[Annotated[float, Field(ge=0)]] = Field(default_factory=lambda: [1.0])
+    trajectory_source: str | None = None
+    published_total_gbp_m: float | None = None
+    published_source: str | None = None
+
+
+class Projection(_Strict):
+    """Assumptions of the contract value projection (seed 003 §6.5-6.7)."""
+
+    first_year: int = Field(ge=2000, le=2100)
+    years: int = Field(ge=1, le=30)
+    average_cost_gbp: float = Field(gt=0)
+    annual_uplift_pct: float = Field(ge=-50, le=100)
+    base_placements: int | None = Field(default=None, ge=0)
+    assumptions_source: str
+    scenarios: list[Scenario] = Field(min_length=1)
+
+
 class Sections(_Strict):
     """Which extract each section of the appendix notebook draws on (absent = not shown)."""
 
@@ -136,6 +159,11 @@ class Sections(_Strict):
     districts: str | None = None
     cost_comparison: Annotated[list[str], Field(min_length=2, max_length=2)] | None = None
     spend_history: str | None = None
+    cost_breakdown: str | None = None
+    travel: str | None = None
+    equality_profile: str | None = None
+    projection: str | None = None
+    trend: list[str] | None = None
 
 
 class Geography(_Strict):
@@ -175,6 +203,7 @@ class ReportDefinition(_Strict):
     inputs: dict[str, Extract]
     sections: Sections
     parameters: Parameters = Field(default_factory=Parameters)
+    projection: Projection | None = None
 
     @field_validator("id")
     @classmethod
@@ -193,6 +222,8 @@ class ReportDefinition(_Strict):
                         f"sections.{name} names input '{extract}', which is not under inputs "
                         f"(inputs: {', '.join(self.inputs)})"
                     )
+        if self.sections.projection and self.projection is None:
+            raise ValueError("sections.projection needs a projection: block of assumptions")
         if self.sections.spend_history:
             kind = self.inputs[self.sections.spend_history].kind
             if kind != "spend_history":

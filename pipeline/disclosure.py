@@ -104,7 +104,9 @@ def secondary_mask(
             if not candidates:
                 continue
 
-            def rank(cell: tuple[object, object]) -> tuple[int, int, float, int]:
+            def rank(
+                cell: tuple[object, object], line: list = line, number: int = number
+            ) -> tuple[int, int, float, int]:
                 is_total = cell[0] == total_row or cell[1] == total_col
                 value = values.loc[cell]
                 size = float(value) if pd.notna(value) else np.inf

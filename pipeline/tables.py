@@ -8,7 +8,7 @@ formatting (£, %, separators) happens in ``pipeline.present``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -337,3 +337,242 @@ def build_headline(placements: pd.DataFrame) -> dict[str, int]:
         "schools": int(placements["school_urn"].nunique()),
         "placements": int(len(placements)),
     }
+
+
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("Under 5", 0, 4),
+    ("5 to 10", 5, 10),
+    ("11 to 15", 11, 15),
+    ("16 to 18", 16, 18),
+    ("19 to 25", 19, 25),
+)
+
+
+def age_band(age: pd.Series) -> pd.Series:
+    """Age bands for the equality profile; a missing age is ``Not recorded``.
+
+    >>> age_band(pd.Series([4, 11, 19, None], dtype="Int64")).tolist()
+    ['Under 5', '11 to 15', '19 to 25', 'Not recorded']
+    """
+    labels = pd.Series(NOT_RECORDED, index=age.index, dtype=object)
+    for name, low, high in AGE_BANDS:
+        labels[(age >= low).fillna(False) & (age <= high).fillna(False)] = name
+    return labels
+
+
+def build_profile_by(
+    placements: pd.DataFrame,
+    *,
+    column: str,
+    categories: Sequence[str],
+    order: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Placements by any characteristic and framework status, with shares of all placements.
+
+    Rows follow ``order`` when given (values not in it come after, ``Not recorded`` last),
+    then ``Total``. Missing values count as ``Not recorded``.
+
+    >>> frame = pd.DataFrame({"sex": ["F", "M", "M", None],
+    ...                       "framework_status": ["DPS", "DPS", "Non-DPS", "DPS"]})
+    >>> table = build_profile_by(frame, column="sex", categories=["DPS", "Non-DPS"],
+    ...                          order=["F", "M"])
+    >>> table["total"].tolist(), table.index.tolist()
+    ([1, 2, 1, 4], ['F', 'M', 'Not recorded', 'Total'])
+    """
+    values = placements[column].astype(object).where(placements[column].notna(), NOT_RECORDED)
+    counts = pd.crosstab(values, placements["framework_status"])
+    counts = counts.reindex(columns=list(categories), fill_value=0)
+    known = list(order or [])
+    rest = sorted(v for v in counts.index if v not in known and v != NOT_RECORDED)
+    rows = [v for v in known if v != NOT_RECORDED] + rest  # every listed value, even if 0
+    if NOT_RECORDED in counts.index:
+        rows.append(NOT_RECORDED)
+    table = counts.reindex(rows, fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table.loc[TOTAL] = table.sum()
+    table["pct"] = _pct(table["total"], table.loc[TOTAL, "total"])
+    table.index.name = column
+    table.columns.name = None
+    return table
+
+
+def build_travel_summary(placements: pd.DataFrame) -> pd.DataFrame:
+    """Where children from each home district go to school (where home district is known).
+
+    Columns: placements, ``same_district``, ``other_kent_district``, ``out_of_area`` and the
+    share placed outside the home district. Children living outside Kent are a row of their own.
+
+    >>> frame = pd.DataFrame({"home_district": ["Dover", "Dover", "Thanet"],
+    ...                       "school_district": ["Dover", "Out of area", "Dover"]})
+    >>> t = build_travel_summary(frame)
+    >>> t.loc["Dover", ["same_district", "out_of_area"]].tolist(), t.loc["Total", "placements"]
+    ([1, 1], np.int64(3))
+    """
+    known = placements.loc[placements["home_district"].notna()]
+    home = known["home_district"].astype(str)
+    school = known["school_district"].astype(str)
+    same = home == school
+    out = school == OUT_OF_AREA
+    frame = pd.DataFrame(
+        {
+            "home": home,
+            "same_district": same.astype(int),
+            "other_kent_district": (~same & ~out).astype(int),
+            "out_of_area": (out & ~same).astype(int),
+        }
+    )
+    order = [*KENT_DISTRICTS, "Outside Kent"]
+    table = frame.groupby("home")[["same_district", "other_kent_district", "out_of_area"]].sum()
+    table = table.reindex(
+        [d for d in order if d in table.index or d in KENT_DISTRICTS], fill_value=0
+    )
+    table.insert(0, "placements", table.sum(axis=1))
+    table.loc[TOTAL] = table.sum()
+    table["outside_home_pct"] = _pct(
+        table["placements"] - table["same_district"], table["placements"]
+    )
+    table.index.name = "home_district"
+    return table
+
+
+def build_cost_by(
+    placements: pd.DataFrame, *, by: str, categories: Sequence[str], order: Sequence[str]
+) -> pd.DataFrame:
+    """Average annual fee and placements by a grouping (need, phase) and framework status.
+
+    Columns ``avg_<category>``, ``n_<category>``, ``avg_total`` and ``n_total``; rows in
+    ``order`` (absent groups dropped) then ``Total``.
+
+    >>> frame = pd.DataFrame({"primary_need": ["ASD", "ASD", "SEMH"], "annual_fee": [1.0, 3.0, 5.0],
+    ...                       "framework_status": ["DPS", "Non-DPS", "DPS"]})
+    >>> t = build_cost_by(frame, by="primary_need", categories=["DPS", "Non-DPS"],
+    ...                   order=["ASD", "SEMH"])
+    >>> t.loc["ASD", ["avg_total", "n_total"]].tolist()
+    [2.0, 2.0]
+    """
+    groups = placements[by]
+    rows = [g for g in order if (groups == g).any()]
+    table = pd.DataFrame(index=[*rows, TOTAL])
+    for name in [*categories, "total"]:
+        part = (
+            placements
+            if name == "total"
+            else placements.loc[placements["framework_status"] == name]
+        )
+        grouped = part.groupby(by)["annual_fee"]
+        table[f"avg_{name}"] = grouped.mean().reindex(rows).tolist() + [
+            part["annual_fee"].mean() if len(part) else np.nan
+        ]
+        table[f"n_{name}"] = grouped.size().reindex(rows, fill_value=0).tolist() + [len(part)]
+    table.index.name = by
+    return table
+
+
+def phase_of(ncy: pd.Series) -> pd.Series:
+    """School phase label of each national curriculum year.
+
+    >>> phase_of(pd.Series([0, 9, 13])).tolist()
+    ['Primary (R-Year 6)', 'Secondary (Years 7-11)', 'Post-16 (Years 12-14)']
+    """
+    labels = pd.Series("", index=ncy.index, dtype=object)
+    for name, low, high in PHASES:
+        labels[ncy.between(low, high)] = name
+    return labels
+
+
+def build_trend(
+    extracts: Sequence[tuple[str, pd.DataFrame]],
+    *,
+    contracted: Sequence[str],
+    needs: Sequence[str] = ("ASD", "SEMH", "SLCN"),
+) -> pd.DataFrame:
+    """Headline measures of a sequence of extracts, in the order given.
+
+    >>> a = pd.DataFrame({"pupil_id": ["x", "y"], "school_urn": [1, 2],
+    ...                   "framework_status": ["DPS", "Non-DPS"], "primary_need": ["ASD", "SEMH"]})
+    >>> build_trend([("Jan", a)], contracted=["DPS"]).loc["Jan", "contracted_pct"]
+    np.float64(50.0)
+    """
+    rows = {}
+    for label, frame in extracts:
+        row = {
+            "placements": len(frame),
+            "pupils": frame["pupil_id"].nunique(),
+            "schools": frame["school_urn"].nunique(),
+            "contracted_pct": _pct(
+                frame["framework_status"].isin(list(contracted)).sum(), len(frame)
+            ),
+        }
+        for need in needs:
+            row[f"need_pct_{need}"] = _pct((frame["primary_need"] == need).sum(), len(frame))
+        rows[label] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "extract"
+    return table
+
+
+def annuity_factor(uplift_pct: float, years: int, trajectory: Sequence[float] = (1.0,)) -> float:
+    """Sum over contract years of (placement multiplier x cost uplift), year 1 at today's cost.
+
+    >>> round(annuity_factor(2, 8), 4)
+    8.583
+    """
+    total = 0.0
+    for year in range(years):
+        share = trajectory[min(year, len(trajectory) - 1)]
+        total += share * (1 + uplift_pct / 100) ** year
+    return total
+
+
+def build_projection(
+    *,
+    placements: float,
+    average_cost: float,
+    uplift_pct: float,
+    years: int,
+    trajectory: Sequence[float] = (1.0,),
+    first_year: int = 2026,
+) -> pd.DataFrame:
+    """Contract value by contract year: placements x average cost x uplift^(year - 1).
+
+    ``trajectory`` gives each year's placements as a multiple of today's (the last value
+    repeats), so ``(1.0,)`` is the static scenario.
+
+    >>> t = build_projection(placements=100, average_cost=1000, uplift_pct=10, years=2)
+    >>> t["value_gbp"].tolist(), t["cumulative_gbp"].tolist()[-1]
+    ([100000.0, 110000.0], 210000.0)
+    """
+    rows = []
+    for year in range(years):
+        share = trajectory[min(year, len(trajectory) - 1)]
+        cost = average_cost * (1 + uplift_pct / 100) ** year
+        count = placements * share
+        rows.append(
+            {
+                "contract_year": year + 1,
+                "period": f"{first_year + year}-{(first_year + year + 1) % 100:02d}",
+                "placements": count,
+                "average_cost": cost,
+                "value_gbp": count * cost,
+            }
+        )
+    table = pd.DataFrame(rows).set_index("contract_year")
+    table["cumulative_gbp"] = table["value_gbp"].cumsum()
+    return table
+
+
+def solve_rate(target: float, value_at: Callable[[float], float], low: float, high: float) -> float:
+    """The rate in ``[low, high]`` at which a monotonic ``value_at`` meets ``target`` (bisection).
+
+    >>> round(solve_rate(9.0, lambda r: r * r, 0, 10), 6)
+    3.0
+    """
+    f_low = value_at(low) - target
+    for _ in range(200):
+        mid = (low + high) / 2
+        f_mid = value_at(mid) - target
+        if (f_mid > 0) == (f_low > 0):
+            low, f_low = mid, f_mid
+        else:
+            high = mid
+    return (low + high) / 2
