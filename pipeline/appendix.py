@@ -1132,9 +1132,17 @@ class Appendix:
         for column, header, order, key in groups:
             table = tables.build_cost_by(frame, by=column, categories=self.categories, order=order)
             cats = [*self.categories, "total"]
+            # The placements column repeats the need (phase) table's totals, so it takes that
+            # table's suppression pattern: the same cells are hidden in both.
+            profile = tables.build_profile_by(frame, column=column, categories=self.categories)
+            profile_mask = disclosure.suppress(
+                profile, counts=cats, derived={"pct": "total"}, threshold=self.threshold
+            )
             mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+            mask["n_total"] = profile_mask["total"].reindex(table.index, fill_value=True)
             for cat in cats:
                 mask[f"avg_{cat}"] = table[f"n_{cat}"] < self.threshold
+            mask["avg_total"] = mask["avg_total"] | mask["n_total"]
             for row in table.index:
                 row_key = _phase_key(row) if column == "phase" else row
                 for cat in cats:

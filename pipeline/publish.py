@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import os
 import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,15 +179,23 @@ def tables_workbook(
     )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tables.xlsx"
-        gpt.write_workbook(
-            filename=str(path),
-            sheets=sheets,
-            cover=cover,
-            notes_table=notes,
-            contentsheet_options={"additional_elements": ["subtitles"]},
-            workbook_options={"constant_memory": False},
-        )
+        with warnings.catch_warnings():
+            # gptables' own pandas deprecation notices are not ours to act on
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            _write_workbook(gpt, path, sheets, cover, notes)
         return normalise_xlsx(path.read_bytes())
+
+
+def _write_workbook(gpt, path: Path, sheets: dict, cover, notes: pd.DataFrame) -> None:
+    gpt.write_workbook(
+        filename=str(path),
+        sheets=sheets,
+        cover=cover,
+        notes_table=notes,
+        contentsheet_options={"additional_elements": ["subtitles"]},
+        workbook_options={"constant_memory": False},
+    )
 
 
 def normalise_xlsx(data: bytes) -> bytes:
