@@ -26,8 +26,8 @@ setup: $(STAMP) ## Create .venv and install the project with its dev tools
 report: $(STAMP) ## Render the sample appendices into reports/<id>/
 	$(PY) -m pipeline render $(SAMPLE_REPORTS)
 
-reports: $(STAMP) ## Render every report definition in reports/
-	$(PY) -m pipeline render $(REPORTS)
+reports: $(STAMP) ## Render every report definition in reports/ (2 at a time)
+	$(PY) -m pipeline render $(REPORTS) --jobs 2
 
 test: $(STAMP) ## Run the whole test suite (unit, notebooks, back-test)
 	$(PY) -m pytest
@@ -48,8 +48,9 @@ lab: $(STAMP) ## Open the notebooks in JupyterLab
 bench: $(STAMP) ## Measure speed and memory; writes bench/results/
 	$(PY) -m pipeline.bench
 
-verify: $(STAMP) ## Compare the rendered sample figures with the published figures
-	$(PY) -m pipeline check reports/25-00065 reports/25-00007
+verify: $(STAMP) ## Rerun the sample appendices from their manifests; compare with the papers
+	$(PY) -m pipeline render $(SAMPLE_REPORTS)
+	$(PY) -m pipeline verify reports/25-00065 reports/25-00007 --against data/published/published-figures.yml
 
 synth: $(STAMP) ## Rewrite the synthetic sample exports in data/raw/ (byte-identical)
 	$(PY) -m pipeline synth

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline render|clean|synth|check``.
+"""Command line: ``python -m pipeline render|verify|clean|synth|check``.
 
 Every failure a user can cause ends as one line on stderr starting ``error:`` and exit code 2;
 ``--debug`` shows the traceback instead.
@@ -17,15 +17,57 @@ EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from pipeline.render import render_report
+    from pipeline.render import render_all
 
-    for path in args.definitions:
-        result = render_report(path)
+    results, failures = render_all(
+        args.definitions, jobs=args.jobs, force=args.force, progress=args.jobs > 1
+    )
+    for result in sorted(results, key=lambda r: r.report_id):
+        where = result.out_dir
+        if where.is_relative_to(PROJECT_ROOT):
+            where = where.relative_to(PROJECT_ROOT)
+        if result.skipped:
+            print(f"up to date {result.report_id} -> {where}/ (nothing changed; --force renders)")
+            continue
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
-        print(
-            f"rendered {result.report_id} -> {result.out_dir.relative_to(PROJECT_ROOT)}/ ({stages})"
-        )
+        print(f"rendered {result.report_id} -> {where}/ ({stages})")
+    if failures:
+        if len(results) + len(failures) == 1:
+            raise _Failed(failures[0][1])
+        print(f"{len(failures)} of {len(results) + len(failures)} reports failed:", file=sys.stderr)
+        for report_id, reason in failures:
+            print(f"error: {report_id}: {reason}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
+
+
+class _Failed(Exception):
+    """A single report's failure, reported as one error line."""
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from pipeline.verify import compare_published, format_comparisons, verify_report
+
+    exit_code = EXIT_OK
+    if not args.no_rerun:
+        for report_dir in args.report_dirs:
+            result = verify_report(report_dir)
+            if result.ok:
+                print(
+                    f"verified {result.report_id}: all {result.figures} figures and "
+                    f"{result.tables} table files match a fresh render"
+                )
+            else:
+                exit_code = EXIT_MISMATCH
+                print(f"{result.report_id}: {len(result.differences)} differ from a fresh render:")
+                for diff in result.differences:
+                    print(
+                        f"  {diff.item}: published {diff.published!r}, recomputed "
+                        f"{diff.recomputed!r}"
+                    )
+    if args.against:
+        print(format_comparisons(compare_published(args.report_dirs, args.against)))
+    return exit_code
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -38,22 +80,115 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from pipeline import io
-    from pipeline.clean import clean_snapshot
-    from pipeline.config import Framework
-    from pipeline.ingest import read_export
+    """Clean one export into ``--out``: clean.parquet, quarantine.csv and cleaning.json.
 
-    raw = read_export(args.input, sheet=args.sheet)
-    snapshot = dt.date.fromisoformat(args.snapshot_date) if args.snapshot_date else dt.date.today()
-    result = clean_snapshot(
-        raw, framework=Framework(), snapshot_date=snapshot, source=Path(args.input).name
+    Whole-file faults (the export, the configuration, the output folder) end as one
+    ``error:`` line naming the file, the problem and the fix, exit code 2.
+    """
+    import os
+
+    from pipeline import io
+    from pipeline.clean import (
+        SALT_ENV,
+        CleanConfig,
+        MissingColumnsError,
+        clean_snapshot,
+        load_clean_config,
     )
-    io.write_clean_outputs(result, args.out)
+    from pipeline.ingest import InputFileError, read_export
+
+    try:
+        config = load_clean_config(args.config) if args.config else CleanConfig()
+        if args.snapshot_date:
+            try:
+                snapshot = dt.date.fromisoformat(args.snapshot_date)
+            except ValueError:
+                print(
+                    f"error: --snapshot-date '{args.snapshot_date}' is not a date. "
+                    "Fix: write it as YYYY-MM-DD, e.g. 2025-06-30",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            snapshot_from = "--snapshot-date"
+        elif config.snapshot_date:
+            snapshot, snapshot_from = config.snapshot_date, "the configuration"
+        else:
+            snapshot, snapshot_from = dt.date.today(), "today: pass --snapshot-date to fix it"
+        salt = None
+        if config.salt_env:
+            salt = os.environ.get(config.salt_env)
+            if not salt:
+                raise InputFileError(
+                    args.config,
+                    f"salt_env names {config.salt_env}, which is not set in the environment",
+                    f"set it (export {config.salt_env}=...) or remove salt_env",
+                )
+        raw = read_export(args.input, sheet=args.sheet)
+        try:
+            result = clean_snapshot(
+                raw,
+                framework=config.framework,
+                snapshot_date=snapshot,
+                fee_ceiling=config.fee_ceiling_gbp,
+                salt=salt,
+                source=Path(args.input).name,
+            )
+        except MissingColumnsError as exc:
+            raise InputFileError(
+                args.input,
+                str(exc),
+                "rename those columns in the export, or add its headers to "
+                "HEADER_ALIASES in pipeline/vocabulary.py",
+            ) from None
+        try:
+            io.write_clean_outputs(result, args.out)
+        except OSError as exc:
+            raise InputFileError(
+                args.out,
+                f"the outputs cannot be written ({exc.strerror or exc})",
+                "choose a folder you can write to with --out",
+            ) from None
+    except InputFileError:
+        raise
+    except Exception as exc:  # a bug, not a user fault: still one line, unless --debug
+        if args.debug:
+            raise
+        raise InputFileError(
+            args.input,
+            f"cleaning stopped on an internal error ({type(exc).__name__}: {exc})",
+            "rerun with --debug and report the traceback",
+        ) from None
+
     r = result.report
     print(
         f"{args.input}: {r['rows_in']} rows read, {r['clean']} clean, {r['quarantined']} "
         f"quarantined, {r['duplicates']} duplicates -> {args.out}"
     )
+    read = r.get("ingest", {})
+    where = f"sheet '{read['sheet']}', " if read.get("sheet") else ""
+    above = read.get("rows_above_header", 0)
+    print(
+        f"  read: {where}header on row {read.get('header_row', 1)}"
+        + (f" ({above} title rows above it skipped)" if above else "")
+        + (f", {read['encoding']}" if read.get("encoding") else "")
+        + f"; {r['blank_rows_skipped']} blank rows skipped"
+    )
+    dropped = ", ".join(r["identifier_columns_dropped"]) or "none"
+    ignored = ", ".join([*r["columns_not_used"], *r["columns_ignored"]]) or "none"
+    print(
+        f"  columns: {len(r['columns_matched'])} used; identifiers dropped: {dropped}; "
+        f"not used: {ignored}"
+    )
+    for title, counts in (("quarantined", r["reasons"]), ("flagged (kept)", r["flags"])):
+        if counts:
+            items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            print(f"  {title}: " + "; ".join(f"{count} {label}" for label, count in items))
+    salt_note = {
+        "configuration": f"salt from {config.salt_env}",
+        "environment": f"salt from {SALT_ENV}",
+        "ephemeral": f"one-off salt, so they will not match other snapshots (set {SALT_ENV})",
+    }[r["pseudonymisation"]["salt_source"]]
+    print(f"  pseudonyms: {salt_note}; snapshot date {snapshot} ({snapshot_from})")
     return EXIT_OK
 
 
@@ -83,18 +218,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", help="render reports/<id>.yml into reports/<id>/")
     render.add_argument("definitions", nargs="+", help="report definition files")
+    render.add_argument("--jobs", type=int, default=1, help="reports rendered at once")
+    render.add_argument("--force", action="store_true", help="render even if nothing changed")
     render.set_defaults(func=_cmd_render)
+
+    verify = sub.add_parser(
+        "verify", help="rerun reports/<id> from its manifest and compare every figure and table"
+    )
+    verify.add_argument("report_dirs", nargs="+")
+    verify.add_argument("--against", help="also compare with a published-figures file")
+    verify.add_argument(
+        "--no-rerun", action="store_true", help="only compare with --against, do not re-execute"
+    )
+    verify.set_defaults(func=_cmd_verify)
 
     synth = sub.add_parser("synth", help="rewrite the synthetic sample exports in data/raw/")
     synth.add_argument("--out", default=str(PROJECT_ROOT / "data" / "raw"))
     synth.add_argument("--seed", type=int, default=None)
     synth.set_defaults(func=_cmd_synth)
 
-    clean = sub.add_parser("clean", help="clean one export into DIR")
-    clean.add_argument("input")
-    clean.add_argument("--out", required=True)
-    clean.add_argument("--sheet")
-    clean.add_argument("--snapshot-date")
+    clean = sub.add_parser("clean", help="clean one export (CSV, XLSX or XLS) into DIR")
+    clean.add_argument("input", help="the placement export: .csv, .xlsx or .xls")
+    clean.add_argument(
+        "--out", required=True, help="folder for clean.parquet, quarantine.csv, cleaning.json"
+    )
+    clean.add_argument("--sheet", help="worksheet to read (workbooks with several sheets)")
+    clean.add_argument(
+        "--snapshot-date",
+        help="YYYY-MM-DD that ages and year groups are checked on (default: config, else today)",
+    )
+    clean.add_argument(
+        "--config", help="YAML with any of framework, fee_ceiling_gbp, salt_env, snapshot_date"
+    )
     clean.set_defaults(func=_cmd_clean)
 
     check = sub.add_parser("check", help="compare rendered figures.json with published figures")
@@ -114,10 +269,11 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.clean import MissingColumnsError
     from pipeline.ingest import InputFileError
     from pipeline.render import RenderError
+    from pipeline.verify import VerifyError
 
     try:
         return args.func(args)
-    except (ReportDefinitionError, InputFileError, RenderError) as exc:
+    except (ReportDefinitionError, InputFileError, RenderError, VerifyError, _Failed) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except MissingColumnsError as exc:
         print(

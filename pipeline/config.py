@@ -166,6 +166,13 @@ class Sections(_Strict):
     trend: list[str] | None = None
 
 
+class FanOut(_Strict):
+    """Render one appendix per value of a column (e.g. one per district) from one definition."""
+
+    column: Literal["school_district", "home_district", "school_la", "primary_need"]
+    values: list[str] | None = None
+
+
 class Geography(_Strict):
     """The authority the report is about, for the tidy files (ONS and DfE codes)."""
 
@@ -204,6 +211,8 @@ class ReportDefinition(_Strict):
     sections: Sections
     parameters: Parameters = Field(default_factory=Parameters)
     projection: Projection | None = None
+    fan_out: FanOut | None = None
+    filters: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("id")
     @classmethod
@@ -247,7 +256,41 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def load_report_definition(path: str | Path) -> ReportDefinition:
+def slug(text: str) -> str:
+    """Folder-safe form of a value: ``Folkestone and Hythe`` -> ``folkestone-and-hythe``.
+
+    >>> slug("Folkestone and Hythe")
+    'folkestone-and-hythe'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def expand_fan_out(definition: ReportDefinition) -> list[dict]:
+    """The variants a definition renders: ``[{}]`` for a plain one, else one per value.
+
+    Each variant is a small dict of overrides (id, subtitle, filters) that papermill can pass
+    to the notebooks as a parameter and ``load_report_definition`` applies.
+    """
+    if definition.fan_out is None:
+        return [{}]
+    from pipeline.vocabulary import KENT_DISTRICTS
+
+    values = definition.fan_out.values or list(KENT_DISTRICTS)
+    variants = []
+    for value in values:
+        base = definition.subtitle or definition.title
+        variants.append(
+            {
+                "id": f"{definition.id}-{slug(value)}",
+                "subtitle": f"{base}: {value}",
+                "filters": {**definition.filters, definition.fan_out.column: value},
+                "fan_out": None,
+            }
+        )
+    return variants
+
+
+def load_report_definition(path: str | Path, variant: dict | None = None) -> ReportDefinition:
     """Read and validate a report definition.
 
     Parameters
@@ -274,6 +317,8 @@ def load_report_definition(path: str | Path) -> ReportDefinition:
         raise ReportDefinitionError(
             f"{path}: expected a mapping of keys, found {type(raw).__name__}"
         )
+    if variant:
+        raw = {**raw, **variant}
     try:
         return ReportDefinition.model_validate(raw)
     except ValidationError as exc:

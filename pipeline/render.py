@@ -2,9 +2,15 @@
 
 ``render_report`` runs the cleaning notebook and the appendix notebook with papermill (the
 report definition's parameters), keeps the executed notebooks as an internal record in
-``reports/<id>/internal/`` and writes the published files (``appendix.html``,
-``appendix.pdf``, ``figures.json``) atomically: a failed render leaves the previous outputs
-as they were.
+``reports/<id>/internal/``, runs the publication gate, and only then writes the published
+files (``appendix.html``, ``appendix.pdf``, ``figures.json``, ``tables.xlsx``, ``tables/``)
+and ``manifest.json`` atomically: a failed render leaves the previous outputs as they were.
+
+A render whose inputs, definition, notebooks, package code and environment are unchanged is
+skipped (the cache key in ``manifest.json``); ``force=True`` renders anyway.
+
+Heavy modules (papermill, WeasyPrint, pandas) are imported inside the functions that need
+them, so a cached rerun answers in well under a second.
 """
 
 from __future__ import annotations
@@ -18,11 +24,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
-from pipeline import __version__, document, publish
-from pipeline.appendix import FIGURES_MIMETYPE, TABLES_MIMETYPE
-from pipeline.config import PROJECT_ROOT, ReportDefinition, load_report_definition
+from pipeline import __version__, provenance
+from pipeline.config import (
+    PROJECT_ROOT,
+    ReportDefinition,
+    expand_fan_out,
+    load_report_definition,
+    resolve_path,
+)
 from pipeline.ingest import InputFileError
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -30,6 +39,7 @@ CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
 APPENDIX_NOTEBOOK = NOTEBOOKS / "02-appendix.ipynb"
 PUBLISHED_FILES = ("appendix.html", "appendix.pdf", "figures.json", "tables.xlsx")
 TABLES_DIR = "tables"
+MANIFEST = "manifest.json"
 
 
 class RenderError(RuntimeError):
@@ -44,6 +54,7 @@ class RenderResult:
     out_dir: Path
     files: list[Path]
     timings: dict[str, float] = field(default_factory=dict)
+    skipped: bool = False
 
 
 def output_dir(definition: ReportDefinition) -> Path:
@@ -54,8 +65,9 @@ def interim_dir(definition: ReportDefinition) -> Path:
     return PROJECT_ROOT / "data" / "interim" / definition.id
 
 
-def execute_notebook(source: Path, target: Path, parameters: dict) -> nbformat.NotebookNode:
+def execute_notebook(source: Path, target: Path, parameters: dict):
     """Execute a notebook with papermill; an error becomes one ``RenderError`` line."""
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -80,7 +92,7 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> nbformat.N
     return nbformat.read(target, as_version=4)
 
 
-def collect_output(nb: nbformat.NotebookNode, mimetype: str) -> object:
+def collect_output(nb, mimetype: str) -> object:
     """The hidden output of ``mimetype`` that the appendix notebook displayed."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -92,13 +104,17 @@ def collect_output(nb: nbformat.NotebookNode, mimetype: str) -> object:
     )
 
 
-def collect_figures(nb: nbformat.NotebookNode) -> dict[str, dict]:
+def collect_figures(nb) -> dict[str, dict]:
     """The figure registry the appendix notebook displayed as hidden output."""
+    from pipeline.appendix import FIGURES_MIMETYPE
+
     return dict(collect_output(nb, FIGURES_MIMETYPE))
 
 
 def table_files(definition: ReportDefinition, payloads: list[dict]) -> dict[str, bytes]:
     """tables.xlsx and tables/<name>.csv + .meta.csv from the appendix's published tables."""
+    from pipeline import publish
+
     names = [p["name"] for p in payloads]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -126,7 +142,9 @@ def table_files(definition: ReportDefinition, payloads: list[dict]) -> dict[str,
     return files
 
 
-def document_meta(definition: ReportDefinition) -> document.DocumentMeta:
+def document_meta(definition: ReportDefinition):
+    from pipeline import document
+
     note = f"Produced by inmss-appendix {__version__}"
     if definition.synthetic_data:
         note += " from synthetic sample data: no real pupil data"
@@ -141,31 +159,23 @@ def document_meta(definition: ReportDefinition) -> document.DocumentMeta:
     )
 
 
+#: A SOURCE_DATE_EPOCH the user set before starting; renders otherwise take their own date
+#: (each report its own, even when one process renders several).
+USER_SOURCE_DATE_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
+
+
 def _source_date_epoch(definition: ReportDefinition) -> str:
     when = definition.parameters.render_date or definition.meeting_date
     moment = dt.datetime.combine(when, dt.time(), tzinfo=dt.UTC)
-    return os.environ.get("SOURCE_DATE_EPOCH", str(int(moment.timestamp())))
+    return USER_SOURCE_DATE_EPOCH or str(int(moment.timestamp()))
 
 
-def render_report(path: str | Path) -> RenderResult:
-    """Render one report definition into ``reports/<id>/``.
+def _definition_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.resolve() if path.exists() else resolve_path(path)
 
-    Parameters
-    ----------
-    path : str or Path
-        The report definition (``reports/<id>.yml``).
 
-    Returns
-    -------
-    RenderResult
-        The published files and the time each stage took.
-
-    Raises
-    ------
-    RenderError, ReportDefinitionError, InputFileError
-        With a one-line message naming the step, the file and the fix.
-    """
-    definition = load_report_definition(path)
+def _check_inputs(definition: ReportDefinition, path: Path) -> None:
     for extract in definition.inputs.values():
         if not extract.resolved_path().exists():
             raise InputFileError(
@@ -173,18 +183,102 @@ def render_report(path: str | Path) -> RenderResult:
                 "the input named in the report definition does not exist",
                 f"check inputs in {path} (for the samples, run: python -m pipeline synth)",
             )
-    definition_path = Path(path).resolve() if Path(path).exists() else PROJECT_ROOT / path
-    out = output_dir(definition)
-    interim = interim_dir(definition)
+
+
+def reproduce_command(path: Path, variant: dict) -> str:
+    """The command that re-renders this report from a clean clone."""
+    try:
+        shown = path.relative_to(PROJECT_ROOT)
+    except ValueError:
+        shown = path
+    command = f"python -m pipeline render {shown}"
+    if variant:
+        command += f"  (fan-out member {variant['id']})"
+    return command
+
+
+def render_report(
+    path: str | Path,
+    *,
+    variant: dict | None = None,
+    force: bool = False,
+    out_dir: Path | None = None,
+    interim: Path | None = None,
+) -> RenderResult:
+    """Render one report definition (or one fan-out member of it) into ``reports/<id>/``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The report definition (``reports/<id>.yml``).
+    variant : dict, optional
+        Overrides of one fan-out member (see ``config.expand_fan_out``).
+    force : bool
+        Render even when the cache key says nothing changed.
+    out_dir, interim : Path, optional
+        Where to publish and where to keep clean data (``verify`` renders into a temporary
+        folder); default ``reports/<id>/`` and ``data/interim/<parent id>/``.
+
+    Returns
+    -------
+    RenderResult
+        The published files, the time each stage took, and whether the render was skipped.
+
+    Raises
+    ------
+    RenderError, ReportDefinitionError, InputFileError, gate.PublicationRefused
+        With a message naming the step, the file and the fix.
+    """
+    started = time.perf_counter()
+    definition_path = _definition_path(path)
+    parent = load_report_definition(definition_path)
+    variant = dict(variant or {})
+    definition = load_report_definition(definition_path, variant) if variant else parent
+    _check_inputs(definition, definition_path)
+    out = out_dir or output_dir(definition)
+    interim = interim or interim_dir(parent)
+    timings: dict[str, float] = {}
+
+    inputs = provenance.input_records(definition)
+    env = provenance.environment()
+    definition_text = definition_path.read_text(encoding="utf-8") + json.dumps(
+        variant, sort_keys=True
+    )
+    key = provenance.cache_key(definition_text, inputs, provenance.code_files(), env)
+    timings["cache_check"] = time.perf_counter() - started
+    if not force and _up_to_date(out, key):
+        return RenderResult(definition.id, out, _published(out), timings, skipped=True)
+
+    import nbformat  # noqa: F401  (imported here so the cached path stays light)
+
+    from pipeline import document
+    from pipeline.appendix import TABLES_MIMETYPE
+
+    out.mkdir(parents=True, exist_ok=True)
     internal = out / "internal"
     internal.mkdir(parents=True, exist_ok=True)
-    timings: dict[str, float] = {}
-    parameters = {"report_definition": str(definition_path), "interim_dir": str(interim)}
+    git = provenance.git_state()
+    command = reproduce_command(definition_path, variant)
+    parameters = {
+        "report_definition": str(definition_path),
+        "interim_dir": str(interim),
+        "variant": variant,
+        "provenance": {
+            "commit": git["commit"] or "unknown",
+            "dirty": bool(git["dirty"]),
+            "inputs": {name: record["sha256"] for name, record in inputs.items()},
+            "command": command,
+        },
+    }
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(definition)
 
     start = time.perf_counter()
-    execute_notebook(CLEAN_NOTEBOOK, internal / CLEAN_NOTEBOOK.name, parameters)
-    timings["clean"] = time.perf_counter() - start
+    if _interim_current(interim, definition, inputs) and not force:
+        timings["clean"] = 0.0
+    else:
+        execute_notebook(CLEAN_NOTEBOOK, internal / CLEAN_NOTEBOOK.name, parameters)
+        write_interim_stamp(interim, parent)
+        timings["clean"] = time.perf_counter() - start
 
     start = time.perf_counter()
     nb = execute_notebook(APPENDIX_NOTEBOOK, internal / APPENDIX_NOTEBOOK.name, parameters)
@@ -199,23 +293,135 @@ def render_report(path: str | Path) -> RenderResult:
     timings["pdf"] = time.perf_counter() - start
     start = time.perf_counter()
     files = table_files(definition, list(collect_output(nb, TABLES_MIMETYPE)))
-    timings["tables"] = time.perf_counter() - start
+    timings["xlsx_csv"] = time.perf_counter() - start
 
     files["appendix.html"] = html.encode("utf-8")
     files["appendix.pdf"] = pdf
     files["figures.json"] = (
         json.dumps({"report": definition.id, "figures": figures}, indent=2, sort_keys=True) + "\n"
     ).encode("utf-8")
+
+    start = time.perf_counter()
+    run_gate(definition, files, interim)
+    timings["checks"] = time.perf_counter() - start
+
+    manifest = {
+        "report": definition.id,
+        "definition_path": str(definition_path.relative_to(PROJECT_ROOT))
+        if definition_path.is_relative_to(PROJECT_ROOT)
+        else str(definition_path),
+        "variant": variant,
+        "definition": definition.model_dump(mode="json"),
+        "inputs": inputs,
+        "git": git,
+        "environment": env,
+        "rendered_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "source_date_epoch": os.environ["SOURCE_DATE_EPOCH"],
+        "command": command,
+        "cache_key": key,
+        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        "published": sorted(files),
+    }
+    files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     written = publish_files(out, files)
+    timings["total"] = time.perf_counter() - started
     return RenderResult(report_id=definition.id, out_dir=out, files=written, timings=timings)
+
+
+def run_gate(definition: ReportDefinition, files: dict[str, bytes], interim: Path) -> None:
+    """Refuse to publish anything that carries an identifier, a small count or code."""
+    try:
+        from pipeline import gate
+    except ImportError:  # pragma: no cover - the gate ships with the package
+        raise RenderError("the publication gate is missing from this install") from None
+    enforce = getattr(gate, "enforce", None)
+    if enforce is None:
+        raise RenderError("the publication gate has no enforce() function")
+    forbidden = gate_forbidden_values(definition, interim)
+    enforce(files, forbidden=forbidden, threshold=definition.parameters.suppression_threshold)
+
+
+def gate_forbidden_values(definition: ReportDefinition, interim: Path) -> set[str]:
+    """Identifier values from the raw inputs and the pseudonyms, for the gate to search for."""
+    from pipeline import gate, io
+    from pipeline.ingest import read_export
+
+    raws = []
+    pseudonyms: set[str] = set()
+    for name, extract in definition.placement_inputs().items():
+        raws.append(read_export(extract.resolved_path(), sheet=extract.sheet))
+        clean_path = Path(interim) / name
+        if (clean_path / io.CLEAN_FILE).exists():
+            pseudonyms |= set(io.read_clean(clean_path)["pupil_id"].astype(str))
+    return set(gate.forbidden_values(raws, pseudonyms))
+
+
+def _published(out: Path) -> list[Path]:
+    manifest = out / MANIFEST
+    if not manifest.exists():
+        return []
+    return [out / name for name in json.loads(manifest.read_text())["published"]]
+
+
+def _up_to_date(out: Path, key: str) -> bool:
+    manifest = out / MANIFEST
+    if not manifest.exists():
+        return False
+    try:
+        recorded = json.loads(manifest.read_text())
+    except json.JSONDecodeError:
+        return False
+    if recorded.get("cache_key") != key:
+        return False
+    return all((out / name).exists() for name in recorded.get("published", []))
+
+
+def _interim_current(interim: Path, definition: ReportDefinition, inputs: dict) -> bool:
+    """Clean data already made from these exact inputs and cleaning settings can be reused."""
+    stamp = Path(interim) / "inputs.json"
+    wanted = _interim_stamp(definition, inputs)
+    if not stamp.exists():
+        return False
+    names = definition.placement_inputs()
+    if not all((Path(interim) / name / "clean.parquet").exists() for name in names):
+        return False
+    return json.loads(stamp.read_text()) == wanted
+
+
+def _interim_stamp(definition: ReportDefinition, inputs: dict) -> dict:
+    return {
+        "inputs": {n: inputs[n]["sha256"] for n in definition.placement_inputs()},
+        "framework": definition.framework.model_dump(mode="json"),
+        "fee_ceiling": definition.parameters.fee_ceiling_gbp,
+        "code": provenance.cache_key(
+            "",
+            {},
+            [
+                p
+                for p in provenance.code_files()
+                if p.name in {"clean.py", "ingest.py", "vocabulary.py", "io.py"}
+            ],
+            {"python": "", "packages": {}},
+        ),
+    }
+
+
+def write_interim_stamp(interim: Path, definition: ReportDefinition) -> None:
+    """Record which inputs and settings the clean data in ``interim`` was made from."""
+    inputs = provenance.input_records(definition)
+    stamp = _interim_stamp(definition, inputs)
+    Path(interim).mkdir(parents=True, exist_ok=True)
+    (Path(interim) / "inputs.json").write_text(json.dumps(stamp, sort_keys=True))
 
 
 def publish_files(out: Path, files: dict[str, bytes]) -> list[Path]:
     """Write every published file into ``out`` so a failure leaves the old set intact.
 
     Everything is written to a staging folder first; only then are the files moved into
-    place (``os.replace`` per file, the tables folder swapped as a whole).
+    place (``os.replace`` per file, the tables folder swapped as a whole, the manifest last so
+    that it only ever describes a complete set).
     """
+    out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".staging-"))
     try:
         for name, data in files.items():
@@ -227,9 +433,100 @@ def publish_files(out: Path, files: dict[str, bytes]) -> list[Path]:
             os.replace(out / TABLES_DIR, old_tables)
         if (staging / TABLES_DIR).exists():
             os.replace(staging / TABLES_DIR, out / TABLES_DIR)
-        for name in files:
+        for name in sorted(files, key=lambda n: n == MANIFEST):
             if not name.startswith(f"{TABLES_DIR}/"):
                 os.replace(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return sorted(out / name for name in files)
+    return sorted(out / name for name in files if name != MANIFEST)
+
+
+def render_all(
+    paths: list[str | Path], *, jobs: int = 1, force: bool = False, progress: bool = True
+) -> tuple[list[RenderResult], list[tuple[str, str]]]:
+    """Render many definitions (fan-outs expanded), ``jobs`` at a time; keep going on failure.
+
+    Returns the results and a list of ``(report, one-line reason)`` for each failure.
+    """
+    work = []
+    for path in paths:
+        definition_path = _definition_path(path)
+        definition = load_report_definition(definition_path)
+        for variant in expand_fan_out(definition):
+            work.append((definition_path, variant, variant.get("id", definition.id)))
+    if any(v for _, v, _ in work):
+        # Fan-out members share their parent's clean data: clean each parent once, up front,
+        # so parallel members never race to write the same interim files.
+        for definition_path in dict.fromkeys(p for p, v, _ in work if v):
+            prepare_interim(definition_path, force=force)
+    results: list[RenderResult] = []
+    failures: list[tuple[str, str]] = []
+    bar = _progress(len(work)) if progress else None
+    if jobs <= 1:
+        for definition_path, variant, report_id in work:
+            _collect(
+                report_id,
+                _render_quietly,
+                (str(definition_path), variant, force),
+                results,
+                failures,
+            )
+            if bar:
+                bar.update(1)
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_render_quietly, str(p), v, force): rid for p, v, rid in work}
+            for future in as_completed(futures):
+                _collect(futures[future], future.result, (), results, failures)
+                if bar:
+                    bar.update(1)
+    if bar:
+        bar.close()
+    return results, failures
+
+
+def prepare_interim(definition_path: Path, *, force: bool = False) -> None:
+    """Clean a definition's inputs once (used before rendering its fan-out in parallel)."""
+    definition = load_report_definition(definition_path)
+    interim = interim_dir(definition)
+    inputs = provenance.input_records(definition)
+    if not force and _interim_current(interim, definition, inputs):
+        return
+    out = output_dir(definition) / "internal"
+    out.mkdir(parents=True, exist_ok=True)
+    parameters = {
+        "report_definition": str(definition_path),
+        "interim_dir": str(interim),
+        "variant": {},
+        "provenance": {},
+    }
+    execute_notebook(CLEAN_NOTEBOOK, out / CLEAN_NOTEBOOK.name, parameters)
+    write_interim_stamp(interim, definition)
+
+
+def _render_quietly(path: str, variant: dict, force: bool) -> RenderResult:
+    return render_report(path, variant=variant, force=force)
+
+
+def _collect(report_id, call, args, results, failures) -> None:
+    from pipeline.clean import MissingColumnsError
+    from pipeline.config import ReportDefinitionError
+
+    try:
+        results.append(call(*args))
+    except (RenderError, InputFileError, ReportDefinitionError, MissingColumnsError) as exc:
+        failures.append((report_id, str(exc)))
+    except Exception as exc:  # noqa: BLE001 - a batch reports every failure and goes on
+        name = type(exc).__name__
+        if name == "PublicationRefused":
+            failures.append((report_id, f"publication refused: {exc}"))
+        else:
+            failures.append((report_id, f"{name}: {exc}"))
+
+
+def _progress(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="report", desc="rendering", leave=True, dynamic_ncols=True)

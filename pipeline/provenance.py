@@ -1,0 +1,120 @@
+"""Provenance of a render: input hashes, code version, environment and the cache key.
+
+A reviewer reads these from ``reports/<id>/manifest.json`` and reruns the report from them;
+the renderer uses the cache key to skip a render whose inputs, parameters, notebooks and code
+have not changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import platform
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+from pipeline.config import PROJECT_ROOT, ReportDefinition
+
+PACKAGES: tuple[str, ...] = (
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "matplotlib",
+    "afcharts",
+    "pandera",
+    "pydantic",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "ipykernel",
+    "weasyprint",
+    "gptables",
+    "openpyxl",
+)
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def count_rows(path: Path) -> int | None:
+    """Data rows of a CSV (lines after the header); None for other file types."""
+    if path.suffix.lower() != ".csv":
+        return None
+    with open(path, "rb") as handle:
+        lines = sum(1 for line in handle if line.strip())
+    return max(lines - 1, 0)
+
+
+def input_records(definition: ReportDefinition) -> dict[str, dict]:
+    """Every input of a report with its path, SHA-256 and row count."""
+    records = {}
+    for name, extract in definition.inputs.items():
+        path = extract.resolved_path()
+        records[name] = {
+            "path": str(extract.path),
+            "sha256": sha256_file(path),
+            "rows": count_rows(path),
+        }
+    return records
+
+
+def git_state(root: Path = PROJECT_ROOT) -> dict[str, object]:
+    """The commit the code is at and whether the work tree has uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": bool(status.strip())}
+
+
+def environment() -> dict[str, object]:
+    """Python and package versions."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"python": platform.python_version(), "packages": versions}
+
+
+def code_files(root: Path = PROJECT_ROOT) -> list[Path]:
+    """The files whose content decides what a render produces (package, templates, notebooks)."""
+    files = sorted((root / "pipeline").rglob("*"))
+    files += sorted((root / "notebooks").glob("*.ipynb"))
+    return [f for f in files if f.is_file() and "__pycache__" not in f.parts]
+
+
+def cache_key(
+    definition_text: str,
+    inputs: dict[str, dict],
+    files: Iterable[Path],
+    env: dict[str, object],
+) -> str:
+    """One hash of everything a render depends on."""
+    digest = hashlib.sha256()
+    digest.update(definition_text.encode("utf-8"))
+    for name in sorted(inputs):
+        digest.update(f"{name}={inputs[name]['sha256']}".encode())
+    for path in files:
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(sha256_file(path).encode())
+    digest.update(repr(sorted(env["packages"].items())).encode())
+    digest.update(str(env["python"]).encode())
+    return digest.hexdigest()
