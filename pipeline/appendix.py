@@ -346,6 +346,9 @@ class Appendix:
         )
         for cat in self.categories:
             t = html_table
+            if table.loc[cat, "placements"] == 0:
+                section.para(f"{cat}: no placements.")
+                continue
             section.para(
                 f"{cat}: {fmt_count(table.loc[cat, 'schools'])} schools "
                 f"({self._text(t, cat, 'schools_pct')} of schools) hold "
@@ -752,10 +755,12 @@ class Appendix:
         per_cat = [
             f"{join_words([tables.ncy_label(y) for y in years])} in {cat} schools"
             for cat, years in by_cat.items()
+            if years
         ]
         section.para(
             f"{largest.split(' (')[0]} education accounts for the most placements "
-            f"({self._text(phase_table, largest, 'pct')}). {peak_words} have the highest "
+            f"({self._text(phase_table, largest, 'pct')}). {peak_words} "
+            f"{'has' if len(peaks) == 1 else 'have'} the highest "
             f"placement volumes overall; by {self.framework.label} the peaks are "
             f"{join_words(per_cat)}."
         )

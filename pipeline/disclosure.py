@@ -177,7 +177,8 @@ def small_base_mask(
     [True, False]
     """
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
-    small = pd.to_numeric(table[base], errors="coerce") < threshold
+    count = pd.to_numeric(table[base], errors="coerce")
+    small = (count > 0) & (count < threshold)  # over zero children there is nothing to hide
     for column in columns:
         mask[column] = small
     return mask

@@ -462,26 +462,32 @@ def render_all(
     results: list[RenderResult] = []
     failures: list[tuple[str, str]] = []
     bar = _progress(len(work)) if progress else None
+
+    def take(report_id: str, outcome: RenderResult | str) -> None:
+        if isinstance(outcome, RenderResult):
+            results.append(outcome)
+        else:
+            failures.append((report_id, outcome))
+        if bar:
+            bar.update(1)
+
     if jobs <= 1:
         for definition_path, variant, report_id in work:
-            _collect(
-                report_id,
-                _render_quietly,
-                (str(definition_path), variant, force),
-                results,
-                failures,
-            )
-            if bar:
-                bar.update(1)
+            take(report_id, _render_quietly(str(definition_path), variant, force))
     else:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # spawn, not fork: each worker starts clean (no inherited kernels, threads or locks)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {pool.submit(_render_quietly, str(p), v, force): rid for p, v, rid in work}
             for future in as_completed(futures):
-                _collect(futures[future], future.result, (), results, failures)
-                if bar:
-                    bar.update(1)
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker that died is a failure too
+                    outcome = f"{type(exc).__name__}: {exc}"
+                take(futures[future], outcome)
     if bar:
         bar.close()
     return results, failures
@@ -506,24 +512,19 @@ def prepare_interim(definition_path: Path, *, force: bool = False) -> None:
     write_interim_stamp(interim, definition)
 
 
-def _render_quietly(path: str, variant: dict, force: bool) -> RenderResult:
-    return render_report(path, variant=variant, force=force)
-
-
-def _collect(report_id, call, args, results, failures) -> None:
+def _render_quietly(path: str, variant: dict, force: bool) -> RenderResult | str:
+    """Render one report; a failure comes back as its one-line reason, never an exception."""
     from pipeline.clean import MissingColumnsError
     from pipeline.config import ReportDefinitionError
 
     try:
-        results.append(call(*args))
+        return render_report(path, variant=variant, force=force)
     except (RenderError, InputFileError, ReportDefinitionError, MissingColumnsError) as exc:
-        failures.append((report_id, str(exc)))
+        return str(exc)
     except Exception as exc:  # noqa: BLE001 - a batch reports every failure and goes on
-        name = type(exc).__name__
-        if name == "PublicationRefused":
-            failures.append((report_id, f"publication refused: {exc}"))
-        else:
-            failures.append((report_id, f"{name}: {exc}"))
+        if type(exc).__name__ == "PublicationRefused":
+            return str(exc)
+        return f"{type(exc).__name__}: {exc}"
 
 
 def _progress(total: int):

@@ -196,7 +196,8 @@ def peak_year_groups(ncy_profile: pd.DataFrame, *, n: int = 2, column: str = "to
     >>> peak_year_groups(profile, n=2)
     [9, 10]
     """
-    ranked = ncy_profile[column].sort_values(ascending=False, kind="stable")
+    counts = ncy_profile[column]
+    ranked = counts.loc[counts > 0].sort_values(ascending=False, kind="stable")
     return sorted(int(v) for v in ranked.index[:n])
 
 

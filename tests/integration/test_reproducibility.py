@@ -1,0 +1,130 @@
+"""Reproducible, cached, atomic and batchable renders, and verification from the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from pipeline import render
+from pipeline.config import PROJECT_ROOT, expand_fan_out, load_report_definition
+from pipeline.verify import VerifyError, verify_report
+
+REPORT = PROJECT_ROOT / "reports" / "25-00007.yml"
+OUT = PROJECT_ROOT / "reports" / "25-00007"
+
+
+def digests(folder) -> dict[str, str]:
+    names = ["appendix.html", "appendix.pdf", "tables.xlsx", "figures.json"]
+    names += sorted(str(p.relative_to(folder)) for p in folder.glob("tables/*.csv"))
+    return {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in names}
+
+
+@pytest.fixture(scope="module")
+def first_render():
+    result = render.render_report(REPORT, force=True)
+    return result, digests(OUT)
+
+
+def test_two_renders_are_byte_identical(first_render):
+    _, before = first_render
+    render.render_report(REPORT, force=True)
+    assert digests(OUT) == before
+
+
+def test_unchanged_render_is_skipped_and_force_renders(first_render):
+    again = render.render_report(REPORT)
+    assert again.skipped
+    assert render.render_report(REPORT, force=True).skipped is False
+
+
+def test_manifest_records_inputs_parameters_code_and_timings(first_render):
+    manifest = json.loads((OUT / "manifest.json").read_text())
+    assert set(manifest["inputs"]) == {"period_2024_04_to_11", "snapshot_2024_01"}
+    for record in manifest["inputs"].values():
+        data = (PROJECT_ROOT / record["path"]).read_bytes()
+        assert record["sha256"] == hashlib.sha256(data).hexdigest()
+        assert record["rows"] > 1000
+    assert manifest["definition"]["parameters"]["suppression_threshold"] == 5
+    assert len(manifest["git"]["commit"] or "") in (0, 40)
+    assert {"pandas", "weasyprint", "papermill"} <= set(manifest["environment"]["packages"])
+    assert {"execute", "html", "pdf", "checks"} <= set(manifest["timings_seconds"])
+    html = (OUT / "appendix.html").read_text()
+    for record in manifest["inputs"].values():
+        assert record["sha256"] in html, "the methods annex prints every input's hash"
+    assert "python -m pipeline render reports/25-00007.yml" in html
+
+
+def test_verify_passes_then_catches_a_changed_figure(first_render, tmp_path):
+    assert verify_report(OUT).ok
+    copy = tmp_path / "25-00007"
+    shutil.copytree(OUT, copy)
+    figures = json.loads((copy / "figures.json").read_text())
+    figures["figures"]["p24.placements.dps"]["value"] += 1
+    (copy / "figures.json").write_text(json.dumps(figures))
+    result = verify_report(copy)
+    assert [d.item for d in result.differences] == ["p24.placements.dps"]
+
+
+def test_verify_refuses_when_an_input_changed(first_render, tmp_path):
+    copy = tmp_path / "25-00007"
+    shutil.copytree(OUT, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["inputs"]["snapshot_2024_01"]["sha256"] = "0" * 64
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(VerifyError, match="has changed since the render"):
+        verify_report(copy)
+
+
+def test_failed_render_leaves_previous_outputs_intact(first_render, monkeypatch):
+    before = digests(OUT)
+
+    def broken(html):
+        raise RuntimeError("PDF engine failed")
+
+    import pipeline.document
+
+    monkeypatch.setattr(pipeline.document, "build_pdf", broken)
+    with pytest.raises(RuntimeError, match="PDF engine failed"):
+        render.render_report(REPORT, force=True)
+    assert digests(OUT) == before
+    assert not list(OUT.glob(".staging-*"))
+
+
+def test_fan_out_gives_one_report_per_district():
+    definition = load_report_definition(PROJECT_ROOT / "reports" / "districts-2025.yml")
+    variants = expand_fan_out(definition)
+    assert len(variants) == 12
+    assert variants[0]["filters"] == {"school_district": "Ashford"}
+    assert len({v["id"] for v in variants}) == 12
+
+
+def test_batch_goes_past_a_failing_report_and_names_it(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        REPORT.read_text().replace("data/raw/snapshot_2024_01.csv", "data/raw/nowhere.csv")
+    )
+    results, failures = render.render_all([str(bad), str(REPORT)], jobs=2, progress=False)
+    assert [r.report_id for r in results] == ["25-00007"]
+    assert len(failures) == 1 and "nowhere.csv" in failures[0][1]
+
+
+def test_cli_batch_prints_a_summary_of_failures(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        REPORT.read_text().replace("data/raw/snapshot_2024_01.csv", "data/raw/nowhere.csv")
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "render", str(bad), str(REPORT)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert result.returncode == 2
+    assert "1 of 2 reports failed" in result.stderr
+    assert "25-00007" in result.stdout
+    assert "Traceback" not in result.stderr
