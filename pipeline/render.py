@@ -65,31 +65,83 @@ def interim_dir(definition: ReportDefinition) -> Path:
     return PROJECT_ROOT / "data" / "interim" / definition.id
 
 
-def execute_notebook(source: Path, target: Path, parameters: dict):
-    """Execute a notebook with papermill; an error becomes one ``RenderError`` line."""
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+class NotebookRunner:
+    """Executes notebooks in one long-lived kernel, so start-up and imports are paid once.
 
-    try:
-        papermill.execute_notebook(
-            str(source),
-            str(target),
-            parameters=parameters,
-            cwd=str(PROJECT_ROOT),
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            # The kernel talks to us over loopback only; its start-up notice about unencrypted
-            # TCP is not for report authors, so keep the kernel's own log to errors.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    Papermill's parameter injection is used on each notebook, then nbclient runs it in the
+    shared kernel. Every notebook starts with its parameters cell and imports, so what a
+    notebook computes never depends on the one before; only loaded modules are reused.
+    """
+
+    def __init__(self) -> None:
+        self._km = None
+
+    def _kernel(self):
+        if self._km is None or not self._km.is_alive():
+            from jupyter_client.manager import KernelManager
+
+            self._km = KernelManager(kernel_name="python3")
+            # The kernel talks to us over loopback only; its start-up notice about
+            # unencrypted TCP is not for report authors, so keep its own log to errors.
+            self._km.start_kernel(
+                extra_arguments=["--IPKernelApp.log_level=ERROR"], cwd=str(PROJECT_ROOT)
+            )
+        return self._km
+
+    def run(self, source: Path, target: Path, parameters: dict):
+        """Execute ``source`` with ``parameters``; write the executed copy to ``target``."""
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        # papermill's loader adds the metadata (tags, papermill block) its injection expects
+        nb = parameterize_notebook(
+            load_notebook_node(str(source)), parameters, kernel_name="python3", language="python"
         )
-    except PapermillExecutionError as exc:
-        raise RenderError(
-            f"{source.name} stopped at cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-            f"(the executed notebook is kept at {target} for inspection)"
-        ) from None
-    return nbformat.read(target, as_version=4)
+        client = NotebookClient(
+            nb,
+            km=self._kernel(),
+            timeout=1800,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(PROJECT_ROOT)}},
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            client.execute()
+        except CellExecutionError as exc:
+            nbformat.write(nb, target)
+            raise RenderError(
+                f"{source.name} stopped: {exc.ename}: {exc.evalue} (the executed notebook is "
+                f"kept at {target} for inspection)"
+            ) from None
+        except (CellTimeoutError, DeadKernelError) as exc:
+            self.close()
+            raise RenderError(f"{source.name}: the kernel failed ({exc})") from None
+        nbformat.write(nb, target)
+        return nb
+
+    def close(self) -> None:
+        if self._km is not None:
+            try:
+                self._km.shutdown_kernel(now=True)
+            finally:
+                self._km = None
+
+    def __enter__(self) -> NotebookRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def execute_notebook(source: Path, target: Path, parameters: dict, runner=None):
+    """Execute a notebook (in ``runner``'s kernel, else in a kernel of its own)."""
+    if runner is not None:
+        return runner.run(source, target, parameters)
+    with NotebookRunner() as own:
+        return own.run(source, target, parameters)
 
 
 def collect_output(nb, mimetype: str) -> object:
@@ -204,6 +256,7 @@ def render_report(
     force: bool = False,
     out_dir: Path | None = None,
     interim: Path | None = None,
+    runner: NotebookRunner | None = None,
 ) -> RenderResult:
     """Render one report definition (or one fan-out member of it) into ``reports/<id>/``.
 
@@ -272,17 +325,22 @@ def render_report(
     }
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(definition)
 
-    start = time.perf_counter()
-    if _interim_current(interim, definition, inputs) and not force:
-        timings["clean"] = 0.0
-    else:
-        execute_notebook(CLEAN_NOTEBOOK, internal / CLEAN_NOTEBOOK.name, parameters)
-        write_interim_stamp(interim, parent)
-        timings["clean"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    nb = execute_notebook(APPENDIX_NOTEBOOK, internal / APPENDIX_NOTEBOOK.name, parameters)
-    timings["execute"] = time.perf_counter() - start
+    own_runner = runner is None
+    runner = runner or NotebookRunner()
+    try:
+        start = time.perf_counter()
+        if _interim_current(interim, definition, inputs) and not force:
+            timings["clean"] = 0.0
+        else:
+            runner.run(CLEAN_NOTEBOOK, internal / CLEAN_NOTEBOOK.name, parameters)
+            write_interim_stamp(interim, parent)
+            timings["clean"] = time.perf_counter() - start
+        start = time.perf_counter()
+        nb = runner.run(APPENDIX_NOTEBOOK, internal / APPENDIX_NOTEBOOK.name, parameters)
+        timings["execute"] = time.perf_counter() - start
+    finally:
+        if own_runner:
+            runner.close()
 
     start = time.perf_counter()
     figures = collect_figures(nb)
@@ -472,8 +530,9 @@ def render_all(
             bar.update(1)
 
     if jobs <= 1:
-        for definition_path, variant, report_id in work:
-            take(report_id, _render_quietly(str(definition_path), variant, force))
+        with NotebookRunner() as runner:
+            for definition_path, variant, report_id in work:
+                take(report_id, _render_quietly(str(definition_path), variant, force, runner))
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -512,13 +571,29 @@ def prepare_interim(definition_path: Path, *, force: bool = False) -> None:
     write_interim_stamp(interim, definition)
 
 
-def _render_quietly(path: str, variant: dict, force: bool) -> RenderResult | str:
+_WORKER_RUNNER: NotebookRunner | None = None
+
+
+def _worker_runner() -> NotebookRunner:
+    """One kernel per batch worker, kept for every report the worker renders."""
+    global _WORKER_RUNNER
+    if _WORKER_RUNNER is None:
+        import atexit
+
+        _WORKER_RUNNER = NotebookRunner()
+        atexit.register(_WORKER_RUNNER.close)
+    return _WORKER_RUNNER
+
+
+def _render_quietly(
+    path: str, variant: dict, force: bool, runner: NotebookRunner | None = None
+) -> RenderResult | str:
     """Render one report; a failure comes back as its one-line reason, never an exception."""
     from pipeline.clean import MissingColumnsError
     from pipeline.config import ReportDefinitionError
 
     try:
-        return render_report(path, variant=variant, force=force)
+        return render_report(path, variant=variant, force=force, runner=runner or _worker_runner())
     except (RenderError, InputFileError, ReportDefinitionError, MissingColumnsError) as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - a batch reports every failure and goes on
