@@ -171,7 +171,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
         f"  read: {where}header on row {read.get('header_row', 1)}"
         + (f" ({above} title rows above it skipped)" if above else "")
         + (f", {read['encoding']}" if read.get("encoding") else "")
-        + f"; {r['blank_rows_skipped']} blank rows skipped"
+        + f"; blank rows skipped: {r['blank_rows_skipped']}"
     )
     dropped = ", ".join(r["identifier_columns_dropped"]) or "none"
     ignored = ", ".join([*r["columns_not_used"], *r["columns_ignored"]]) or "none"
@@ -266,22 +266,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.debug:
         return args.func(args)
-    from pipeline.clean import MissingColumnsError
-    from pipeline.ingest import InputFileError
-    from pipeline.render import RenderError
-    from pipeline.verify import VerifyError
+    from pipeline.render import USER_ERRORS
 
     try:
         return args.func(args)
-    except (ReportDefinitionError, InputFileError, RenderError, VerifyError, _Failed) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-    except MissingColumnsError as exc:
-        print(
-            f"error: {getattr(args, 'input', '')}: {exc}. Fix: rename the columns or add an alias",
-            file=sys.stderr,
-        )
     except KeyboardInterrupt:
         print("error: interrupted; previous outputs are unchanged", file=sys.stderr)
+    except Exception as exc:
+        # Matched by name: importing every module that defines one would slow a cached run.
+        name = type(exc).__name__
+        if name == "MissingColumnsError":
+            where = getattr(args, "input", "")
+            print(
+                f"error: {where}: {exc}. Fix: rename the columns or add an alias", file=sys.stderr
+            )
+        elif name in USER_ERRORS or isinstance(exc, (ReportDefinitionError, _Failed)):
+            print(f"error: {exc}", file=sys.stderr)
+        else:
+            raise
     return EXIT_USAGE
 
 

@@ -32,7 +32,6 @@ from pipeline.config import (
     load_report_definition,
     resolve_path,
 )
-from pipeline.ingest import InputFileError
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
@@ -230,6 +229,8 @@ def _definition_path(path: str | Path) -> Path:
 def _check_inputs(definition: ReportDefinition, path: Path) -> None:
     for extract in definition.inputs.values():
         if not extract.resolved_path().exists():
+            from pipeline.ingest import InputFileError  # here: pandas only when needed
+
             raise InputFileError(
                 extract.resolved_path(),
                 "the input named in the report definition does not exist",
@@ -589,17 +590,27 @@ def _render_quietly(
     path: str, variant: dict, force: bool, runner: NotebookRunner | None = None
 ) -> RenderResult | str:
     """Render one report; a failure comes back as its one-line reason, never an exception."""
-    from pipeline.clean import MissingColumnsError
-    from pipeline.config import ReportDefinitionError
-
     try:
         return render_report(path, variant=variant, force=force, runner=runner or _worker_runner())
-    except (RenderError, InputFileError, ReportDefinitionError, MissingColumnsError) as exc:
-        return str(exc)
     except Exception as exc:  # noqa: BLE001 - a batch reports every failure and goes on
-        if type(exc).__name__ == "PublicationRefused":
+        # Classified by name so that a cached run need not import pandas to name its errors.
+        if type(exc).__name__ in USER_ERRORS:
             return str(exc)
         return f"{type(exc).__name__}: {exc}"
+
+
+#: Errors a user can cause (bad definition, bad input, refused publication): their message
+#: is the whole story. Anything else is reported with its type.
+USER_ERRORS = frozenset(
+    {
+        "RenderError",
+        "InputFileError",
+        "ReportDefinitionError",
+        "MissingColumnsError",
+        "PublicationRefused",
+        "VerifyError",
+    }
+)
 
 
 def _progress(total: int):
