@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-ExtractKind = Literal["placements", "spend_history"]
+ExtractKind = Literal["placements", "spend_history", "homes", "residential_placements"]
+ReportType = Literal["inmss", "residential"]
+#: Input kinds that are cleaned into interim tables (one row per child or per home).
+CLEANED_KINDS: tuple[str, ...] = ("placements", "homes", "residential_placements")
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -125,6 +128,21 @@ class FinancialYear(_Strict):
     end: dt.date = dt.date(2025, 3, 31)
 
 
+class ResidentialSections(_Strict):
+    """Inputs and choices of a residential children's homes sufficiency report (seed 004)."""
+
+    homes: str
+    placements: str
+    authority: str = "Kent"
+    partners: list[str] = Field(default_factory=list)
+    excluded_teams: list[str] = Field(default_factory=lambda: ["Disabled Children's Team"])
+    target_age: Annotated[list[int], Field(min_length=2, max_length=2)] = Field(
+        default_factory=lambda: [10, 16]
+    )
+    figure_prefix: str = "res"
+    illustrative_authorities: list[str] = Field(default_factory=list)
+
+
 class Scenario(_Strict):
     """One placement trajectory of the contract value projection."""
 
@@ -208,7 +226,9 @@ class ReportDefinition(_Strict):
     source_note: str | None = None
     framework: Framework = Field(default_factory=Framework)
     inputs: dict[str, Extract]
-    sections: Sections
+    report_type: ReportType = "inmss"
+    sections: Sections = Field(default_factory=lambda: Sections())
+    residential: ResidentialSections | None = None
     parameters: Parameters = Field(default_factory=Parameters)
     projection: Projection | None = None
     fan_out: FanOut | None = None
@@ -231,6 +251,15 @@ class ReportDefinition(_Strict):
                         f"sections.{name} names input '{extract}', which is not under inputs "
                         f"(inputs: {', '.join(self.inputs)})"
                     )
+        if self.report_type == "residential":
+            if self.residential is None:
+                raise ValueError("report_type residential needs a residential: block")
+            for key in ("homes", "placements"):
+                name = getattr(self.residential, key)
+                if name not in self.inputs:
+                    raise ValueError(
+                        f"residential.{key} names input '{name}', which is not under inputs"
+                    )
         if self.sections.projection and self.projection is None:
             raise ValueError("sections.projection needs a projection: block of assumptions")
         if self.sections.spend_history:
@@ -240,7 +269,8 @@ class ReportDefinition(_Strict):
         return self
 
     def placement_inputs(self) -> dict[str, Extract]:
-        return {k: v for k, v in self.inputs.items() if v.kind == "placements"}
+        """Inputs cleaned into interim tables (placements, homes, residential placements)."""
+        return {k: v for k, v in self.inputs.items() if v.kind in CLEANED_KINDS}
 
 
 def _describe(error: ValidationError) -> str:

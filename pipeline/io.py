@@ -97,13 +97,25 @@ def clean_inputs(definition: ReportDefinition, interim_dir: str | Path) -> pd.Da
     for name, extract in definition.placement_inputs().items():
         raw = read_export(extract.resolved_path(), sheet=extract.sheet)
         try:
-            result = clean_snapshot(
-                raw,
-                framework=definition.framework,
-                snapshot_date=snapshot_date_of(extract),
-                fee_ceiling=definition.parameters.fee_ceiling_gbp,
-                source=extract.path.name,
-            )
+            if extract.kind == "placements":
+                result = clean_snapshot(
+                    raw,
+                    framework=definition.framework,
+                    snapshot_date=snapshot_date_of(extract),
+                    fee_ceiling=definition.parameters.fee_ceiling_gbp,
+                    source=extract.path.name,
+                )
+            else:
+                # the residential report's inputs: same rules, their own columns
+                from pipeline import clean_residential
+
+                cleaner = {
+                    "homes": clean_residential.clean_homes,
+                    "residential_placements": clean_residential.clean_residential_placements,
+                }[extract.kind]
+                result = cleaner(
+                    raw, snapshot_date=snapshot_date_of(extract), source=extract.path.name
+                )
         except MissingColumnsError as exc:
             raise InputFileError(
                 extract.resolved_path(), str(exc), "rename those columns in the export"
@@ -118,7 +130,9 @@ def clean_inputs(definition: ReportDefinition, interim_dir: str | Path) -> pd.Da
                 "clean": report["clean"],
                 "quarantined": report["quarantined"],
                 "duplicates": report["duplicates"],
-                "flagged": int(result.clean["flags"].ne("").sum()),
+                "flagged": int(result.clean["flags"].ne("").sum())
+                if "flags" in result.clean
+                else 0,
             }
         )
     return pd.DataFrame(rows).set_index("input")

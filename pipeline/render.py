@@ -36,6 +36,11 @@ from pipeline.config import (
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
 APPENDIX_NOTEBOOK = NOTEBOOKS / "02-appendix.ipynb"
+#: The notebook that builds each report type's appendix; cleaning is shared by all.
+REPORT_NOTEBOOKS = {
+    "inmss": APPENDIX_NOTEBOOK,
+    "residential": NOTEBOOKS / "03-residential.ipynb",
+}
 PUBLISHED_FILES = ("appendix.html", "appendix.pdf", "figures.json", "tables.xlsx")
 TABLES_DIR = "tables"
 MANIFEST = "manifest.json"
@@ -337,7 +342,8 @@ def render_report(
             write_interim_stamp(interim, parent)
             timings["clean"] = time.perf_counter() - start
         start = time.perf_counter()
-        nb = runner.run(APPENDIX_NOTEBOOK, internal / APPENDIX_NOTEBOOK.name, parameters)
+        notebook = REPORT_NOTEBOOKS[definition.report_type]
+        nb = runner.run(notebook, internal / notebook.name, parameters)
         timings["execute"] = time.perf_counter() - start
     finally:
         if own_runner:
@@ -411,7 +417,9 @@ def gate_forbidden_values(definition: ReportDefinition, interim: Path) -> set[st
         raws.append(read_export(extract.resolved_path(), sheet=extract.sheet))
         clean_path = Path(interim) / name
         if (clean_path / io.CLEAN_FILE).exists():
-            pseudonyms |= set(io.read_clean(clean_path)["pupil_id"].astype(str))
+            clean = io.read_clean(clean_path)
+            if "pupil_id" in clean:
+                pseudonyms |= set(clean["pupil_id"].astype(str))
     return set(gate.forbidden_values(raws, pseudonyms))
 
 
