@@ -187,7 +187,9 @@ class Sections(_Strict):
 class FanOut(_Strict):
     """Render one appendix per value of a column (e.g. one per district) from one definition."""
 
-    column: Literal["school_district", "home_district", "school_la", "primary_need"]
+    column: Literal[
+        "school_district", "home_district", "school_la", "primary_need", "placing_authority"
+    ]
     values: list[str] | None = None
 
 
