@@ -1807,7 +1807,11 @@ class Appendix:
         """Headline totals (placements and schools of each extract), for nbval to pin down."""
         wanted = (".placements.total", ".schools.total", ".pupils")
         figures = self.figures.as_dict()
-        return {k: v["value"] for k, v in figures.items() if k.endswith(wanted)}
+        return {
+            k: v["value"]
+            for k, v in figures.items()
+            if k.endswith(wanted) and k.count(".") <= 2 and not k.startswith("trend.")
+        }
 
     def publish_figures(self) -> None:
         """Display the figures and published tables as hidden output, for the renderer."""
