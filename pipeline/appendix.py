@@ -1230,6 +1230,7 @@ class Appendix:
                 "home and school cannot be described."
             )
         table = tables.build_travel_summary(frame)
+        missing_home = int(frame["home_district"].isna().sum())
         counts = ["same_district", "other_kent_district", "out_of_area", "placements"]
         mask = disclosure.suppress(
             table,
@@ -1269,8 +1270,13 @@ class Appendix:
                 ],
                 row_header="Home district",
                 note=(
-                    f"{fmt_count(int(frame['home_district'].isna().sum()))} placements without a "
-                    "recorded home district are not included. " + self._source(name)
+                    (
+                        f"{fmt_count(missing_home)} placements without a recorded home "
+                        "district are not included. "
+                        if missing_home
+                        else "Every placement has a recorded home district. "
+                    )
+                    + self._source(name)
                 ),
                 mask=mask,
                 name=f"home_to_school_district_{prefix}",

@@ -660,9 +660,28 @@ def plot_trend(trend: pd.DataFrame, *, needs: Sequence[str], source: str) -> Cha
         figure = _new_figure()
         ax = figure.add_subplot()
         x = np.arange(len(labels))
-        for need, colour in zip(needs, colours, strict=True):
+        markers = ["o", "s", "^", "D", "v", "P"]
+        for number, (need, colour) in enumerate(zip(needs, colours, strict=True)):
             values = trend[f"need_pct_{need}"].astype(float).to_numpy()
-            ax.plot(x, values, marker="o", color=colour, label=need)
+            # a marker shape and an end label per line, so colour is never the only cue
+            ax.plot(
+                x,
+                values,
+                marker=markers[number % len(markers)],
+                markersize=7,
+                color=colour,
+                label=need,
+            )
+            ax.annotate(
+                need,
+                (x[-1], values[-1]),
+                xytext=(10, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=10,
+                color=colour,
+                fontweight="bold",
+            )
             for xi, value in zip(x, values, strict=True):
                 if np.isfinite(value):
                     ax.annotate(
@@ -683,7 +702,7 @@ def plot_trend(trend: pd.DataFrame, *, needs: Sequence[str], source: str) -> Cha
                 * 1.2,
             ),
         )
-        ax.set_xlim(-0.4, len(labels) - 0.6)
+        ax.set_xlim(-0.4, len(labels) - 0.4)
         figure.legend(loc="outside upper left", ncols=len(needs))
     first, last = labels[0], labels[-1]
     moves = []

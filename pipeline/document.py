@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
+import html
 import logging
 import os
 import re
@@ -189,7 +190,7 @@ def _prepare_output(output: nbformat.NotebookNode, label: str) -> nbformat.Noteb
         if mimetype in ("text/html", "text/markdown"):
             _check_html_fragment(value, f"{label}, {mimetype} output")
         elif mimetype == "image/svg+xml":
-            value = _inline_svg(value, f"{label}, image/svg+xml output")
+            value = _inline_svg(value, f"{label}, image/svg+xml output", pipeline_meta.get("alt"))
         elif mimetype == "image/png":
             value = "".join(value.split())
         output.data = {mimetype: value}
@@ -201,16 +202,22 @@ def _as_text(value: str | list[str]) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _inline_svg(svg: str, where: str) -> str:
-    """SVG markup fit to sit inside HTML: no XML declaration, DOCTYPE or comments before it."""
+def _inline_svg(svg: str, where: str, alt: str | None = None) -> str:
+    """SVG markup fit to sit inside HTML: no XML declaration, DOCTYPE or comments before it.
+
+    The chart is announced as one image (``role="img"``) named by ``alt`` (the output's
+    ``metadata.pipeline.alt``), as an ``<img>`` is by its alt text.
+    """
     start = svg.find("<svg")
     if start < 0:
         raise ValueError(f"{where}: no <svg> element found")
     svg = svg[start:].strip()
     _check_html_fragment(svg, where)
-    if "role=" not in svg[: svg.find(">")]:
-        svg = '<svg role="img"' + svg[len("<svg") :]
-    return svg
+    opening = svg[: svg.find(">")]
+    extra = "" if "role=" in opening else ' role="img"'
+    if alt and "aria-label=" not in opening:
+        extra += f' aria-label="{html.escape(alt, quote=True)}"'
+    return "<svg" + extra + svg[len("<svg") :]
 
 
 def _check_html_fragment(html: str, where: str) -> None:
@@ -268,9 +275,35 @@ def _finish_html(html: str) -> str:
         )
         for heading in main.find_all(["h1", "h2", "h3", "h4", "h5"]):
             heading.name = f"h{int(heading.name[1]) + 1}"
+    _label_scroll_regions(soup)
     result = str(soup)
     _check_html_fragment(result, "rendered appendix")
     return result
+
+
+def _label_scroll_regions(soup: BeautifulSoup) -> None:
+    """Make each table wrapper a named region that the keyboard can reach.
+
+    On a narrow screen a wide table scrolls sideways inside its ``.table-wrap``; a scrolling
+    box must take keyboard focus so that it can be scrolled without a mouse (WCAG 2.1.1,
+    axe ``scrollable-region-focusable``), and a focusable region needs a name, which is the
+    table's caption.
+    """
+    for number, wrap in enumerate(soup.select("div.table-wrap"), start=1):
+        table = wrap.find("table")
+        if table is None:
+            continue
+        wrap.attrs.setdefault("tabindex", "0")
+        wrap.attrs.setdefault("role", "region")
+        if "aria-label" in wrap.attrs or "aria-labelledby" in wrap.attrs:
+            continue
+        caption = table.find("caption")
+        if caption is not None and caption.get_text(strip=True):
+            if not caption.get("id"):
+                caption["id"] = f"table-caption-{number}"
+            wrap["aria-labelledby"] = caption["id"]
+        else:
+            wrap["aria-label"] = f"Table {number}"
 
 
 # --------------------------------------------------------------------------- PDF

@@ -65,7 +65,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
-from bs4 import BeautifulSoup, Comment, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from pipeline.vocabulary import (
     DIRECT_IDENTIFIERS,
@@ -199,12 +199,23 @@ def check_publication(
     list of Problem
         In file order, then check order.
     """
-    checker = _Checker(_Matcher(forbidden), threshold=threshold, max_rows=max_table_rows)
+    matcher = _Matcher(forbidden)
+    checker = _Checker(matcher, threshold=threshold, max_rows=max_table_rows)
     files = {str(name): _as_bytes(data) for name, data in files.items()}
     problems: list[Problem] = []
     for name in sorted(files, key=_file_order):
         problems += checker.check_file(name, files[name], files)
-    return problems
+    # a detail quoting the page (a caption, an alt text, a URL) must not repeat an identifier
+    return [_redacted(problem, matcher) for problem in problems]
+
+
+def _redacted(problem: Problem, matcher: _Matcher) -> Problem:
+    detail = problem.detail
+    for value in matcher.find(detail):
+        words = r"[\W_]+".join(re.escape(token) for token in _TOKEN.findall(value))
+        pattern = re.compile(rf"(?<![^\W_]){words}(?![^\W_])", re.IGNORECASE)
+        detail = pattern.sub(_mask(value), detail)
+    return problem if detail == problem.detail else Problem(problem.file, problem.check, detail)
 
 
 def enforce(files: Mapping[str, bytes], **kwargs: object) -> None:
@@ -225,10 +236,17 @@ def _file_order(name: str) -> tuple[int, str]:
 
 # --------------------------------------------------------------------------- identifier values
 
-_FORENAME_COLUMNS = frozenset({"forename", "first_name", "firstname", "given_name"})
-_SURNAME_COLUMNS = frozenset({"surname", "last_name", "lastname", "family_name"})
-_POSTCODE_COLUMNS = frozenset({"postcode", "post_code", "home_postcode"})
-_ADDRESS_COLUMNS = frozenset({"address", "address_line_1", "address_line_2", "home_address"})
+#: What an identifier column holds, from words in its normalised header; the first match wins.
+_IDENTIFIER_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("surname", r"surname|last_?name|family_name"),
+        ("forename", r"forename|first_?names?|given_name|middle_names?|preferred_name|known_as"),
+        ("postcode", r"post_?code"),
+        ("address", r"address|street|town"),
+        ("full_name", r"name$"),
+    )
+)
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -259,17 +277,10 @@ def _identifier_kind(header: object, lookup: Mapping[str, str]) -> str | None:
         return "dob"
     if name not in DIRECT_IDENTIFIERS:
         return None
-    for kind, columns in (
-        ("forename", _FORENAME_COLUMNS),
-        ("surname", _SURNAME_COLUMNS),
-        ("postcode", _POSTCODE_COLUMNS),
-        ("address", _ADDRESS_COLUMNS),
-    ):
-        if name in columns:
+    for kind, pattern in _IDENTIFIER_KINDS:
+        if pattern.search(name):
             return kind
-    if name in ("full_name", "child_name", "pupil_name", "name"):
-        return "full_name"
-    return "id"  # upn, unique_pupil_number, uln, nhs_number
+    return "id"  # upn, uln, nhs_number, email, phone: searched as written
 
 
 def _is_identifier_header(header: object) -> bool:
@@ -331,11 +342,11 @@ def _public_words(frames: list[pd.DataFrame]) -> set[str]:
     # Words in the export's own public columns (school names, districts, local authorities)
     # are published by design; free-text columns the cleaner does not know are not trusted.
     for frame in frames:
-        for column in frame.columns:
+        for index, column in enumerate(frame.columns):
             name = normalise_header(column)
             if name not in _LOOKUP or _identifier_kind(column, _LOOKUP) is not None:
                 continue
-            for value in frame[column].dropna().astype(str).unique():
+            for value in frame.iloc[:, index].dropna().astype(str).unique():
                 words |= {w.lower() for w in _TOKEN.findall(value) if not w.isdigit()}
     return words
 
@@ -387,20 +398,23 @@ def forbidden_values(
     ...                       "DOB": ["14/03/2010"], "District": ["Dover"]})
     >>> sorted(forbidden_values([frame], ["9f2c5e0a1b3d4c6e"]))[:6]
     ['14 Mar 2010', '14 March 2010', '14/03/2010', '14/3/2010', '2010-03-14', '9f2c5e0a1b3d4c6e']
-    >>> {"Jane Smith", "Smith Jane", "Smith", "Jane", "A123"} & forbidden_values([frame])
-    {'Jane Smith', 'Smith Jane', 'Smith', 'Jane', 'A123'}
+    >>> sorted({"Jane Smith", "Smith Jane", "Smith", "Jane", "A123", "Dover"}
+    ...        & forbidden_values([frame]))
+    ['A123', 'Jane', 'Jane Smith', 'Smith', 'Smith Jane']
     """
     frames = [frame for frame in raw_exports]
     public = _public_words(frames)
     values: set[str] = set()
     for frame in frames:
-        kinds = {column: _identifier_kind(column, _LOOKUP) for column in frame.columns}
-        forenames = [c for c, k in kinds.items() if k == "forename"]
-        surnames = [c for c, k in kinds.items() if k == "surname"]
-        for column, kind in kinds.items():
+        # by position: an export may repeat a header
+        kinds = [_identifier_kind(column, _LOOKUP) for column in frame.columns]
+        columns = [frame.iloc[:, index].tolist() for index in range(len(kinds))]
+        forenames = [columns[i] for i, kind in enumerate(kinds) if kind == "forename"]
+        surnames = [columns[i] for i, kind in enumerate(kinds) if kind == "surname"]
+        for kind, cells in zip(kinds, columns, strict=True):
             if kind is None:
                 continue
-            for raw in frame[column].tolist():
+            for raw in cells:
                 text = _cell_text(raw)
                 if text is None:
                     continue
@@ -420,9 +434,9 @@ def forbidden_values(
                     values.add(re.sub(r"\s+", "", text))
         for first in forenames:
             for last in surnames:
-                for fore, sur in zip(frame[first].tolist(), frame[last].tolist(), strict=True):
+                for fore, sur in zip(first, last, strict=True):
                     fore, sur = _cell_text(fore), _cell_text(sur)
-                    if fore and sur:
+                    if fore and sur and len(fore) > 1 and len(sur) > 1:
                         values.add(f"{fore} {sur}")
                         values.add(f"{sur} {fore}")
     values.update(str(p).strip() for p in pseudonyms if _cell_text(p) is not None)
@@ -432,6 +446,19 @@ def forbidden_values(
 def _mask(value: str) -> str:
     """``Smith`` -> ``Sm***``: enough to find the value in the input, not to read it here."""
     return value.strip()[:2] + "***"
+
+
+def _kind_of_value(value: str) -> str:
+    """What a forbidden value looks like, to say in a problem without showing it.
+
+    >>> _kind_of_value("14 March 2010"), _kind_of_value("Jane Smith"), _kind_of_value("A12345")
+    ('a date', 'a name or address', 'an id or number')
+    """
+    if _parse_date(value) is not None:
+        return "a date"
+    if all(token.isalpha() for token in _TOKEN.findall(value)):
+        return "a name or address"
+    return "an id or number"
 
 
 class _Matcher:
@@ -456,20 +483,37 @@ class _Matcher:
     def __bool__(self) -> bool:
         return bool(self.names or self.phrases)
 
-    def find(self, text: str) -> Counter[str]:
+    def find(self, text: str, *, words_only: bool = False) -> Counter[str]:
+        """How often each forbidden value occurs in ``text``.
+
+        With ``words_only``, only values made of letters are looked for: used on the cells
+        of a table row joined together, where a name split over two cells must be found but
+        a date must not be made up from three neighbouring numbers.
+        """
         found: Counter[str] = Counter()
         if not self or not text:
             return found
         tokens = _TOKEN.findall(text)
         lowered = [t.lower() for t in tokens]
+        matches: list[tuple[int, int, str]] = []  # (start, length, value)
         for i, token in enumerate(tokens):
             name = self.names.get(lowered[i])
             if name is not None and token in name[0]:
-                found[name[1]] += 1
+                matches.append((i, 1, name[1]))
             for length, table in self.phrases.items():
                 key = tuple(lowered[i : i + length])
                 if len(key) == length and key in table:
-                    found[table[key]] += 1
+                    if words_only and not all(part.isalpha() for part in key):
+                        continue
+                    matches.append((i, length, table[key]))
+        # "Jane Smith" is one finding, not three: drop matches inside a longer one
+        covered: set[int] = set()
+        for start, length, value in sorted(matches, key=lambda m: (-m[1], m[0])):
+            span = set(range(start, start + length))
+            if span <= covered:
+                continue
+            covered |= span
+            found[value] += 1
         return found
 
 
@@ -481,13 +525,14 @@ _CODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a Python traceback", r"Traceback \(most recent call last\)"),
         ("a traceback frame", r'File "[^"\n]+", line \d+'),
         ("an error message", r"(?m)^[ \t]*(?:[A-Za-z_][\w.]*)?Error:"),
-        ("a warning", r"\b\w*Warning\b:?"),
+        ("a warning", r"\b(?:[A-Z]\w*Warning\b|Warning:)"),
         ("a <module> frame", r"<module>"),
         ("an object repr", r"\bobject at 0x[0-9A-Fa-f]+"),
         ("a bound-method or class repr", r"<(?:bound method|class '|function \w)"),
         ("a pandas dtype", r"\bdtype(?::|=)\s*\w+"),
         ("a notebook prompt", r"\b(?:In|Out)\s?\[\s*\d*\s*\]"),
-        ("Python code", r"(?m)\bimport (?:pandas|numpy|matplotlib|pipeline)\b|^\s*from [\w.]+ import "),
+        ("Python code", r"(?m)\bimport (?:pandas|numpy|matplotlib|pipeline)\b"
+                        r"|^\s*from [\w.]+ import "),
         ("a function definition", r"\bdef [A-Za-z_]\w*\s*\("),
         ("a Python repr", r"\b[A-Z]\w*\((?:[a-z_]\w*=)"),
         ("a missing-value repr", r"<NA>|\bNaN\b|\bNaT\b|\bnan\b"),
@@ -560,23 +605,32 @@ class _Checker:
 
     # ---- shared searches
 
-    def identifiers(self, name: str, segments: Iterable[Segment]) -> list[Problem]:
+    def identifiers(
+        self, name: str, segments: Iterable[Segment], *, rows: Iterable[Segment] = ()
+    ) -> list[Problem]:
+        """Forbidden values in ``segments``, and names split over the cells of ``rows``."""
         if not self.matcher:
             return []
         counts: Counter[str] = Counter()
         first: dict[str, str] = {}
-        for where, text in segments:
-            for value, count in self.matcher.find(text).items():
+        searches = [(where, text, False) for where, text in segments]
+        searches += [(where, text, True) for where, text in rows]
+        for where, text, words_only in searches:
+            found = self.matcher.find(text, words_only=words_only)
+            if words_only:  # a name already found inside one cell is not counted twice
+                found = Counter({v: n for v, n in found.items() if v not in first})
+            for value, count in found.items():
                 counts[value] += count
-                first.setdefault(value, where)
+                first.setdefault(value, self.safe(where))
         problems = [
             Problem(
                 name,
                 IDENTIFIER,
-                f"identifier value {_mask(value)} appears {count} time{'s' if count > 1 else ''}"
+                f"identifier value {_mask(value)} ({_kind_of_value(value)}) appears "
+                f"{count} time{'s' if count > 1 else ''}"
                 f", first in {first[value]}",
             )
-            for value, count in sorted(counts.items(), key=lambda item: first[item[0]])
+            for value, count in ((value, counts[value]) for value in first)
         ]
         if len(problems) > MAX_LISTED:
             rest = len(problems) - MAX_LISTED
@@ -584,6 +638,10 @@ class _Checker:
                 Problem(name, IDENTIFIER, f"... and {rest} more identifier values")
             ]
         return problems
+
+    def safe(self, text: str, instead: str = "a place whose name holds an identifier") -> str:
+        """``text`` for a problem's detail, unless it holds an identifier (a heading might)."""
+        return instead if self.matcher.find(text) else text
 
     def code(self, name: str, segments: Iterable[Segment]) -> list[Problem]:
         found: dict[str, tuple[int, str, str]] = {}
@@ -596,7 +654,8 @@ class _Checker:
                 if not excerpt:
                     match = pattern.search(text)
                     excerpt = match.group(0).strip()[:40] if match else ""
-                found[what] = (count + len(matches), first_where, excerpt)
+                    excerpt = self.safe(excerpt, "an excerpt holding an identifier")
+                found[what] = (count + len(matches), self.safe(first_where), excerpt)
         return [
             Problem(
                 name,
@@ -672,7 +731,9 @@ class _Checker:
         problems = []
         root = soup.find("html")
         if not isinstance(root, Tag) or not str(root.get("lang") or "").strip():
-            problems.append(Problem(name, DOCUMENT, "the page does not set its language (<html lang>)"))
+            problems.append(
+                Problem(name, DOCUMENT, "the page does not set its language (<html lang>)")
+            )
         title = soup.find("title")
         if title is None or not title.get_text(strip=True):
             problems.append(Problem(name, DOCUMENT, "the page has no <title>"))
@@ -701,7 +762,7 @@ class _Checker:
                 problems.append(Problem(name, CODE, f"{context}a <{tag_name}> element"))
                 continue
             if tag_name in ("iframe", "frame", "object", "embed", "applet", "base", "link",
-                            "portal", "foreignobject"):  # fmt: skip
+                            "portal"):  # fmt: skip
                 problems.append(
                     Problem(
                         name,
@@ -837,7 +898,7 @@ class _Checker:
         problems = []
         if re.search(r"<\?xml-stylesheet", svg, re.I):
             problems.append(Problem(name, EXTERNAL, f"{where}: an xml-stylesheet instruction"))
-        soup = BeautifulSoup(svg, "html.parser")
+        soup = BeautifulSoup(_without_prolog(svg), "html.parser")
         problems += [
             Problem(p.file, p.check, f"{where}: {p.detail.removeprefix('an SVG chart: ')}")
             for p in self.html_markup(name, soup, depth=depth)
@@ -864,8 +925,12 @@ class _Checker:
             problems.append(Problem(name, DOCUMENT, "the PDF does not set its language (/Lang)"))
         if re.search(rb"/(?:JavaScript|JS)\b", body):
             problems.append(Problem(name, CODE, "the PDF contains JavaScript"))
-        for key, what in ((rb"/Launch\b", "a launch action"), (rb"/GoToR\b", "a link into another file"),
-                          (rb"/EmbeddedFiles?\b", "an embedded file")):  # fmt: skip
+        actions = (
+            (rb"/Launch\b", "a launch action"),
+            (rb"/GoToR\b", "a link into another file"),
+            (rb"/EmbeddedFiles?\b", "an embedded file"),
+        )
+        for key, what in actions:
             if re.search(key, body):
                 problems.append(Problem(name, EXTERNAL, f"the PDF contains {what}"))
         pages = _pdf_text(data).split("\f")
@@ -929,7 +994,7 @@ class _Checker:
             (f"{where} row {r}", " | ".join(row)) for r, row in enumerate(rows, start=1) if any(row)
         ]
         problems += self.code(name, segments)
-        problems += self.identifiers(name, segments)
+        problems += self.identifiers(name, cells, rows=segments)
         return problems
 
     def check_csv(self, name: str, data: bytes, files: Mapping[str, bytes]) -> list[Problem]:
@@ -972,7 +1037,9 @@ class _Checker:
         for column in counts:
             if column not in header:
                 problems.append(
-                    Problem(name, SMALL_COUNT, f"count column {column!r} of the meta file is missing")
+                    Problem(
+                        name, SMALL_COUNT, f"count column {column!r} of the meta file is missing"
+                    )
                 )
                 continue
             index = header.index(column)
@@ -1025,10 +1092,6 @@ class _Checker:
                 segments.append((path, value))
             elif isinstance(value, float) and not math.isfinite(value):
                 problems.append(Problem(name, CODE, f"{path} is {value!r}, not a number"))
-            elif value is None:
-                problems.append(Problem(name, CODE, f"{path} is null (a missing value)"))
-            if isinstance(path, str) and _TOKEN.findall(path.rsplit(".", 1)[-1]):
-                segments.append((f"the key of {path}", path.rsplit(".", 1)[-1]))
         problems += self.code(name, segments)
         problems += self.identifiers(name, segments)
         return problems
@@ -1176,14 +1239,17 @@ def _html_segments(soup: BeautifulSoup | Tag) -> Iterator[tuple[str, str, bool]]
     if title is not None:
         yield "the page title", title.get_text(" "), True
     body = soup.find("body") or soup
-    pieces = []
-    for string in body.find_all(string=True):
-        if isinstance(string, Comment) or string.parent.name in ("style", "script"):
-            continue
-        if _in_svg(string.parent):
-            continue
-        pieces.append(str(string))
-    yield "the page text", "\n".join(pieces), True
+    heading, pieces = None, []
+    for node in body.descendants:
+        if isinstance(node, Tag) and _HEADING.fullmatch(node.name):
+            if pieces:
+                yield _section(heading), "\n".join(pieces), True
+            heading, pieces = node.get_text(" ", strip=True), []
+        elif isinstance(node, NavigableString) and not isinstance(node, Comment):
+            if node.parent is not None and node.parent.name not in ("style", "script"):
+                pieces.append(str(node))
+    if pieces:
+        yield _section(heading), "\n".join(pieces), True
     comments = [str(c) for c in soup.find_all(string=lambda s: isinstance(s, Comment))]
     if comments:
         yield "an HTML comment", "\n".join(comments), False
@@ -1199,6 +1265,15 @@ def _html_segments(soup: BeautifulSoup | Tag) -> Iterator[tuple[str, str, bool]]
             yield where, value, visible
 
 
+_HEADING = re.compile(r"h[1-6]")
+
+
+def _section(heading: str | None) -> str:
+    if heading is None:
+        return "the page text before the first heading"
+    return f"the page text under the heading {_short(heading, 50)!r}"
+
+
 def _html_cells(soup: BeautifulSoup) -> Iterator[tuple[str, str]]:
     for number, table in enumerate(soup.find_all("table"), start=1):
         for cell in table.find_all(["td", "th"]):
@@ -1209,7 +1284,7 @@ def _svg_text(svg: str) -> str:
     """Text an SVG shows or carries: text nodes, titles and the comments matplotlib writes
     for each text drawn as paths. Path data and coordinates are left out."""
     comments = re.findall(r"<!--(.*?)-->", svg, re.DOTALL)
-    without = re.sub(r"<!--.*?-->|<!DOCTYPE[^>]*>|<\?.*?\?>", " ", svg, flags=re.DOTALL)
+    without = re.sub(r"<!--.*?-->", " ", _without_prolog(svg), flags=re.DOTALL)
     soup = BeautifulSoup(without, "html.parser")
     texts = [s for s in soup.find_all(string=True) if s.strip() and s.parent.name != "style"]
     labels = [
@@ -1219,6 +1294,11 @@ def _svg_text(svg: str) -> str:
         if tag.get(attr)
     ]
     return "\n".join([*comments, *map(str, texts), *labels])
+
+
+def _without_prolog(svg: str) -> str:
+    """SVG markup without its XML declaration and DOCTYPE, ready for html.parser."""
+    return re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>\[]*(?:\[[^\]]*\])?\s*>", " ", svg, flags=re.I)
 
 
 def _decode_data_uri(uri: str) -> str:
@@ -1304,8 +1384,10 @@ def _cell_ref(row: int, column: int) -> str:
 
 
 def _walk_json(value: object, path: str = "$") -> Iterator[tuple[str, object]]:
+    """(path, value) for every leaf, and (path, key) for every key of an object."""
     if isinstance(value, dict):
         for key, item in value.items():
+            yield f"the key {_short(str(key), 30)!r} of {path}", str(key)
             yield from _walk_json(item, f"{path}.{key}")
     elif isinstance(value, list):
         for index, item in enumerate(value):

@@ -367,7 +367,10 @@ def render_report(
     ).encode("utf-8")
 
     start = time.perf_counter()
-    run_gate(definition, files, interim)
+    internal_files = {
+        f"internal/{path.name}": path.read_bytes() for path in sorted(internal.glob("*.ipynb"))
+    }
+    forbidden = run_gate(definition, {**files, **internal_files}, interim)
     timings["checks"] = time.perf_counter() - start
 
     manifest = {
@@ -388,22 +391,38 @@ def render_report(
         "published": sorted(files),
     }
     files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    run_gate(definition, {MANIFEST: files[MANIFEST]}, interim, forbidden=forbidden)
     written = publish_files(out, files)
     timings["total"] = time.perf_counter() - started
     return RenderResult(report_id=definition.id, out_dir=out, files=written, timings=timings)
 
 
-def run_gate(definition: ReportDefinition, files: dict[str, bytes], interim: Path) -> None:
-    """Refuse to publish anything that carries an identifier, a small count or code."""
-    try:
-        from pipeline import gate
-    except ImportError:  # pragma: no cover - the gate ships with the package
-        raise RenderError("the publication gate is missing from this install") from None
-    enforce = getattr(gate, "enforce", None)
-    if enforce is None:
-        raise RenderError("the publication gate has no enforce() function")
-    forbidden = gate_forbidden_values(definition, interim)
-    enforce(files, forbidden=forbidden, threshold=definition.parameters.suppression_threshold)
+#: A published table longer than this is treated as a row-level dump (the longest real table
+#: has under 50 rows).
+MAX_TABLE_ROWS = 100
+
+
+def run_gate(
+    definition: ReportDefinition,
+    files: dict[str, bytes],
+    interim: Path,
+    forbidden: set[str] | None = None,
+) -> set[str]:
+    """Refuse to publish anything that carries an identifier, a small count or code.
+
+    Returns the forbidden values it searched for, so a second call can reuse them.
+    """
+    from pipeline import gate
+
+    if forbidden is None:
+        forbidden = gate_forbidden_values(definition, interim)
+    gate.enforce(
+        files,
+        forbidden=forbidden,
+        threshold=definition.parameters.suppression_threshold,
+        max_table_rows=MAX_TABLE_ROWS,
+    )
+    return forbidden
 
 
 def gate_forbidden_values(definition: ReportDefinition, interim: Path) -> set[str]:

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import nbformat
@@ -547,3 +548,142 @@ def test_pdf_metadata_title_language_and_tagging(pdf_file: Path) -> None:
         [poppler("pdfinfo"), "-meta", str(pdf_file)], check=True, capture_output=True, text=True
     ).stdout
     assert 'pdfuaid:part="1"' in meta
+
+
+# ------------------------------------------------------------------ accessibility of the HTML
+
+
+def test_table_wrapper_is_a_named_region_the_keyboard_can_scroll(soup: BeautifulSoup) -> None:
+    wrap = soup.find("div", class_="table-wrap")
+    assert wrap["tabindex"] == "0" and wrap["role"] == "region"
+    caption = soup.find(id=wrap["aria-labelledby"])
+    assert caption.name == "caption"
+    assert caption.get_text() == "Table 1: Placements by framework status"
+
+
+def test_table_wrapper_without_caption_is_still_named() -> None:
+    bare = '<div class="table-wrap"><table><tr><th scope="col">x</th></tr></table></div>'
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[html_output(bare)])])
+    wrap = BeautifulSoup(build_html(nb, META), "html.parser").find("div", class_="table-wrap")
+    assert wrap["aria-label"] == "Table 1" and wrap["tabindex"] == "0"
+
+
+def test_inline_svg_is_named_by_the_alt_text_in_its_metadata() -> None:
+    alt = 'Bar chart: placements rose by 7% to 1,784 "as at" June'
+    output = new_output(
+        "display_data", data={"image/svg+xml": SVG}, metadata={"pipeline": {"alt": alt}}
+    )
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[output])])
+    svg = BeautifulSoup(build_html(nb, META), "html.parser").find("svg")
+    assert svg["role"] == "img" and svg["aria-label"] == alt
+
+
+def test_appendix_passes_the_publication_gate(html: str, pdf_file: Path) -> None:
+    from pipeline.gate import check_publication
+
+    files = {"appendix.html": html.encode(), "appendix.pdf": pdf_file.read_bytes()}
+    assert check_publication(files) == []
+
+
+# ------------------------------------------------------------------ accessibility of the PDF
+
+
+def pdf_objects(data: bytes) -> bytes:
+    """The PDF with its compressed streams (object streams included) inflated beside it."""
+    parts = [data]
+    for match in re.finditer(rb"stream\r?\n", data):
+        end = data.find(b"endstream", match.end())
+        try:
+            parts.append(zlib.decompressobj().decompress(data[match.end() : end]))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def pdf_string(token: bytes) -> str:
+    """A PDF string object, literal ``(...)`` or hex ``<FEFF...>``, as text."""
+    if token.startswith(b"<"):
+        raw = bytes.fromhex(token[1:-1].decode())
+        return raw.decode("utf-16-be")[1:] if raw[:2] == b"\xfe\xff" else raw.decode("latin-1")
+    body = token[1:-1]
+    body = re.sub(rb"\\([\\()])", rb"\1", body)
+    return body.decode("latin-1")
+
+
+_PDF_STRING = rb"(\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f]+>)"
+
+
+def pdf_bookmarks(data: bytes) -> list[str]:
+    """Titles of the outline (bookmark) items: dictionaries with /Title and /Parent."""
+    body = pdf_objects(data)
+    titles = []
+    for match in re.finditer(rb"<<\s*/Title\s*" + _PDF_STRING + rb"([^>]*)>>", body):
+        if b"/Parent" in match.group(2) or b"/Dest" in match.group(2):
+            titles.append(pdf_string(match.group(1)))
+    return titles
+
+
+def test_pdf_has_a_bookmark_for_the_title_and_each_section(pdf_file: Path) -> None:
+    assert pdf_bookmarks(pdf_file.read_bytes()) == [META.title, "Summary", "Spend over time"]
+
+
+#: A /Figure structure element and its /Alt (its /A attributes come in between).
+_FIGURE_ALT = re.compile(rb"/S\s*/Figure(?:(?!/S\s*/).){0,400}?/Alt\s*" + _PDF_STRING, re.S)
+
+
+def test_pdf_figures_carry_their_alt_text_and_the_catalogue_its_language(pdf_file: Path) -> None:
+    body = pdf_objects(pdf_file.read_bytes())
+    alts = [pdf_string(m.group(1)) for m in re.finditer(_FIGURE_ALT, body)]
+    assert alts == ["Bar chart of placements"]
+    assert re.search(rb"/Lang\s*\(en-GB\)", body)
+    assert re.search(rb"/MarkInfo\s*<<\s*/Marked\s+true", body)
+    assert re.search(rb"/DisplayDocTitle\s+true", body)
+
+
+def test_pdf_charts_are_vector_not_pictures(pdf_file: Path) -> None:
+    listing = subprocess.run(
+        [poppler("pdfimages"), "-list", str(pdf_file)], check=True, capture_output=True, text=True
+    ).stdout
+    assert listing.strip().splitlines()[2:] == []  # header lines only: no raster image
+
+
+def test_pdf_text_is_selectable_in_reading_order(pdf_file: Path) -> None:
+    text = " ".join(pdf_text(pdf_file).split())
+    order = [
+        META.title,
+        "Decision number 25/00065",
+        "Summary",
+        "Placements rose by 7% over the year.",
+        "Table 1: Placements by framework status",
+        "Spend over time",
+        "Figure 1: Placements",
+        "Table 2: Wide",
+        "Table 3: Long",
+    ]
+    positions = [text.find(part) for part in order]
+    assert -1 not in positions, dict(zip(order, positions, strict=True))
+    assert positions == sorted(positions), dict(zip(order, positions, strict=True))
+
+
+def test_pdf_caps_the_height_of_a_tall_chart(tmp_path: Path) -> None:
+    tall = SVG.replace('width="120pt" height="60pt" viewBox="0 0 120 60"',
+                       'width="400pt" height="500pt" viewBox="0 0 400 500"')  # fmt: skip
+    uri = "data:image/svg+xml;base64," + base64.b64encode(tall.encode()).decode()
+    figure = (
+        '<figure class="chart"><figcaption>TALLCAPTION</figcaption>'
+        f'<img src="{uri}" alt="A tall bar chart of placements by year">'
+        '<p class="chart-source">TALLSOURCE</p></figure>'
+    )
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[html_output(figure)])])
+    path = tmp_path / "tall.pdf"
+    path.write_bytes(build_pdf(build_html(nb, META)))
+    words = {
+        m.group(3): (float(m.group(1)), float(m.group(2)))
+        for m in re.finditer(
+            r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(\w+)</word>',
+            pdf_text(path, "-bbox"),
+        )
+    }
+    # uncapped, this chart prints about 180 mm tall (and still fits on one page)
+    chart_height_mm = (words["TALLSOURCE"][0] - words["TALLCAPTION"][1]) * 25.4 / 72
+    assert 100 <= chart_height_mm <= 105 + 10  # the chart, plus the gaps around it
