@@ -30,7 +30,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from pipeline.config import PROJECT_ROOT
 
@@ -131,7 +130,9 @@ def _british(days: np.ndarray) -> np.ndarray:
     iso = np.datetime_as_string(days, unit="D")
     out = np.strings.add(
         np.strings.add(np.strings.slice(iso, 8, 10), "/"),
-        np.strings.add(np.strings.add(np.strings.slice(iso, 5, 7), "/"), np.strings.slice(iso, 0, 4)),
+        np.strings.add(
+            np.strings.add(np.strings.slice(iso, 5, 7), "/"), np.strings.slice(iso, 0, 4)
+        ),
     )
     return np.where(np.isnat(days), "", out)
 
@@ -167,13 +168,17 @@ def generate_columns(n: int, seed: int = SEED) -> dict[str, np.ndarray]:
     pupils = rng.choice(9_000_000, size=n, replace=False) + 1_000_000
     repeat = rng.random(n) < 0.02
     pupils[repeat] = pupils[rng.integers(0, n, int(repeat.sum()))]
-    dob = np.datetime64("2004-09-01") + rng.integers(0, 18 * 365, n).astype("timedelta64[D]")
+    # Children aged 4 to 18 on 31 August 2024, in the year group their age gives (a few not).
+    dob = np.datetime64("2005-09-01") + rng.integers(0, 15 * 365, n).astype("timedelta64[D]")
     start = np.datetime64("2013-09-01") + rng.integers(0, 12 * 365, n).astype("timedelta64[D]")
     ended = rng.random(n) < 0.15
     end = np.where(
         ended, start + rng.integers(30, 900, n).astype("timedelta64[D]"), np.datetime64("NaT")
     )
-    ncy = np.clip((SNAPSHOT.year - 1 - dob.astype("datetime64[Y]").astype(int) - 1970) - 5, 0, 14)
+    born_year = dob.astype("datetime64[Y]").astype(int) + 1970
+    after_august = (dob.astype("datetime64[M]").astype(int) % 12) >= 8
+    ncy = np.clip(2024 - born_year - after_august - 4, 0, 14)
+    ncy = np.where(rng.random(n) < 0.01, np.clip(ncy + 3, 0, 14), ncy)
     pence = (rng.lognormal(np.log(55_000), 0.35, n) * 100).astype(np.int64)
     residential = rng.random(n) < 0.05
     pence[residential] *= 3
@@ -213,8 +218,13 @@ def write_csv(path: Path, n: int, seed: int = SEED) -> Path:
 
 def write_xlsx(path: Path, n: int, seed: int = SEED) -> Path:
     """Write the synthetic export as XLSX the way a spreadsheet holds it: title rows above the
-    header, dates as date cells, URNs and fees as numbers."""
-    from openpyxl import Workbook
+    header, dates as date cells, URNs and fees as numbers.
+
+    Written with XlsxWriter (a dependency of gptables), which records the sheet's dimensions as
+    Excel does; openpyxl's write-only mode leaves them out, and a reader then has to scan the
+    sheet twice, which would make the bench measure the writer rather than the reader.
+    """
+    import xlsxwriter
 
     columns = generate_columns(n, seed)
     frame = pd.DataFrame(columns)
@@ -224,13 +234,246 @@ def write_xlsx(path: Path, n: int, seed: int = SEED) -> Path:
     frame["school_urn"] = frame["school_urn"].astype(int)
     fee = pd.to_numeric(frame["annual_fee"].str.replace(r"[£,]", "", regex=True), errors="coerce")
     frame["annual_fee"] = fee.astype(object).where(fee.notna(), "n/a")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Placements")
-    sheet.append(["Kent County Council: INMSS placements"])
-    sheet.append([f"Snapshot as at {SNAPSHOT:%d %B %Y}"])
-    sheet.append([])
-    sheet.append([HEADERS[k] for k in columns])
-    for row in frame.itertuples(index=False):
-        sheet.append([None if v is pd.NaT or v == "" else v for v in row])
-    book.save(path)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Placements")
+    date = book.add_format({"num_format": "dd/mm/yyyy"})
+    sheet.write_row(0, 0, ["Kent County Council: INMSS placements"])
+    sheet.write_row(1, 0, [f"Snapshot as at {SNAPSHOT:%d %B %Y}"])
+    sheet.write_row(3, 0, [HEADERS[k] for k in columns])
+    for r, row in enumerate(frame.itertuples(index=False), start=4):
+        for c, value in enumerate(row):
+            if isinstance(value, pd.Timestamp):
+                if not pd.isna(value):
+                    sheet.write_datetime(r, c, value.to_pydatetime(), date)
+            elif value is not pd.NaT and value != "":
+                sheet.write(r, c, value)
+    book.close()
     return path
+
+
+# --- measuring, one task per child process
+
+WARM_UP_ROWS = 200
+
+
+def _child(task: str, path: str, warm_path: str) -> dict:
+    """Run one task in this (child) process and return its figures.
+
+    Both tasks first run once on a tiny file, so that the figures time the work, not the
+    first use of pandas, Arrow and pandera (imports, kernel registration).
+    """
+    if task == "reference":
+        pd.read_csv(warm_path, engine="pyarrow").groupby("DPS Status").size()
+        started = time.perf_counter()
+        frame = pd.read_csv(path, engine="pyarrow")
+        frame.groupby("DPS Status")["Annual Fee"].size()
+        return {"seconds": time.perf_counter() - started, "rows": len(frame)}
+    from pipeline import io
+    from pipeline.clean import clean_snapshot
+    from pipeline.config import Framework
+    from pipeline.ingest import read_export
+    from pipeline.tables import build_framework_summary
+
+    def run(source: str) -> tuple[dict, object]:
+        started = time.perf_counter()
+        raw = read_export(source)
+        read = time.perf_counter()
+        result = clean_snapshot(raw, framework=Framework(), snapshot_date=SNAPSHOT, salt="bench")
+        cleaned = time.perf_counter()
+        build_framework_summary(result.clean, categories=["DPS", "Non-DPS"])
+        finished = time.perf_counter()
+        times = {
+            "seconds": finished - started,
+            "read_seconds": read - started,
+            "clean_seconds": cleaned - read,
+            "summary_seconds": finished - cleaned,
+        }
+        return times, result
+
+    run(warm_path)
+    figures, result = run(path)
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        io.write_clean_outputs(result, out)
+        figures["write_seconds"] = time.perf_counter() - started
+    report = result.report
+    figures.update(rows=report["rows_in"], clean=report["clean"], quarantined=report["quarantined"])
+    return figures
+
+
+def measure(task: str, path: Path, warm_path: Path) -> dict:
+    """Run a task in a fresh child process; add the child's peak resident memory.
+
+    ``os.wait4`` returns the resource usage of that one child, so its ``ru_maxrss`` is the
+    peak of this task alone (pandas and Arrow allocate outside Python's heap, which
+    tracemalloc does not see, and ``RUSAGE_CHILDREN`` would mix all children together).
+    """
+    command = [sys.executable, "-m", "pipeline.bench", "--child", task, str(path), str(warm_path)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = child.stdout.read(), child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise RuntimeError(f"bench task {task} on {path.name} failed:\n{err.decode()}")
+    figures = json.loads(out.decode().strip().splitlines()[-1])
+    figures["peak_mb"] = usage.ru_maxrss / 1024  # Linux reports kilobytes
+    return figures
+
+
+def best_of(tasks: tuple[str, ...], path: Path, warm_path: Path, repeats: int) -> dict:
+    """For each task, the fastest of ``repeats`` runs (the least disturbed by other work on
+    the machine) and the highest peak memory of any run. The tasks take turns, so that a
+    busy spell on the machine falls on both rather than on one."""
+    runs: dict[str, list[dict]] = {task: [] for task in tasks}
+    for _ in range(repeats):
+        for task in tasks:
+            runs[task].append(measure(task, path, warm_path))
+    best = {}
+    for task, figures in runs.items():
+        best[task] = dict(min(figures, key=lambda r: r["seconds"]))
+        best[task]["peak_mb"] = max(r["peak_mb"] for r in figures)
+        best[task]["all_seconds"] = [round(r["seconds"], 3) for r in figures]
+    return best
+
+
+def generate(kind: str, path: Path, n: int) -> None:
+    """Write a bench export in a child process: the parent stays small, so that the peak
+    memory Linux reports for later children (which starts from the parent's size at fork)
+    is theirs alone."""
+    print(f"generating {path.name} ...", flush=True)
+    command = [sys.executable, "-m", "pipeline.bench", "--generate", kind, str(n), str(path)]
+    subprocess.run(command, check=True)
+
+
+def run_bench(data_dir: Path, csv_sizes: tuple[int, ...], xlsx_size: int, repeats: int) -> dict:
+    """Generate the exports (unless already there), measure every task, check the targets."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    warm = data_dir / f"warm_{WARM_UP_ROWS}.csv"
+    if not warm.exists():
+        generate("csv", warm, WARM_UP_ROWS)
+    results: dict = {"csv": {}, "xlsx": {}}
+    for n in csv_sizes:
+        path = data_dir / f"export_{n}.csv"
+        if not path.exists():
+            generate("csv", path, n)
+        print(f"measuring {path.name} ({path.stat().st_size / 1e6:.0f} MB) ...", flush=True)
+        results["csv"][str(n)] = {
+            "file_mb": path.stat().st_size / 1e6,
+            **best_of(("reference", "pipeline"), path, warm, repeats),
+        }
+    if xlsx_size:
+        path = data_dir / f"export_{xlsx_size}.xlsx"
+        if not path.exists():
+            generate("xlsx", path, xlsx_size)
+        print(f"measuring {path.name} ...", flush=True)
+        results["xlsx"][str(xlsx_size)] = {
+            "file_mb": path.stat().st_size / 1e6,
+            **best_of(("pipeline",), path, warm, max(1, repeats - 1)),
+        }
+    results["targets"] = check_targets(results["csv"])
+    return results
+
+
+def check_targets(csv_results: dict) -> dict:
+    """The three targets of issue #3, judged on the largest and smallest CSV measured."""
+    sizes = sorted(csv_results, key=int)
+    large, small = csv_results[sizes[-1]], csv_results[sizes[0]]
+    ratio = large["pipeline"]["seconds"] / large["reference"]["seconds"]
+    per_row = {size: csv_results[size]["pipeline"]["seconds"] / int(size) * 1e6 for size in sizes}
+    growth = per_row[sizes[-1]] / per_row[sizes[0]]
+    return {
+        "time_vs_reference": {
+            "rows": int(sizes[-1]),
+            "ratio": round(ratio, 2),
+            "target": TIME_RATIO_TARGET,
+            "met": ratio <= TIME_RATIO_TARGET,
+        },
+        "peak_memory_mb": {
+            "rows": int(sizes[-1]),
+            "value": round(large["pipeline"]["peak_mb"], 1),
+            "target": PEAK_MEMORY_TARGET_MB,
+            "met": large["pipeline"]["peak_mb"] <= PEAK_MEMORY_TARGET_MB,
+        },
+        "linear_growth": {
+            "microseconds_per_row": {k: round(v, 2) for k, v in per_row.items()},
+            # linear (or better): the cost of a row at the largest size is no more than a
+            # quarter above its cost at the smallest (fixed costs make it fall, not rise)
+            "per_row_growth": round(growth, 2),
+            "target": 1.25,
+            "met": growth <= 1.25 and small["pipeline"]["seconds"] > 0,
+        },
+    }
+
+
+def summary_table(results: dict) -> str:
+    """The figures as a plain-text table for the terminal."""
+    header = (
+        f"{'input':>12} {'rows':>9} {'MB':>5} {'reference s':>11} {'pipeline s':>10} "
+        f"{'read':>6} {'clean':>6} {'summary':>7} {'ratio':>6} {'peak MB':>8}"
+    )
+    lines = [header]
+    for kind in ("csv", "xlsx"):
+        for size, entry in results[kind].items():
+            pipe, ref = entry["pipeline"], entry.get("reference")
+            ref_text = f"{ref['seconds']:.2f}" if ref else "-"
+            ratio = f"{pipe['seconds'] / ref['seconds']:.2f}" if ref else "-"
+            lines.append(
+                f"{kind + ' ' + size:>12} {pipe['rows']:>9,} {entry['file_mb']:>5.0f} "
+                f"{ref_text:>11} {pipe['seconds']:>10.2f} {pipe['read_seconds']:>6.2f} "
+                f"{pipe['clean_seconds']:>6.2f} {pipe['summary_seconds']:>7.2f} {ratio:>6} "
+                f"{pipe['peak_mb']:>8.0f}"
+            )
+    lines.append("")
+    for name, target in results["targets"].items():
+        verdict = "met" if target["met"] else "NOT met"
+        lines.append(f"{name}: {verdict} {json.dumps(target, sort_keys=True)}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__)
+    parser.add_argument(
+        "--child", nargs=3, metavar=("TASK", "PATH", "WARM"), help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--generate", nargs=3, metavar=("KIND", "ROWS", "PATH"), help=argparse.SUPPRESS
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(CSV_SIZES))
+    parser.add_argument(
+        "--xlsx-size", type=int, default=XLSX_SIZE, help="rows of the XLSX run (0 skips it)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs per task; the fastest counts")
+    parser.add_argument("--data", help="folder to keep the generated exports in (reused)")
+    parser.add_argument("--out", default=str(RESULTS))
+    args = parser.parse_args(argv)
+    if args.child:
+        task, path, warm = args.child
+        print(json.dumps(_child(task, path, warm)))
+        return 0
+    if args.generate:
+        kind, rows, path = args.generate
+        (write_csv if kind == "csv" else write_xlsx)(Path(path), int(rows))
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = Path(args.data) if args.data else Path(scratch)
+        results = run_bench(data_dir, tuple(args.sizes), args.xlsx_size, args.repeats)
+    results["machine"] = {
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "pyarrow": pa.__version__,
+        "numpy": np.__version__,
+        "measured": dt.datetime.now().isoformat(timespec="seconds"),
+        "repeats": args.repeats,
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(summary_table(results))
+    print(f"\nwrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

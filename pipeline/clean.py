@@ -2,30 +2,62 @@
 
 Every input row ends in exactly one place: the clean table, the quarantine (with its source row
 number and every reason) or the duplicates count, so ``rows_in = clean + quarantined +
-duplicates`` always holds. Values are parsed column by column with vectorised parsers; a value
-that cannot be parsed is a quarantine reason, never a guess.
+duplicates`` always holds (blank rows are not rows: they are counted apart). A value that cannot
+be read is a quarantine reason, never a guess; a value that can be read but looks wrong is a
+plausibility flag on a kept row.
+
+Speed: exports reach national scale (about 640,000 EHC plans), so nothing here loops over rows
+in Python. Each column is dictionary-encoded once and its parser runs on the distinct values
+(a few thousand dates, a dozen need codes), whose results are taken back to the rows by code.
+The two columns with a value per row (the child's id and the fee) are handled whole by Arrow
+and numpy: ids are pseudonymised by a vectorised keyed hash, fees parsed by a strict pattern.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import os
+import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline import vocabulary as voc
 from pipeline.config import Framework
+from pipeline.ingest import InputFileError
 
 SALT_ENV = "INMSS_PSEUDONYM_SALT"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-DATE_FORMATS: tuple[str, ...] = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y")
+DATE_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%d-%B-%Y",
+)
+#: Dates outside this range are typing errors (a year of 0024 or 2924), not placements.
+EARLIEST_DATE, LATEST_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")
+#: Ages the clean table can hold; a date of birth giving any other age is flagged, age blank.
+AGE_RANGE = (0, 30)
+#: Duplicate rows listed by source row in cleaning.json (all are counted).
+DUPLICATES_LISTED = 200
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "source_row",
@@ -49,9 +81,43 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "flags",
 )
 
+#: Reasons a row is quarantined. Each is a label in quarantine.csv and a count in cleaning.json.
+TOTALS_ROW = "totals row"
+REPEATED_HEADER = "repeated header row"
+REASONS: dict[str, str] = {
+    "school_urn": "school_urn: not a six-digit URN",
+    "framework_status": "framework_status: not one of {names}",
+    "school_district": "school_district: not a Kent district or 'Out of area'",
+    "primary_need": "primary_need: unrecognised primary need",
+    "ncy": "ncy: not a national curriculum year (-2 to 14)",
+    "placement_type": "placement_type: not day or residential",
+    "placement_start": "placement_start: start date does not parse",
+    "placement_end": "placement_end: end date does not parse",
+    "end_before_start": "placement_end: before the start",
+    "annual_fee": "annual_fee: fee is not a number",
+    "negative_fee": "annual_fee: negative",
+    "date_of_birth": "date_of_birth: date of birth does not parse",
+}
+#: Plausibility flags: the row is kept and listed in the data-quality annex.
+FLAGS: dict[str, str] = {
+    "fee": "fee above £{ceiling:,.0f}",
+    "overlap": "overlapping placement for the same pupil",
+    "ncy_age": "year group does not fit age",
+    "age": "date of birth gives an age outside 0-30 (age left blank)",
+    "school_type": "school_type: unrecognised (left blank)",
+    "home_district": "home_district: unrecognised (left blank)",
+    "sex": "sex: unrecognised (recorded as 'Other or not recorded')",
+    "ethnicity": "ethnicity: unrecognised (recorded as 'Not known')",
+}
+
 
 class MissingColumnsError(ValueError):
     """Required columns are absent; the message names them and the closest headers found."""
+
+    def __init__(self, message: str, missing: Iterable[str] = (), closest: dict | None = None):
+        super().__init__(message)
+        self.missing = list(missing)
+        self.closest = dict(closest or {})
 
 
 @dataclass
@@ -63,11 +129,128 @@ class CleanResult:
     report: dict = field(default_factory=dict)
 
 
-# --- column parsers: Series of text in, (parsed Series, mask of unusable non-blank values) out
+# --- text columns
 
 
-def _text(series: pd.Series) -> pd.Series:
-    return series.astype("string").str.replace("\u00a0", " ", regex=False).str.strip().fillna("")
+def _arrow_text(series: pd.Series, chunked: bool = False) -> pyarrow.Array:
+    """A column as an Arrow string array, missing values as ``""`` (no copy for Arrow-backed
+    string columns, which is what ``read_export`` returns; ``chunked`` keeps the reader's
+    chunks instead of joining them)."""
+    values = series if isinstance(series.dtype, pd.StringDtype) else series.astype("string")
+    array = pyarrow.array(values)
+    if isinstance(array, pyarrow.ChunkedArray) and not (chunked and array.num_chunks):
+        array = array.combine_chunks() if array.num_chunks else pyarrow.array([], pyarrow.string())
+    if not pyarrow.types.is_large_string(array.type):
+        array = array.cast(pyarrow.large_string())
+    return pc.fill_null(array, "") if array.null_count else array
+
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"))
+
+
+def normalise_text(value: str) -> str:
+    """One space between words, none at the ends; non-breaking and zero-width spaces too.
+
+    >>> normalise_text("\\u00a0 Alder\\u00a0 School ")
+    'Alder School'
+    """
+    return " ".join(value.translate(_ZERO_WIDTH).split())
+
+
+@dataclass
+class _Coded:
+    """A dictionary-encoded column: each row's code into the normalised distinct values."""
+
+    codes: np.ndarray
+    uniques: pd.Series
+
+    def rows(self, values: np.ndarray | pd.api.extensions.ExtensionArray, rows=slice(None)):
+        return values[self.codes[rows]]
+
+    @property
+    def blank(self) -> np.ndarray:
+        return self.rows((self.uniques == "").to_numpy())
+
+
+_ODD_SPACE = "[\t\n\r\f\v\u00a0\u2007\u202f\u200b\u200c\u200d\ufeff]|  "
+
+
+def _encode(series: pd.Series) -> _Coded:
+    """Dictionary-encode a column and normalise its distinct values (merging those that differ
+    only in spacing, so that ``"ASD "`` and ``"ASD"`` are one value)."""
+    encoded = pc.dictionary_encode(_arrow_text(series, chunked=True))
+    if isinstance(encoded, pyarrow.ChunkedArray):  # one dictionary shared by every chunk
+        encoded = encoded.unify_dictionaries()
+        indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks])
+        encoded = pyarrow.DictionaryArray.from_arrays(
+            pyarrow.array(indices), encoded.chunks[0].dictionary
+        )
+    dictionary = pc.utf8_trim_whitespace(encoded.dictionary)
+    distinct = dictionary.to_numpy(zero_copy_only=False)
+    odd = np.flatnonzero(pc.match_substring_regex(dictionary, _ODD_SPACE).to_numpy(False))
+    if len(odd):
+        distinct = distinct.copy()
+        distinct[odd] = [normalise_text(v) for v in distinct[odd]]
+    merged, uniques = pd.factorize(distinct)
+    codes = merged.astype(np.int32)[encoded.indices.to_numpy(zero_copy_only=False)]
+    return _Coded(codes, pd.Series(np.asarray(uniques, dtype=object), dtype=str))
+
+
+def _empty_coded(n: int) -> _Coded:
+    return _Coded(np.zeros(n, dtype=np.int32), pd.Series([""], dtype=str))
+
+
+def _plain_text(series: pd.Series) -> pyarrow.Array:
+    """A column with a distinct value on most rows (ids, fees), trimmed but not encoded."""
+    return pc.utf8_trim_whitespace(_arrow_text(series))
+
+
+def _on_distinct(
+    series: pd.Series, parse: Callable[[pd.Series], tuple[object, np.ndarray]]
+) -> tuple[pd.Series, pd.Series]:
+    """Run a parser of distinct normalised values over a whole column."""
+    coded = _encode(series)
+    values, bad = parse(coded.uniques)
+    return (
+        pd.Series(coded.rows(values), index=series.index),
+        pd.Series(coded.rows(np.asarray(bad, dtype=bool)), index=series.index),
+    )
+
+
+# --- parsers of distinct values: normalised text in, (values, unusable non-blank mask) out
+
+_TIME_OF_DAY = r"^(\S+)[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
+_SERIAL = re.compile(r"[1-9]\d{4}(\.\d+)?")
+
+
+def _dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """ISO, British and spelled-out dates (a time of day is dropped) and Excel serials."""
+    text = pd.Series(text.to_numpy(dtype=object), dtype=object)
+    # a time of day ("2024-09-01 00:00:00", from Excel) or "Sept" is rare: rewrite only those
+    odd = text.str.contains(":|sept", case=False, regex=True).to_numpy(dtype=bool)
+    if odd.any():
+        text = text.copy()
+        text[odd] = (
+            text[odd]
+            .str.replace(_TIME_OF_DAY, r"\1", regex=True)
+            .str.replace(r"\bSept\b", "Sep", regex=True, case=False)
+        )
+    parsed = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    todo = (text != "").to_numpy().copy()
+    for fmt in DATE_FORMATS:
+        index = np.flatnonzero(todo)
+        if not len(index):
+            break
+        found = pd.to_datetime(text.iloc[index], format=fmt, errors="coerce")
+        ok = (found >= EARLIEST_DATE) & (found <= LATEST_DATE)
+        parsed[index[ok.to_numpy()]] = found[ok].to_numpy().astype("datetime64[ns]")
+        todo[index[ok.to_numpy()]] = False
+    serial = np.flatnonzero(todo & text.map(lambda v: bool(_SERIAL.fullmatch(v))).to_numpy())
+    if len(serial):
+        days = np.floor(text.iloc[serial].astype(float).to_numpy()).astype("timedelta64[D]")
+        parsed[serial] = (np.datetime64(EXCEL_EPOCH.date(), "D") + days).astype("datetime64[ns]")
+        todo[serial] = False
+    return parsed, todo
 
 
 def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -79,69 +262,138 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     >>> bad.tolist()
     [False, False, False, True, False]
     """
-    text = _text(series)
-    # exports from Excel often carry a midnight time part
-    text = text.str.replace(r"[ T]00:00(:00)?(\.0+)?$", "", regex=True)
-    parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-    for fmt in DATE_FORMATS:
-        todo = parsed.isna() & (text != "")
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    todo = parsed.isna() & text.str.fullmatch(r"\d{5}(\.\d+)?")
-    if todo.any():
-        serial = pd.to_numeric(text[todo], errors="coerce")
-        parsed[todo] = EXCEL_EPOCH + pd.to_timedelta(serial.round(), unit="D")
-    bad = parsed.isna() & (text != "")
-    return parsed, bad
+    return _on_distinct(series, _dates)
+
+
+_MONEY = (
+    r"^(GBP|£)?[ \x{00A0}]*[-(]?[ \x{00A0}]*(GBP|£)?[ \x{00A0}]*(\d+|\d{1,3}(,\d{3})+)(\.\d+)?"
+    r"[ \x{00A0}]*\)?[ \x{00A0}]*(GBP)?$"
+)
+# Bytes that a fee matching _MONEY may hold besides its digits and point: "£" and the
+# non-breaking space are two bytes each in UTF-8 (C2 A3, C2 A0). A 256-entry table marks them.
+_MONEY_NOISE = np.zeros(256, dtype=bool)
+_MONEY_NOISE[np.frombuffer(b",() GBP-\xc2\xa3\xa0", dtype=np.uint8)] = True
+
+
+def _contains(text: pyarrow.Array, pattern: str) -> np.ndarray | None:
+    """Rows matching ``pattern``, or None when no row does (the usual case, one quick pass)."""
+    found = pc.match_substring_regex(text, pattern)
+    return found.to_numpy(zero_copy_only=False) if pc.any(found).as_py() else None
+
+
+def _money(text: pyarrow.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Fees as float64: a strict pattern first (thousands groups of three, one sign, a pound
+    sign or GBP), then the noise bytes are removed with numpy and Arrow casts the digits."""
+    n = len(text)
+    values = np.full(n, np.nan)
+    if n == 0:
+        return values, np.zeros(0, dtype=bool)
+    blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    ok = pc.match_substring_regex(text, _MONEY).to_numpy(zero_copy_only=False)
+    negative = np.zeros(n, dtype=bool)
+    if _contains(text, "[()-]") is not None:  # signs are rare: one pass finds if any
+        opened, closed, minus = (
+            pc.match_substring(text, c).to_numpy(zero_copy_only=False) for c in "()-"
+        )
+        ok &= (opened == closed) & ~(opened & minus)  # (1,000) is accounting for -1,000
+        negative = opened | minus
+    index = np.flatnonzero(ok)
+    if len(index):
+        chosen = text if len(index) == n else text.take(pyarrow.array(index))
+        offsets = np.frombuffer(chosen.buffers()[1], dtype=np.int64)
+        offsets = offsets[chosen.offset : chosen.offset + len(chosen) + 1]
+        data = np.frombuffer(chosen.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        noise = _MONEY_NOISE[data]
+        # noise bytes in each (non-empty) string, then before each string's start
+        relative = offsets - offsets[0]
+        dropped = np.add.reduceat(noise.view(np.uint8), relative[:-1], dtype=np.int64)
+        before = np.concatenate([[0], np.cumsum(dropped)])
+        digits = pyarrow.LargeStringArray.from_buffers(
+            len(chosen),
+            pyarrow.py_buffer(relative - before),
+            pyarrow.py_buffer(data[~noise]),
+        )
+        values[index] = pc.cast(digits, pyarrow.float64()).to_numpy(zero_copy_only=False)
+        values[negative] = -values[negative]
+    return values, ~ok & ~blank
 
 
 def parse_money(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse fees written as ``£54,460.00``, ``54460`` or ``54,460``.
+    """Parse fees written as ``£54,460.00``, ``54460``, ``54,460``, ``(1,000)`` or ``GBP 10``.
 
-    >>> values, bad = parse_money(pd.Series(["£54,460.00", "54460.5", "n/a", ""]))
+    Commas must group thousands (``54,46`` is not a fee), so a value is never misread.
+
+    >>> values, bad = parse_money(pd.Series(["£54,460.00", "54460.5", "n/a", "", "5,44,60"]))
     >>> values.tolist()[:2], bad.tolist()
-    ([54460.0, 54460.5], [False, False, True, False])
+    ([54460.0, 54460.5], [False, False, True, False, True])
     """
-    text = _text(series).str.replace(r"[£,\s]|GBP", "", regex=True)
-    values = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
-    bad = values.isna() & (text != "")
-    return values, bad
+    values, bad = _money(_plain_text(series))
+    return pd.Series(values, index=series.index), pd.Series(bad, index=series.index)
+
+
+_NCY = re.compile(r"(?:(?:NCY|NC|YEAR|YR|Y) ?)?(-?\d{1,2})(?:\.0+)?")
+
+
+def _ncy_value(text: str) -> int | None:
+    upper = text.upper()
+    if upper in voc.NCY_WORDS:
+        return voc.NCY_WORDS[upper]
+    match = _NCY.fullmatch(upper)
+    if match and -2 <= int(match.group(1)) <= 14:
+        return int(match.group(1))
+    return None
+
+
+def _ncys(text: pd.Series) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+    found = [_ncy_value(v) for v in text]
+    values = pd.array(found, dtype="Int64")
+    return values, np.array([f is None and v != "" for f, v in zip(found, text, strict=True)])
 
 
 def parse_ncy(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse national curriculum years: ``R``, ``Reception``, ``Year 10``, ``Y10``, ``N1``.
 
-    >>> values, bad = parse_ncy(pd.Series(["R", "Year 10", "y9", "N1", "15", "x"]))
+    >>> values, bad = parse_ncy(pd.Series(["R", "Year 10", "y9", "N1", "15", "x", "YR"]))
     >>> values.tolist()[:4], bad.tolist()
-    ([0, 10, 9, -2], [False, False, False, False, True, True])
+    ([0, 10, 9, -2], [False, False, False, False, True, True, False])
     """
-    text = _text(series).str.upper()
-    text = text.str.replace(r"^(NCY|YEAR|YR|Y)\s*", "", regex=True)
-    mapped = text.replace({"R": "0", "RECEPTION": "0", "N1": "-2", "N2": "-1"})
-    values = pd.to_numeric(mapped.where(mapped != ""), errors="coerce")
-    whole = values.notna() & (values == values.round()) & values.between(-2, 14)
-    result = values.where(whole).astype("Int64")
-    bad = result.isna() & (text != "")
-    return result, bad
+    return _on_distinct(series, _ncys)
+
+
+def _categories(text: pd.Series, lookup: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    found = [lookup.get(voc.normalise_label(v)) if v else None for v in text]
+    values = np.array(found, dtype=object)
+    return values, np.array([f is None and v != "" for f, v in zip(found, text, strict=True)])
 
 
 def parse_category(series: pd.Series, lookup: dict[str, str]) -> tuple[pd.Series, pd.Series]:
-    """Map labels to canonical codes through a lookup keyed by ``normalise_label``."""
-    text = _text(series)
-    keys = text.map(voc.normalise_label, na_action="ignore")
-    values = keys.map(lookup).astype("string")
-    bad = values.isna() & (text != "")
-    return values, bad
+    """Map labels to canonical codes through a lookup keyed by ``normalise_label``.
+
+    >>> lookup = voc.label_lookup(voc.NEED_ALIASES, *voc.PRIMARY_NEEDS)
+    >>> values, bad = parse_category(pd.Series(["Autism", "semh ", "Maybe"]), lookup)
+    >>> values.tolist(), bad.tolist()
+    (['ASD', 'SEMH', <NA>], [False, False, True])
+    """
+    values, bad = _on_distinct(series, lambda text: _categories(text, lookup))
+    return values.astype("string"), bad
+
+
+_URN = re.compile(r"([1-9]\d{5})(?:\.0+)?")
+
+
+def _urns(text: pd.Series) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+    found = [int(m.group(1)) if (m := _URN.fullmatch(v)) else None for v in text]
+    values = pd.array(found, dtype="Int64")
+    return values, np.array([f is None and v != "" for f, v in zip(found, text, strict=True)])
 
 
 def parse_urn(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse six-digit school URNs (an Excel ``.0`` tail is tolerated)."""
-    text = _text(series).str.replace(r"\.0+$", "", regex=True)
-    ok = text.str.fullmatch(r"\d{6}")
-    values = pd.to_numeric(text.where(ok), errors="coerce").astype("Int64")
-    bad = values.isna() & (text != "")
-    return values, bad
+    """Parse six-digit school URNs (an Excel ``.0`` tail is tolerated; no leading zero).
+
+    >>> parse_urn(pd.Series(["991250", "991250.0", "12345", "012345"]))[1].tolist()
+    [False, False, True, True]
+    """
+    return _on_distinct(series, _urns)
 
 
 def framework_lookup(framework: Framework) -> dict[str, str]:
@@ -151,6 +403,138 @@ def framework_lookup(framework: Framework) -> dict[str, str]:
         for label in (category.name, *category.aliases):
             lookup[voc.normalise_label(label)] = category.name
     return lookup
+
+
+# --- pseudonymisation: SipHash-2-4, vectorised
+
+
+def _rotl(x: np.ndarray, b: int, spare: np.ndarray) -> None:
+    """Rotate left in place (``spare`` is scratch space of the same shape)."""
+    np.right_shift(x, np.uint64(64 - b), out=spare)
+    np.left_shift(x, np.uint64(b), out=x)
+    np.bitwise_or(x, spare, out=x)
+
+
+def _sipround(v0: np.ndarray, v1: np.ndarray, v2: np.ndarray, v3: np.ndarray, spare) -> None:
+    """One SipRound, in place on the four state arrays."""
+    v0 += v1
+    _rotl(v1, 13, spare)
+    v1 ^= v0
+    _rotl(v0, 32, spare)
+    v2 += v3
+    _rotl(v3, 16, spare)
+    v3 ^= v2
+    v0 += v3
+    _rotl(v3, 21, spare)
+    v3 ^= v0
+    v2 += v1
+    _rotl(v1, 17, spare)
+    v1 ^= v2
+    _rotl(v2, 32, spare)
+
+
+def siphash24(messages: pyarrow.Array, key: bytes) -> np.ndarray:
+    """SipHash-2-4 (Aumasson and Bernstein, 2012) of each UTF-8 string, as uint64.
+
+    SipHash is a keyed pseudo-random function: without the 16-byte key the values cannot be
+    recomputed from a list of candidate ids, which is what a salted pseudonym needs. Computed
+    for all rows at once with numpy (rows grouped by their number of 8-byte blocks).
+
+    >>> hex(int(siphash24(pyarrow.array([bytes(range(15)).decode()]), bytes(range(16)))[0]))
+    '0xa129ca6149be45e5'
+    """
+    if len(key) != 16:
+        raise ValueError("a SipHash key is 16 bytes")
+    array = messages.cast(pyarrow.large_string()) if len(messages) else messages
+    n = len(array)
+    out = np.zeros(n, dtype=np.uint64)
+    if n == 0:
+        return out
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + n + 1]
+    data = np.frombuffer(array.buffers()[2] or b"\0", dtype=np.uint8)
+    lengths = np.diff(offsets)
+    blocks = lengths // 8 + 1
+    k0 = np.uint64(int.from_bytes(key[:8], "little"))
+    k1 = np.uint64(int.from_bytes(key[8:], "little"))
+    # Slices of SIPHASH_ROWS rows keep the state arrays in the processor's cache.
+    for first in range(0, n, SIPHASH_ROWS):
+        part = slice(first, min(n, first + SIPHASH_ROWS))
+        for count in np.unique(blocks[part]).tolist():
+            rows = np.flatnonzero(blocks[part] == count) + first
+            out[rows] = _siphash_block(data, offsets[rows], lengths[rows], count, k0, k1)
+    return out
+
+
+SIPHASH_ROWS = 16_384
+
+
+def _siphash_block(
+    data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, count: int, k0, k1
+) -> np.ndarray:
+    """SipHash-2-4 of messages that all have ``count`` 8-byte blocks (the last one padded with
+    zeros and ending in the length byte, as the algorithm specifies)."""
+    width = 8 * count
+    column = np.arange(width)
+    position = np.minimum(starts[:, None] + column, len(data) - 1)
+    matrix = np.where(column < lengths[:, None], data[position], 0).astype(np.uint8)
+    matrix[:, -1] = (lengths & 0xFF).astype(np.uint8)
+    words = matrix.view("<u8").astype(np.uint64)
+    m = len(starts)
+    v0 = np.full(m, k0 ^ np.uint64(0x736F6D6570736575))
+    v1 = np.full(m, k1 ^ np.uint64(0x646F72616E646F6D))
+    v2 = np.full(m, k0 ^ np.uint64(0x6C7967656E657261))
+    v3 = np.full(m, k1 ^ np.uint64(0x7465646279746573))
+    spare = np.empty(m, dtype=np.uint64)
+    for j in range(count):
+        word = np.ascontiguousarray(words[:, j])
+        v3 ^= word
+        _sipround(v0, v1, v2, v3, spare)
+        _sipround(v0, v1, v2, v3, spare)
+        v0 ^= word
+    v2 ^= np.uint64(0xFF)
+    for _ in range(4):
+        _sipround(v0, v1, v2, v3, spare)
+    return v0 ^ v1 ^ v2 ^ v3
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _hex16(values: np.ndarray) -> pyarrow.Array:
+    """uint64 values as 16 lower-case hex digits each (an Arrow string array, no Python loop)."""
+    raw = values.astype(">u8").view(np.uint8).reshape(-1, 8)
+    digits = np.stack([_HEX[raw >> 4], _HEX[raw & 15]], axis=-1).reshape(-1)
+    offsets = np.arange(0, 16 * len(values) + 1, 16, dtype=np.int64)
+    return pyarrow.LargeStringArray.from_buffers(
+        len(values), pyarrow.py_buffer(offsets), pyarrow.py_buffer(digits.copy())
+    )
+
+
+def salt_key(salt: str) -> bytes:
+    """The 16-byte SipHash key of a salt: the first half of SHA-256 of its UTF-8 text."""
+    return hashlib.sha256(salt.encode("utf-8")).digest()[:16]
+
+
+def pseudonymise(ids: pd.Series, salt: str) -> pd.Series:
+    """Replace child identifiers with a keyed hash: 16 hex digits of SipHash-2-4 of the trimmed
+    id, keyed by the salt (so the same salt gives the same pseudonym in every snapshot).
+
+    >>> pseudonymise(pd.Series(["A1", " A1 "]), salt="s").str.len().tolist()
+    [16, 16]
+    >>> len(set(pseudonymise(pd.Series(["A1", " A1 "]), salt="s")))
+    1
+    """
+    hashed = _hex16(siphash24(_plain_text(ids), salt_key(salt)))
+    return pd.Series(pd.arrays.ArrowStringArray(hashed), index=ids.index)
+
+
+def resolve_salt(salt: str | None = None) -> tuple[str, str]:
+    """Salt from the caller, else the environment, else a fresh random one (not linkable)."""
+    if salt:
+        return salt, "configuration"
+    if os.environ.get(SALT_ENV):
+        return os.environ[SALT_ENV], "environment"
+    return secrets.token_hex(16), "ephemeral"
 
 
 # --- whole-table steps
@@ -164,58 +548,78 @@ def join_labels(masks: pd.DataFrame) -> pd.Series:
     """
     text = pd.Series("", index=masks.index, dtype="string")
     for name in masks.columns:
-        text = text + masks[name].map({True: f"{name}; ", False: ""}).astype("string")
+        text = text + pd.Series(np.where(masks[name].to_numpy(bool), f"{name}; ", ""), masks.index)
     return text.str.removesuffix("; ")
 
 
-def match_columns(columns: Iterable[object]) -> tuple[dict[str, str], list[str]]:
-    """Map source headers to canonical names; return the mapping and dropped identifier headers."""
+@dataclass
+class ColumnMatch:
+    """How the headers of an export map onto the canonical columns."""
+
+    mapping: dict[str, str]  # source header -> canonical column
+    identifiers: list[str]  # direct identifier headers, dropped
+    ignored: list[str]  # headers the cleaner does not use
+    not_used: dict[str, str]  # a second header for an already matched column -> that column
+
+
+def match_columns(columns: Iterable[object]) -> ColumnMatch:
+    """Map source headers to canonical names through ``vocabulary.HEADER_ALIASES``.
+
+    When two headers name one column, the one earlier in the alias list wins (the canonical
+    name first) and the other is reported as not used, so the choice is declared, not guessed.
+
+    >>> match = match_columns(["Child ID", "Surname", "Annual Fee", "Cost", "Notes"])
+    >>> match.mapping
+    {'Child ID': 'pupil_id', 'Annual Fee': 'annual_fee'}
+    >>> match.identifiers, match.not_used, match.ignored
+    (['Surname'], {'Cost': 'annual_fee'}, ['Notes'])
+    """
     lookup = voc.header_lookup()
     identifiers = set(voc.DIRECT_IDENTIFIERS)
-    mapping: dict[str, str] = {}
-    dropped: list[str] = []
-    for column in columns:
+    candidates: dict[str, list[str]] = {}
+    match = ColumnMatch({}, [], [], {})
+    for column in map(str, columns):
         key = voc.normalise_header(column)
-        if key in lookup and lookup[key] not in mapping.values():
-            mapping[str(column)] = lookup[key]
+        if key in lookup:
+            candidates.setdefault(lookup[key], []).append(column)
         elif key in identifiers:
-            dropped.append(str(column))
-    return mapping, dropped
+            match.identifiers.append(column)
+        else:
+            match.ignored.append(column)
+    for canonical, headers in candidates.items():
+        best = min(headers, key=lambda h: voc.header_priority(canonical, h))
+        match.mapping[best] = canonical
+        match.not_used.update({h: canonical for h in headers if h != best})
+    order = {str(c): i for i, c in enumerate(columns)}
+    match.mapping = dict(sorted(match.mapping.items(), key=lambda kv: order[kv[0]]))
+    return match
+
+
+def closest_headers(columns: Iterable[object], missing: list[str]) -> dict[str, str | None]:
+    """For each missing column, the unmatched header most like its name or one of its aliases."""
+    match = match_columns(columns)
+    spare = {voc.normalise_header(c): c for c in match.ignored}
+    closest: dict[str, str | None] = {}
+    for name in missing:
+        names = [name, *(voc.normalise_header(a) for a in voc.HEADER_ALIASES.get(name, ()))]
+        scored = [
+            (difflib.SequenceMatcher(None, n, key).ratio(), header)
+            for key, header in spare.items()
+            for n in names
+        ]
+        best = max(scored, default=(0.0, None))
+        closest[name] = best[1] if best[0] >= 0.5 else None
+    return closest
 
 
 def missing_columns_message(columns: Iterable[object], missing: list[str]) -> str:
     """Name the missing required columns and, for each, the closest header that was found."""
-    found = [str(c) for c in columns]
-    normalised = {voc.normalise_header(c): c for c in found}
-    parts = []
-    for name in missing:
-        close = difflib.get_close_matches(name, list(normalised), n=1, cutoff=0.5)
-        hint = f" (closest header found: '{normalised[close[0]]}')" if close else ""
-        parts.append(f"{name}{hint}")
+    closest = closest_headers(columns, missing)
+    parts = [
+        f"{name} (closest header found: '{closest[name]}')" if closest[name] else name
+        for name in missing
+    ]
     return "required columns missing: " + "; ".join(parts)
-
-
-def pseudonymise(ids: pd.Series, salt: str) -> pd.Series:
-    """Replace child identifiers with a salted SHA-256 (first 16 hex digits).
-
-    >>> pseudonymise(pd.Series(["A1"]), salt="s").str.len().tolist()
-    [16]
-    """
-    salted = (salt + "|" + ids.astype(str)).tolist()
-    return pd.Series(
-        [hashlib.sha256(v.encode("utf-8")).hexdigest()[:16] for v in salted],
-        index=ids.index,
-        dtype="string",
-    )
-
-
-def resolve_salt(salt: str | None = None) -> tuple[str, str]:
-    """Salt from the caller, else the environment, else a fresh random one (not linkable)."""
-    if salt:
-        return salt, "configuration"
-    if os.environ.get(SALT_ENV):
-        return os.environ[SALT_ENV], "environment"
-    return secrets.token_hex(16), "ephemeral"
 
 
 def age_on(dob: pd.Series, on: dt.date) -> pd.Series:
@@ -237,19 +641,40 @@ def expected_ncy(dob: pd.Series, on: dt.date) -> pd.Series:
 
 def overlapping_pupils(frame: pd.DataFrame) -> pd.Series:
     """True for placements whose pupil has another placement overlapping it in time."""
-    far = pd.Timestamp("2262-01-01")
-    data = pd.DataFrame(
-        {
-            "pupil": frame["pupil_id"],
-            "start": frame["placement_start"],
-            "end": frame["placement_end"].fillna(far),
-        }
-    ).sort_values(["pupil", "start"])
-    prev_end = data.groupby("pupil")["end"].cummax().groupby(data["pupil"]).shift()
-    overlaps_prev = data["start"] <= prev_end
-    next_overlaps = overlaps_prev.groupby(data["pupil"]).shift(-1, fill_value=False)
-    flagged = overlaps_prev | next_overlaps.astype(bool)
-    return flagged.reindex(frame.index).fillna(False).astype(bool)
+    flagged = _overlaps(
+        frame["pupil_id"].to_numpy(),
+        frame["placement_start"].to_numpy("datetime64[ns]"),
+        frame["placement_end"].to_numpy("datetime64[ns]"),
+    )
+    return pd.Series(flagged, index=frame.index)
+
+
+def _overlaps(
+    pupil: np.ndarray, start: np.ndarray, end: np.ndarray, maybe: np.ndarray | None = None
+) -> np.ndarray:
+    """Overlap mask; only pupils with more than one placement are sorted, so the cost follows
+    them, not the table. ``maybe`` (optional) marks the only rows whose pupil can repeat. An
+    open end runs to the end of time."""
+    repeated = np.zeros(len(pupil), dtype=bool)
+    look = np.flatnonzero(maybe) if maybe is not None else np.arange(len(pupil))
+    repeated[look] = pd.Series(pupil[look]).duplicated(keep=False).to_numpy()
+    flagged = np.zeros(len(pupil), dtype=bool)
+    if repeated.any():
+        far = np.datetime64("2262-01-01", "ns")
+        data = pd.DataFrame(
+            {
+                "pupil": pupil[repeated],
+                "start": start[repeated],
+                "end": np.where(np.isnat(end[repeated]), far, end[repeated]),
+                "at": np.flatnonzero(repeated),
+            }
+        ).sort_values(["pupil", "start"], kind="stable")
+        prev_end = data.groupby("pupil")["end"].cummax().groupby(data["pupil"]).shift()
+        overlaps_prev = (data["start"] <= prev_end).fillna(False).astype(bool)
+        next_overlaps = overlaps_prev.groupby(data["pupil"]).shift(-1, fill_value=False)
+        hit = (overlaps_prev | next_overlaps.astype(bool)).to_numpy()
+        flagged[data["at"].to_numpy()[hit]] = True
+    return flagged
 
 
 CLEAN_SCHEMA = pa.DataFrameSchema(
@@ -281,12 +706,186 @@ CLEAN_SCHEMA = pa.DataFrameSchema(
         ),
         "sex": pa.Column("string", nullable=True),
         "ethnicity": pa.Column("string", nullable=True),
-        "age": pa.Column("Int64", pa.Check.in_range(0, 30), nullable=True),
+        "age": pa.Column("Int64", pa.Check.in_range(*AGE_RANGE), nullable=True),
         "flags": pa.Column("string"),
     },
     strict=True,
     ordered=True,
 )
+
+
+def _strings(values: Iterable[str | None], codes: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """Take distinct string values (None = missing) back to rows, all inside Arrow."""
+    distinct = pyarrow.array(list(values), pyarrow.large_string())
+    return pd.arrays.ArrowStringArray(distinct.take(pyarrow.array(codes)))
+
+
+def _joined(masks: dict[str, np.ndarray], rows: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """For the given rows, the labels whose mask is True there, joined by ``; ``.
+
+    Each row's set of labels is coded as a bit pattern; the text is built once per distinct
+    pattern (a handful) and taken back to the rows.
+    """
+    labels = list(masks)
+    width = np.uint8 if len(labels) <= 8 else np.uint32 if len(labels) <= 32 else np.uint64
+    pattern = np.zeros(len(rows), dtype=width)
+    for bit, label in enumerate(labels):
+        hit = masks[label][rows]
+        if hit.any():
+            pattern[hit] |= width(1 << bit)
+    if width is np.uint8:  # the usual case (the flags): a table of 256 instead of a sort
+        distinct = np.flatnonzero(np.bincount(pattern, minlength=256))
+        lookup = np.zeros(256, dtype=np.int32)
+        lookup[distinct] = np.arange(len(distinct), dtype=np.int32)
+        codes = lookup[pattern]
+    else:
+        distinct, codes = np.unique(pattern, return_inverse=True)
+    texts = [
+        "; ".join(label for bit, label in enumerate(labels) if p >> bit & 1)
+        for p in distinct.tolist()
+    ]
+    return _strings(texts, codes.reshape(-1).astype(np.int32))
+
+
+def _label_like(pupil_text: pyarrow.Array, header: str) -> np.ndarray:
+    """Rows whose child id reads as a label: "Total", "Grand total", or the id's header."""
+    if not len(pupil_text):
+        return np.zeros(0, dtype=bool)
+    lowered = pc.utf8_lower(pupil_text)
+    return pc.or_(
+        pc.match_substring_regex(lowered, r"^(grand |sub |overall )?(sub)?totals?\b"),
+        pc.equal(lowered, normalise_text(header).lower()),
+    ).to_numpy(zero_copy_only=False)
+
+
+def _special_rows(
+    raw: pd.DataFrame,
+    candidates: np.ndarray,
+    match: ColumnMatch,
+    fees: np.ndarray,
+    counted: np.ndarray,
+) -> dict[int, str]:
+    """Totals rows and repeated header rows among the candidates (rows with no child id, or an
+    id that reads like a label). Few rows, so plain Python is fine here."""
+    special: dict[int, str] = {}
+    if not len(candidates):
+        return special
+    total_label = re.compile(voc.TOTAL_ROW_PATTERN)
+    headers = [voc.normalise_label(str(c)) for c in raw.columns]
+    position = {str(c): i for i, c in enumerate(raw.columns)}
+    naming = [
+        position[source]
+        for source, canonical in match.mapping.items()
+        if canonical in ("pupil_id", "school_urn", "school_name")
+    ]
+    total_fee = float(np.nansum(np.where(counted, fees, np.nan)))
+    rows = raw.iloc[candidates].itertuples(index=False, name=None)
+    for row, cells in zip(candidates.tolist(), rows, strict=True):
+        texts = [normalise_text(v) if isinstance(v, str) else "" for v in cells]
+        filled = [(i, v) for i, v in enumerate(texts) if v]
+        if not filled:
+            continue
+        same_as_header = sum(voc.normalise_label(v) == headers[i] for i, v in filled)
+        if same_as_header >= 3 or same_as_header == len(filled) > 1:
+            special[row] = REPEATED_HEADER
+        elif total_label.fullmatch(voc.normalise_label(filled[0][1])):
+            special[row] = TOTALS_ROW
+        elif not any(texts[i] for i in naming) and all(
+            re.fullmatch(r"[£\d,.() -]+", v) for _, v in filled
+        ):
+            # no names, only numbers, and the fee is the sum of every other row's fee
+            fee = fees[row]
+            if not np.isnan(fee) and abs(fee - (total_fee - fee)) <= 1.0:
+                special[row] = TOTALS_ROW
+    return special
+
+
+def _blank_rows(raw: pd.DataFrame, pupil_blank: np.ndarray) -> np.ndarray:
+    """Rows with every cell empty, recognised columns or not (only rows with no id can be)."""
+    blank = np.zeros(len(raw), dtype=bool)
+    no_id = np.flatnonzero(pupil_blank)
+    if len(no_id):
+        part = raw.iloc[no_id]
+        empty = np.ones(len(no_id), dtype=bool)
+        for position in range(part.shape[1]):
+            trimmed = _plain_text(part.iloc[:, position])
+            empty &= pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+        blank[no_id[empty]] = True
+    return blank
+
+
+def _duplicates(
+    candidates: np.ndarray, coded: dict[str, _Coded], plain: dict[str, pyarrow.Array]
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Rows identical (after normalising spaces) to an earlier row, and (row, first) pairs.
+
+    Only ``candidates`` (rows whose child id repeats) are compared: a row with a unique id
+    cannot be a copy of another.
+    """
+    duplicate = np.zeros(len(candidates), dtype=bool)
+    if not candidates.any():
+        return duplicate, []
+    at = np.flatnonzero(candidates)
+    keys = pd.DataFrame({name: c.codes[at] for name, c in coded.items()})
+    for name, text in plain.items():
+        keys[name] = text.take(pyarrow.array(at)).to_numpy(zero_copy_only=False)
+    repeat = keys.duplicated(keep="first").to_numpy()
+    duplicate[at[repeat]] = True
+    group = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = pd.Series(at).groupby(group).transform("first").to_numpy()
+    return duplicate, list(zip(at[repeat].tolist(), first[repeat].tolist(), strict=True))
+
+
+#: Rows from which independent columns are cleaned on several threads (Arrow and numpy release
+#: the interpreter lock while they work); below it one thread is as quick and simpler.
+PARALLEL_ROWS = 50_000
+
+
+def _run_all(tasks: dict[str, Callable[[], object]], parallel: bool) -> dict[str, object]:
+    """Run independent tasks, on a few threads when ``parallel``; results keyed as the tasks."""
+    if not parallel:
+        return {name: task() for name, task in tasks.items()}
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        futures = {name: pool.submit(task) for name, task in tasks.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _parsers(framework: Framework) -> dict[str, Callable[[pd.Series], tuple] | None]:
+    """The parser of each dictionary-encoded column (None: free text, kept as written)."""
+    lookups = {
+        "school_type": voc.label_lookup(voc.SCHOOL_TYPES),
+        "framework_status": framework_lookup(framework),
+        "school_district": voc.label_lookup(voc.DISTRICT_ALIASES),
+        "primary_need": voc.label_lookup(voc.NEED_ALIASES, *voc.PRIMARY_NEEDS),
+        "placement_type": voc.label_lookup(voc.PLACEMENT_TYPES),
+        "home_district": voc.label_lookup(voc.HOME_DISTRICT_ALIASES),
+        "sex": voc.label_lookup(voc.SEX_CODES),
+        "ethnicity": voc.label_lookup(voc.ETHNIC_GROUPS),
+    }
+    parsers: dict[str, Callable[[pd.Series], tuple] | None] = {
+        "school_urn": _urns,
+        "school_name": None,
+        "school_la": None,
+        "ncy": _ncys,
+        "placement_start": _dates,
+        "placement_end": _dates,
+        "date_of_birth": _dates,
+    }
+    for name, lookup in lookups.items():
+        parsers[name] = functools.partial(_categories, lookup=lookup)
+    return parsers
+
+
+def _parse_column(
+    series: pd.Series | None, n: int, parser: Callable[[pd.Series], tuple] | None
+) -> tuple[_Coded, object, np.ndarray]:
+    """Encode one column (absent optional columns are blank) and parse its distinct values:
+    the coded column, each distinct value's result and the unusable mask of the rows."""
+    coded = _encode(series) if series is not None else _empty_coded(n)
+    if parser is None:
+        return coded, None, np.zeros(n, dtype=bool)
+    distinct, unusable = parser(coded.uniques)
+    return coded, distinct, coded.rows(np.asarray(unusable, dtype=bool))
 
 
 def clean_snapshot(
@@ -303,7 +902,8 @@ def clean_snapshot(
     Parameters
     ----------
     raw : pandas.DataFrame
-        As returned by ``ingest.read_export``: every cell a string.
+        As returned by ``ingest.read_export``: every cell a string, indexed by ``source_row``
+        (any other index is numbered from 2, as if row 1 were the header).
     framework : Framework
         The report's framework categories and their accepted spellings.
     snapshot_date : datetime.date
@@ -318,137 +918,322 @@ def clean_snapshot(
     Returns
     -------
     CleanResult
-        Clean table (canonical columns, ``CLEAN_SCHEMA``), quarantine and a report of counts.
+        Clean table (canonical columns, ``CLEAN_SCHEMA``), quarantine (source row, every
+        reason, the row's recognised values with the child's id pseudonymised and the date of
+        birth replaced by the age) and a report of counts.
 
     Raises
     ------
     MissingColumnsError
         When required columns are absent.
     """
-    mapping, dropped_identifiers = match_columns(raw.columns)
-    missing = [c for c in voc.REQUIRED_COLUMNS if c not in mapping.values()]
+    if not raw.columns.is_unique:  # read_export never does this; a hand-made frame might
+        raw = raw.set_axis([f"{c} ({i + 1})" for i, c in enumerate(raw.columns)], axis=1)
+    match = match_columns(raw.columns)
+    present = set(match.mapping.values())
+    missing = [c for c in voc.REQUIRED_COLUMNS if c not in present]
     if missing:
-        raise MissingColumnsError(missing_columns_message(raw.columns, missing))
+        closest = closest_headers(raw.columns, missing)
+        raise MissingColumnsError(
+            missing_columns_message(raw.columns, missing), missing=missing, closest=closest
+        )
+    n = len(raw)
+    if raw.index.name == "source_row" and pd.api.types.is_integer_dtype(raw.index):
+        source_row = raw.index.to_numpy(dtype=np.int64)
+    else:
+        source_row = np.arange(2, n + 2, dtype=np.int64)  # row 1 is the header
+    column = {canonical: raw[header] for header, canonical in match.mapping.items()}
 
-    frame = raw[list(mapping)].rename(columns=mapping)
-    frame = frame.apply(_text)
-    frame.insert(0, "source_row", np.arange(2, len(frame) + 2))  # row 1 is the header
-    blank = (frame.drop(columns="source_row") == "").all(axis=1)
-    rows_in = int((~blank).sum())
-    frame = frame[~blank]
-
-    value_cols = [c for c in frame.columns if c != "source_row"]
-    duplicated = frame.duplicated(subset=value_cols, keep="first")
-    duplicates = int(duplicated.sum())
-    frame = frame[~duplicated]
-    for optional in voc.CANONICAL_COLUMNS:
-        if optional not in frame:
-            frame[optional] = ""
-
-    parsed = pd.DataFrame(index=frame.index)
-    problems: dict[str, pd.Series] = {}
-
-    def take(column: str, values: pd.Series, bad: pd.Series, what: str) -> None:
-        parsed[column] = values
-        problems[f"{column}: {what}"] = bad
-
-    take("school_urn", *parse_urn(frame["school_urn"]), "not a six-digit URN")
-    take(
-        "school_type",
-        *parse_category(frame["school_type"], voc.label_lookup(voc.SCHOOL_TYPES)),
-        "unrecognised school type",
-    )
-    take(
-        "framework_status",
-        *parse_category(frame["framework_status"], framework_lookup(framework)),
-        f"not one of {', '.join(framework.names)}",
-    )
-    take(
-        "school_district",
-        *parse_category(frame["school_district"], voc.label_lookup(voc.DISTRICT_ALIASES)),
-        "not a Kent district or 'Out of area'",
-    )
-    need_lookup = voc.label_lookup(voc.NEED_ALIASES, *voc.PRIMARY_NEEDS)
-    need, need_bad = parse_category(frame["primary_need"], need_lookup)
-    take(
-        "primary_need",
-        need.fillna(voc.NOT_RECORDED).where(~need_bad),
-        need_bad,
-        "unrecognised primary need",
-    )
-    take("ncy", *parse_ncy(frame["ncy"]), "not a national curriculum year (-2 to 14)")
-    take(
-        "placement_type",
-        *parse_category(frame["placement_type"], voc.label_lookup(voc.PLACEMENT_TYPES)),
-        "not day or residential",
-    )
-    take("placement_start", *parse_dates(frame["placement_start"]), "start date does not parse")
-    take("placement_end", *parse_dates(frame["placement_end"]), "end date does not parse")
-    take("annual_fee", *parse_money(frame["annual_fee"]), "fee is not a number")
-    take(
-        "home_district",
-        *parse_category(frame["home_district"], voc.label_lookup(voc.HOME_DISTRICT_ALIASES)),
-        "unrecognised home district",
-    )
-    take("date_of_birth", *parse_dates(frame["date_of_birth"]), "date of birth does not parse")
-    sex, _ = parse_category(frame["sex"], voc.label_lookup(voc.SEX_CODES))
-    parsed["sex"] = sex.where(frame["sex"] == "", sex.fillna("Other or not recorded"))
-    ethnicity, _ = parse_category(frame["ethnicity"], voc.label_lookup(voc.ETHNIC_GROUPS))
-    parsed["ethnicity"] = ethnicity.where(frame["ethnicity"] == "", ethnicity.fillna("Not known"))
-    parsed["school_name"] = frame["school_name"].astype("string")
-    parsed["school_la"] = frame["school_la"].astype("string").replace("", pd.NA)
-    parsed["pupil_id"] = frame["pupil_id"].astype("string")
-
-    for column in voc.REQUIRED_COLUMNS:
-        if column == "primary_need":  # blank means "not recorded", a valid answer
-            continue
-        problems[f"{column}: missing"] = frame[column] == ""
-    problems["placement_end: before the start"] = (
-        parsed["placement_end"] < parsed["placement_start"]
-    ).fillna(False)
-    problems["annual_fee: negative"] = (parsed["annual_fee"] < 0).fillna(False)
-
-    reasons = pd.DataFrame(problems, index=frame.index).astype(bool)
-    joined = join_labels(reasons)
-    has_problem = reasons.any(axis=1)
-
-    quarantine = frame.loc[has_problem].drop(columns=["pupil_id", "date_of_birth"])
-    quarantine.insert(1, "reasons", joined[has_problem])
-
-    good = parsed.loc[~has_problem].copy()
-    good.insert(0, "source_row", frame.loc[~has_problem, "source_row"].astype(int))
+    # Each column is read and parsed on its own (on several threads for a large export): the
+    # id and the fee are distinct on most rows and stay whole, the rest is dictionary-encoded.
     salt_value, salt_source = resolve_salt(salt)
-    good["pupil_id"] = pseudonymise(good["pupil_id"], salt_value)
-    good["age"] = age_on(good["date_of_birth"], snapshot_date)
+    key = salt_key(salt_value)
 
-    flags = {
-        f"fee above £{fee_ceiling:,.0f}": good["annual_fee"] > fee_ceiling,
-        "overlapping placement for the same pupil": overlapping_pupils(good),
-        "year group does not fit age": (
-            (good["ncy"] - expected_ncy(good["date_of_birth"], snapshot_date)).abs() > 1
-        ).fillna(False),
+    pupil_header = next(h for h, c in match.mapping.items() if c == "pupil_id")
+
+    def pupils() -> tuple[pyarrow.Array, np.ndarray, np.ndarray, np.ndarray]:
+        text = _plain_text(column["pupil_id"])
+        hashed = siphash24(text, key)
+        repeats = pd.Series(hashed).duplicated(keep=False).to_numpy()
+        return text, hashed, repeats, _label_like(text, pupil_header)
+
+    def fees() -> tuple[pyarrow.Array, np.ndarray, np.ndarray]:
+        text = _plain_text(column["annual_fee"])
+        return (text, *_money(text))
+
+    parsers = _parsers(framework)
+    tasks: dict[str, Callable[[], object]] = {"pupil_id": pupils, "annual_fee": fees}
+    for name, parser in parsers.items():
+        tasks[name] = functools.partial(_parse_column, column.get(name), n, parser)
+    done = _run_all(tasks, parallel=n >= PARALLEL_ROWS)
+    pupil_text, pupil_hash, id_repeats, label_like = done.pop("pupil_id")
+    fee_text, fee, fee_bad = done.pop("annual_fee")
+    coded = {name: result[0] for name, result in done.items()}
+    values = {name: result[1] for name, result in done.items()}
+    bad = {name: result[2] for name, result in done.items()}
+    bad["annual_fee"] = fee_bad
+    pupil_blank = pc.equal(pupil_text, "").to_numpy(zero_copy_only=False)
+    fee_blank = pc.equal(fee_text, "").to_numpy(zero_copy_only=False)
+
+    # Blank rows: every cell empty, recognised or not (a blank row has no child id).
+    blank = _blank_rows(raw, pupil_blank)
+
+    # Duplicates: identical (normalised) rows, found among rows whose child id repeats.
+    duplicate, duplicate_of = _duplicates(
+        id_repeats & ~blank, coded, {"pupil_id": pupil_text, "annual_fee": fee_text}
+    )
+    counted = ~blank & ~duplicate
+
+    # Totals rows and repeated headers: only rows with no id, or an id that reads as a label.
+    special = _special_rows(
+        raw, np.flatnonzero(counted & (pupil_blank | label_like)), match, fee, counted
+    )
+    special_mask = np.zeros(n, dtype=bool)
+    special_mask[list(special)] = True
+
+    # Quarantine reasons (a totals or header row gets only that reason).
+    reasons: dict[str, np.ndarray] = {}
+    for name in voc.REQUIRED_COLUMNS:
+        if name != "primary_need":  # blank means "not recorded", a valid answer
+            is_blank = (
+                pupil_blank
+                if name == "pupil_id"
+                else fee_blank
+                if name == "annual_fee"
+                else coded[name].blank
+            )
+            reasons[f"{name}: missing"] = is_blank
+    for name in (
+        "school_urn",
+        "framework_status",
+        "school_district",
+        "primary_need",
+        "ncy",
+        "placement_type",
+        "placement_start",
+        "placement_end",
+        "annual_fee",
+        "date_of_birth",
+    ):
+        reasons[REASONS[name].format(names=", ".join(framework.names))] = bad[name]
+    start = coded["placement_start"].rows(values["placement_start"])
+    end = coded["placement_end"].rows(values["placement_end"])
+    reasons[REASONS["end_before_start"]] = end < start
+    reasons[REASONS["negative_fee"]] = fee < 0
+    for label in reasons:
+        reasons[label] = reasons[label] & counted & ~special_mask
+    for kind in (TOTALS_ROW, REPEATED_HEADER):
+        reasons[kind] = np.zeros(n, dtype=bool)
+        reasons[kind][[r for r, k in special.items() if k == kind]] = True
+    quarantined = np.zeros(n, dtype=bool)
+    for mask in reasons.values():
+        quarantined |= mask
+    kept = np.flatnonzero(counted & ~quarantined)
+    held = np.flatnonzero(quarantined)
+
+    # Ages (on distinct dates of birth) and the clean table.
+    dob = coded["date_of_birth"]
+    dob_values = pd.Series(values["date_of_birth"])
+    age_distinct = age_on(dob_values, snapshot_date)
+    plausible = age_distinct.between(*AGE_RANGE).fillna(False).to_numpy(bool)
+    expected = expected_ncy(dob_values, snapshot_date).to_numpy(dtype="float64", na_value=np.nan)
+    age = dob.rows(age_distinct.where(plausible).array)
+
+    def strings(name: str, rows: np.ndarray, fallback: str | None = None):
+        distinct = values[name]
+        if fallback is not None:
+            known = [
+                v if v is not None or u == "" else fallback
+                for v, u in zip(distinct, coded[name].uniques, strict=True)
+            ]
+            distinct = np.array(known, dtype=object)
+        return _strings(distinct, coded[name].codes[rows])
+
+    def text(name: str, rows: np.ndarray, blank_as_missing: bool = False):
+        uniques = coded[name].uniques.tolist()
+        if blank_as_missing:
+            uniques = [u or None for u in uniques]
+        return _strings(uniques, coded[name].codes[rows])
+
+    values["primary_need"] = np.where(
+        coded["primary_need"].uniques == "", voc.NOT_RECORDED, values["primary_need"]
+    )
+    fallback = {"sex": "Other or not recorded", "ethnicity": "Not known"}
+    outputs: dict[str, Callable[[], object]] = {
+        "pupil_id": lambda: pd.arrays.ArrowStringArray(_hex16(pupil_hash[kept])),
+        "school_name": lambda: text("school_name", kept),
+        "school_la": lambda: text("school_la", kept, blank_as_missing=True),
     }
-    flag_frame = pd.DataFrame(flags, index=good.index).astype(bool)
-    good["flags"] = join_labels(flag_frame)
-    good = good.drop(columns="date_of_birth")
-    good["placement_start"] = good["placement_start"].astype("datetime64[ns]")
-    good["placement_end"] = good["placement_end"].astype("datetime64[ns]")
-    clean = CLEAN_SCHEMA.validate(good[list(OUTPUT_COLUMNS)].reset_index(drop=True))
+    for name in (
+        "school_type",
+        "framework_status",
+        "school_district",
+        "primary_need",
+        "placement_type",
+        "home_district",
+        "sex",
+        "ethnicity",
+    ):
+        outputs[name] = functools.partial(strings, name, kept, fallback.get(name))
+    built = _run_all(outputs, parallel=len(kept) >= PARALLEL_ROWS)
+    clean = pd.DataFrame(
+        {
+            "source_row": source_row[kept],
+            "pupil_id": built["pupil_id"],
+            "school_urn": coded["school_urn"].rows(values["school_urn"], kept),
+            "school_name": built["school_name"],
+            "school_type": built["school_type"],
+            "framework_status": built["framework_status"],
+            "school_district": built["school_district"],
+            "school_la": built["school_la"],
+            "primary_need": built["primary_need"],
+            "ncy": coded["ncy"].rows(values["ncy"], kept),
+            "placement_type": built["placement_type"],
+            "placement_start": start[kept],
+            "placement_end": end[kept],
+            "annual_fee": fee[kept],
+            "home_district": built["home_district"],
+            "sex": built["sex"],
+            "ethnicity": built["ethnicity"],
+            "age": age[kept],
+        },
+        copy=False,  # every column is already a new array
+    )
 
+    # Plausibility flags on kept rows.
+    dob_known = ~dob.blank[kept]
+    ncy_gap = np.abs(
+        clean["ncy"].to_numpy(dtype="float64", na_value=np.nan) - dob.rows(expected, kept)
+    )
+    flag_masks = {
+        FLAGS["fee"].format(ceiling=fee_ceiling): clean["annual_fee"].to_numpy() > fee_ceiling,
+        FLAGS["overlap"]: _overlaps(
+            pupil_hash[kept], start[kept], end[kept], maybe=id_repeats[kept]
+        ),
+        FLAGS["ncy_age"]: (ncy_gap > 1) & dob.rows(plausible, kept),
+        FLAGS["age"]: dob_known & ~dob.rows(plausible, kept),
+    }
+    for name in ("school_type", "home_district", "sex", "ethnicity"):
+        flag_masks[FLAGS[name]] = bad[name][kept]
+    everyone = np.arange(len(kept))
+    clean["flags"] = _joined(flag_masks, everyone)
+    clean = CLEAN_SCHEMA.validate(clean)
+
+    # Quarantine: source row, reasons, recognised values (id pseudonymised, age not birth date).
+    quarantine = pd.DataFrame(
+        {
+            "source_row": source_row[held],
+            "reasons": _joined(reasons, held),
+            "pupil_id": pd.arrays.ArrowStringArray(
+                pc.if_else(  # no pseudonym for a blank id or a totals or header row
+                    pyarrow.array((pupil_blank | special_mask)[held]),
+                    pyarrow.scalar("", pyarrow.large_string()),
+                    _hex16(pupil_hash[held]),
+                )
+            ),
+        }
+    )
+    for name in voc.CANONICAL_COLUMNS:
+        if name == "pupil_id" or name == "date_of_birth":
+            continue
+        if name == "annual_fee":
+            quarantine[name] = pd.arrays.ArrowStringArray(
+                fee_text.take(pyarrow.array(held, pyarrow.int64()))
+            )
+        else:
+            quarantine[name] = text(name, held)
+    quarantine["age"] = pd.array(age[held], dtype="Int64")
+
+    reason_counts = {k: int(v.sum()) for k, v in reasons.items() if v.any()}
+    flag_counts = {k: int(v.sum()) for k, v in flag_masks.items() if v.any()}
     report = {
         "source": source,
         "snapshot_date": snapshot_date.isoformat(),
-        "rows_in": rows_in,
+        "rows_in": int(counted.sum() + duplicate.sum()),
         "clean": len(clean),
-        "quarantined": int(has_problem.sum()),
-        "duplicates": duplicates,
+        "quarantined": len(held),
+        "duplicates": int(duplicate.sum()),
         "blank_rows_skipped": int(blank.sum()),
-        "reasons": {k: int(v) for k, v in reasons.sum().items() if v},
-        "flags": {k: int(v) for k, v in flag_frame.sum().items() if v},
-        "columns_matched": mapping,
-        "identifier_columns_dropped": dropped_identifiers,
-        "pseudonymisation": {"method": "sha256(salt|id)[:16]", "salt_source": salt_source},
+        "reasons": reason_counts,
+        "flags": flag_counts,
+        "flagged_rows": int(clean["flags"].ne("").sum()),
+        "totals_rows": sorted(int(source_row[r]) for r, k in special.items() if k == TOTALS_ROW),
+        "duplicate_rows": [
+            {"source_row": int(source_row[r]), "same_as": int(source_row[f])}
+            for r, f in duplicate_of[:DUPLICATES_LISTED]
+        ],
+        "fee_ceiling_gbp": fee_ceiling,
+        "columns_matched": match.mapping,
+        "columns_not_used": match.not_used,
+        "columns_ignored": match.ignored,
+        "identifier_columns_dropped": match.identifiers,
+        "date_of_birth": "used for age and year-group checks, then dropped"
+        if "date_of_birth" in present
+        else "not in the export",
+        "pseudonymisation": {
+            "method": "SipHash-2-4(key=SHA-256(salt)[:16], trimmed id), 16 hex digits",
+            "salt_source": salt_source,
+        },
+        "ingest": dict(raw.attrs.get("ingest", {})),
     }
     if report["rows_in"] != report["clean"] + report["quarantined"] + report["duplicates"]:
         raise AssertionError("reconciliation failed: a row was lost in cleaning")
-    return CleanResult(clean=clean, quarantine=quarantine.reset_index(drop=True), report=report)
+    return CleanResult(clean=clean, quarantine=quarantine, report=report)
+
+
+# --- configuration of the clean command
+
+
+class CleanConfig(BaseModel):
+    """Optional settings of ``python -m pipeline clean --config FILE`` (YAML)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    framework: Framework = Field(default_factory=Framework)
+    fee_ceiling_gbp: float = Field(default=350_000, gt=0)
+    salt_env: str | None = None
+    snapshot_date: dt.date | None = None
+
+    @field_validator("salt_env")
+    @classmethod
+    def _is_a_variable_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must be the name of an environment variable, e.g. INMSS_SALT")
+        return value
+
+
+def load_clean_config(path: str | Path) -> CleanConfig:
+    """Read and validate a clean configuration file.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing or not YAML, or a key is unknown or has a wrong value (the
+        message names the key).
+    """
+    path = Path(path)
+    fix = (
+        "use only the keys framework, fee_ceiling_gbp, salt_env and snapshot_date "
+        "(framework as in a report definition)"
+    )
+    if not path.is_file():
+        raise InputFileError(path, "the configuration file does not exist", "check the path")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"not valid YAML ({exc})", fix) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputFileError(path, f"expected a mapping of keys, found {type(data).__name__}", fix)
+    try:
+        return CleanConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for item in exc.errors():
+            key = ".".join(str(p) for p in item["loc"]) or "(top level)"
+            if item["type"] == "extra_forbidden":
+                problems.append(f"unknown key '{key}'")
+            else:
+                problems.append(f"key '{key}': {item['msg']}")
+        raise InputFileError(path, "; ".join(problems), fix) from None

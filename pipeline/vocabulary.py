@@ -6,6 +6,7 @@ means adding a line to a table rather than a branch to the code.
 
 from __future__ import annotations
 
+import functools
 import re
 
 KENT_DISTRICTS: tuple[str, ...] = (
@@ -48,53 +49,180 @@ CANONICAL_COLUMNS: dict[str, bool] = {
 }
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(k for k, v in CANONICAL_COLUMNS.items() if v)
 
-#: Columns that identify a child directly. They are dropped at ingest and never written.
+#: Columns that identify a child directly (as normalised headers). They are dropped at ingest
+#: and never written; the date of birth is dropped too, once the age has been derived from it.
 DIRECT_IDENTIFIERS: tuple[str, ...] = (
     "forename",
+    "forenames",
     "first_name",
+    "first_names",
     "firstname",
     "given_name",
+    "middle_name",
+    "middle_names",
+    "preferred_name",
+    "known_as",
+    "legal_forename",
     "surname",
+    "legal_surname",
     "last_name",
     "lastname",
     "family_name",
     "full_name",
     "child_name",
+    "childs_name",
     "pupil_name",
     "name",
     "upn",
     "unique_pupil_number",
+    "former_upn",
     "uln",
     "address",
     "address_line_1",
     "address_line_2",
+    "address_line_3",
     "home_address",
     "postcode",
     "post_code",
     "home_postcode",
     "nhs_number",
+    "nhs_no",
+    "email",
+    "telephone",
+    "phone",
+    "mobile",
+    "parent_name",
+    "carer_name",
 )
 
-#: Header aliases: normalised header -> canonical column. Headers are normalised by
-#: ``normalise_header`` (lower case, punctuation and spaces to ``_``) before lookup.
+#: Header aliases: canonical column -> the headers exports use for it, written as they appear
+#: in exports. Headers are compared after ``normalise_header`` (case, spacing, punctuation and
+#: camelCase do not matter). When an export has several headers for one column, the earliest
+#: in this list wins (the canonical name first) and the others are reported as not used.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "pupil_id": ("child_id", "pupil_ref", "child_ref", "person_id", "case_id", "ehcp_id"),
-    "school_urn": ("urn", "provision_urn", "school_urn_number", "establishment_urn"),
-    "school_name": ("school", "provision", "provision_name", "establishment_name", "provider"),
-    "school_type": ("establishment_type", "provision_type", "type_of_establishment"),
-    "framework_status": ("dps_status", "dps", "on_dps", "contract_status", "framework", "lot"),
-    "school_district": ("district", "provision_district", "school_location"),
-    "school_la": ("school_local_authority", "provision_la", "la", "local_authority"),
-    "primary_need": ("need", "primary_sen_need", "sen_primary_need", "primary_need_type"),
-    "ncy": ("year_group", "nc_year", "national_curriculum_year", "ncy_year"),
-    "placement_type": ("day_residential", "placement", "provision_basis", "boarding"),
-    "placement_start": ("start_date", "start", "placement_start_date", "date_started"),
-    "placement_end": ("end_date", "end", "placement_end_date", "date_ended", "leaving_date"),
-    "annual_fee": ("fee", "annual_cost", "annual_placement_fee", "agreed_fee", "cost"),
-    "home_district": ("child_district", "home_area", "residence_district"),
-    "sex": ("gender",),
-    "ethnicity": ("ethnic_group", "ethnicity_main_group", "ethnic_origin"),
-    "date_of_birth": ("dob", "birth_date", "d_o_b"),
+    "pupil_id": (
+        "Child ID",
+        "Pupil Ref",
+        "Pupil Reference",
+        "Child Ref",
+        "Child Reference",
+        "Person ID",
+        "Case ID",
+        "EHCP ID",
+        "Client ID",
+        "Mosaic ID",
+    ),
+    "school_urn": (
+        "URN",
+        "Provision URN",
+        "School URN Number",
+        "Establishment URN",
+        "Setting URN",
+        "URN No",
+    ),
+    "school_name": (
+        "School",
+        "Provision",
+        "Provision Name",
+        "Establishment Name",
+        "Setting Name",
+        "Provider",
+    ),
+    "school_type": (
+        "Establishment Type",
+        "Provision Type",
+        "Type of Establishment",
+        "Setting Type",
+        "GIAS Type",
+    ),
+    "framework_status": (
+        "DPS Status",
+        "DPS",
+        "On DPS",
+        "Contract Status",
+        "Framework",
+        "Framework Status",
+        "Lot",
+    ),
+    "school_district": ("District", "Provision District", "School Location", "Setting District"),
+    "school_la": ("School Local Authority", "Provision LA", "LA", "Local Authority"),
+    "primary_need": (
+        "Need",
+        "Primary SEN Need",
+        "SEN Primary Need",
+        "Primary Need Type",
+        "Primary SEN Type",
+        "Need Type",
+        "Primary Need Code",
+    ),
+    "ncy": ("Year Group", "NC Year", "National Curriculum Year", "NCY Year", "Year"),
+    "placement_type": (
+        "Day/Residential",
+        "Day or Residential",
+        "Placement",
+        "Provision Basis",
+        "Boarding",
+        "Residential Status",
+    ),
+    "placement_start": (
+        "Start Date",
+        "Start",
+        "Placement Start Date",
+        "Date Started",
+        "Date Placement Started",
+    ),
+    "placement_end": (
+        "End Date",
+        "End",
+        "Placement End Date",
+        "Date Ended",
+        "Leaving Date",
+        "Date Left",
+    ),
+    "annual_fee": (
+        "Fee",
+        "Annual Cost",
+        "Annual Placement Fee",
+        "Agreed Fee",
+        "Agreed Annual Fee",
+        "Annual Fee GBP",
+        "Fee per Annum",
+        "Cost per Annum",
+        "Total Annual Cost",
+        "Cost",
+    ),
+    "home_district": (
+        "Child District",
+        "Home Area",
+        "Residence District",
+        "District of Residence",
+        "Home District Name",
+    ),
+    "sex": ("Gender", "Sex/Gender", "Legal Sex"),
+    "ethnicity": ("Ethnic Group", "Ethnicity Main Group", "Ethnic Origin", "Ethnicity Code"),
+    "date_of_birth": ("DOB", "Birth Date", "D.O.B."),
+}
+
+#: Labels that mark a totals row when they are the first value of a row (after
+#: ``normalise_label``). Such a row is quarantined as "totals row", never counted as a placement.
+TOTAL_ROW_PATTERN = (
+    r"(grand |sub |overall )?(sub)?totals?"
+    r"( (placements?|pupils?|children|fees?|costs?|spend|count|rows?|all|for .+))?"
+)
+
+#: National curriculum years written as words; anything else must be a number, optionally
+#: after "Year", "Yr", "Y", "NC" or "NCY".
+NCY_WORDS: dict[str, int] = {
+    "R": 0,
+    "YR": 0,
+    "REC": 0,
+    "RECEPTION": 0,
+    "YEAR R": 0,
+    "Y R": 0,
+    "N1": -2,
+    "NURSERY 1": -2,
+    "N2": -1,
+    "NURSERY 2": -1,
 }
 
 PRIMARY_NEEDS: dict[str, str] = {
@@ -138,6 +266,22 @@ NEED_ALIASES: dict[str, str] = {
     "other difficulty or disability": "OTH",
     "other": "OTH",
     "not recorded": NOT_RECORDED,
+    # plurals and the older or shorter names systems still use
+    "autistic spectrum conditions": "ASD",
+    "autism spectrum condition": "ASD",
+    "social emotional and mental health difficulties": "SEMH",
+    "speech language and communication need": "SLCN",
+    "moderate learning difficulties": "MLD",
+    "severe learning difficulties": "SLD",
+    "specific learning difficulties": "SPLD",
+    "spld": "SPLD",
+    "hearing impaired": "HI",
+    "visually impaired": "VI",
+    "multi sensory impairments": "MSI",
+    "physical disabilities": "PD",
+    "downs syndrome": "DS",
+    "down s syndrome": "DS",
+    "other difficulties disabilities": "OTH",
 }
 
 SCHOOL_TYPES: dict[str, str] = {
@@ -145,11 +289,15 @@ SCHOOL_TYPES: dict[str, str] = {
     "non maintained special school": "non_maintained_special",
     "non maintained special": "non_maintained_special",
     "8": "non_maintained_special",
+    "08": "non_maintained_special",
+    "nmss": "non_maintained_special",
+    "special schools non maintained": "non_maintained_special",
     "independent_special": "independent_special",
     "other independent special school": "independent_special",
     "independent special school": "independent_special",
     "independent special": "independent_special",
     "10": "independent_special",
+    "independent special schools": "independent_special",
 }
 
 PLACEMENT_TYPES: dict[str, str] = {
@@ -162,6 +310,19 @@ PLACEMENT_TYPES: dict[str, str] = {
     "38 week residential": "residential",
     "52 week residential": "residential",
     "termly boarding": "residential",
+    "d": "day",
+    "day pupil": "day",
+    "day only": "day",
+    "r": "residential",
+    "residential school": "residential",
+    "boarder": "residential",
+    "weekly boarder": "residential",
+    "38 weeks residential": "residential",
+    "52 weeks residential": "residential",
+    "residential 38 weeks": "residential",
+    "residential 52 weeks": "residential",
+    "residential 38 week": "residential",
+    "residential 52 week": "residential",
 }
 
 DISTRICT_ALIASES: dict[str, str] = {
@@ -197,6 +358,9 @@ SEX_CODES: dict[str, str] = {
     "not known": "Other or not recorded",
     "u": "Other or not recorded",
     "unknown": "Other or not recorded",
+    "x": "Other or not recorded",
+    "indeterminate": "Other or not recorded",
+    "prefer not to say": "Other or not recorded",
 }
 
 ETHNIC_GROUPS: dict[str, str] = {
@@ -214,6 +378,44 @@ ETHNIC_GROUPS: dict[str, str] = {
     "not known": "Not known",
     "refused": "Not known",
     "information not yet obtained": "Not known",
+    # DfE school census ethnicity codes, grouped as above
+    "wbri": "White",
+    "wiri": "White",
+    "wirt": "White",
+    "woth": "White",
+    "wroo": "White",
+    "whit": "White",
+    "mwbc": "Mixed",
+    "mwba": "Mixed",
+    "mwas": "Mixed",
+    "moth": "Mixed",
+    "aind": "Asian or Asian British",
+    "apkn": "Asian or Asian British",
+    "aban": "Asian or Asian British",
+    "aoth": "Asian or Asian British",
+    "bcrb": "Black or Black British",
+    "bafr": "Black or Black British",
+    "both": "Black or Black British",
+    "chne": "Any other ethnic group",
+    "ooth": "Any other ethnic group",
+    "refu": "Not known",
+    "nobt": "Not known",
+    "white british": "White",
+    "white irish": "White",
+    "any other white background": "White",
+    "gypsy roma": "White",
+    "traveller of irish heritage": "White",
+    "white black caribbean": "Mixed",
+    "white black african": "Mixed",
+    "white asian": "Mixed",
+    "any other mixed background": "Mixed",
+    "indian": "Asian or Asian British",
+    "pakistani": "Asian or Asian British",
+    "bangladeshi": "Asian or Asian British",
+    "any other asian background": "Asian or Asian British",
+    "caribbean": "Black or Black British",
+    "african": "Black or Black British",
+    "any other black background": "Black or Black British",
 }
 
 
@@ -224,8 +426,12 @@ def normalise_header(header: object) -> str:
     'primary_need'
     >>> normalise_header("D.O.B.")
     'd_o_b'
+    >>> normalise_header("ChildID"), normalise_header("Child's name"), normalise_header("DPSStatus")
+    ('child_id', 'childs_name', 'dps_status')
     """
-    text = str(header).replace("\u00a0", " ").strip().lower()
+    text = str(header).replace("\u00a0", " ").replace("'", "").replace("\u2019", "").strip()
+    # camelCase and run-together acronyms (ChildID, DPSStatus) are word breaks too
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", text).lower()
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
@@ -235,7 +441,8 @@ def normalise_label(value: str) -> str:
     >>> normalise_label("Social, Emotional & Mental-Health ")
     'social emotional mental health'
     """
-    text = value.replace("\u00a0", " ").lower().replace("&", " ")
+    text = value.replace("\u00a0", " ").replace("'", "").replace("\u2019", "").lower()
+    text = text.replace("&", " ")
     words = re.sub(r"[^a-z0-9]+", " ", text).split()
     return " ".join(w for w in words if w != "and")
 
@@ -248,10 +455,26 @@ def label_lookup(mapping: dict[str, str], *canonical: str) -> dict[str, str]:
     return lookup
 
 
-def header_lookup() -> dict[str, str]:
-    """Map every accepted normalised header (canonical names included) to its canonical name."""
+@functools.cache
+def _header_lookup() -> dict[str, str]:
     lookup = {name: name for name in CANONICAL_COLUMNS}
     for canonical, aliases in HEADER_ALIASES.items():
         for alias in aliases:
-            lookup.setdefault(alias, canonical)
+            lookup.setdefault(normalise_header(alias), canonical)
     return lookup
+
+
+def header_lookup() -> dict[str, str]:
+    """Map every accepted normalised header (canonical names included) to its canonical name.
+
+    >>> header_lookup()["child_id"], header_lookup()["day_residential"]
+    ('pupil_id', 'placement_type')
+    """
+    return dict(_header_lookup())
+
+
+def header_priority(canonical: str, header: object) -> int:
+    """Rank of a header among the names of its canonical column (0 = the canonical name)."""
+    key = normalise_header(header)
+    names = [canonical, *(normalise_header(a) for a in HEADER_ALIASES.get(canonical, ()))]
+    return names.index(key) if key in names else len(names)
