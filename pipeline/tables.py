@@ -102,6 +102,11 @@ def build_framework_summary(
     >>> table[["schools", "placements", "avg_annual_fee"]].to_dict("index")["DPS"]
     {'schools': 1, 'placements': 2, 'avg_annual_fee': 55000.0}
     """
+    # only the columns the table needs: at national scale copying whole rows dominates
+    needed = ["framework_status", "school_urn", "school_district", "annual_fee"]
+    if spend_start is not None and spend_end is not None:
+        needed += ["placement_start", "placement_end"]
+    placements = placements[needed]
     status = placements["framework_status"]
     ooa = placements["school_district"] == OUT_OF_AREA
     rows = {}
