@@ -71,10 +71,17 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
+    from pipeline import synth_residential
     from pipeline.synth import DEFAULT_SEED, write_samples
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    for path in write_samples(Path(args.out), seed=seed):
+    paths = write_samples(Path(args.out), seed=seed)
+    # the residential samples (seed 004) have their own seed and folder under the same root
+    residential_seed = synth_residential.DEFAULT_SEED if args.seed is None else args.seed
+    paths += synth_residential.write_residential_samples(
+        Path(args.out) / "residential", seed=residential_seed
+    )
+    for path in paths:
         print(f"wrote {path}")
     return EXIT_OK
 

@@ -20,12 +20,11 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from pipeline import charts, disclosure, io, publish, tables
+from pipeline import charts, disclosure, io, publish, sections, tables
 from pipeline.config import Extract, ReportDefinition, load_report_definition, resolve_path
 from pipeline.figures import FigureRegistry
 from pipeline.ingest import read_spend_history
 from pipeline.present import (
-    SUPPRESSED,
     Column,
     HtmlFigure,
     HtmlTable,
@@ -1678,90 +1677,17 @@ class Appendix:
     def data_quality(self) -> Section:
         """Inputs, reconciliation of rows, flags, suppression and definitions."""
         section = Section("Data and definitions")
-        rows = []
-        for name, report in self.cleaning.items():
-            rows.append(
-                {
-                    "input": self.definition.inputs[name].label,
-                    "file": self.definition.inputs[name].path.name,
-                    "rows_in": report["rows_in"],
-                    "clean": report["clean"],
-                    "quarantined": report["quarantined"],
-                    "duplicates": report["duplicates"],
-                    "flagged": sum(report["flags"].values()),
-                }
-            )
-            for key in ("rows_in", "clean", "quarantined", "duplicates"):
-                self.figures.add(
-                    f"quality.{self._prefix(name)}.{key}",
-                    report[key],
-                    "count",
-                    f"{key.replace('_', ' ').capitalize()}, {name}",
-                )
-        section.para(
-            "Every row of every input is accounted for: rows read = rows used + rows "
-            "quarantined (unusable, with reasons, kept for the data owner) + exact duplicates."
+        sections.reconciliation(
+            self,
+            section,
+            flag_note="Flagged rows are kept but listed for checking: fees above the ceiling, "
+            "overlapping placements of one pupil, year groups that do not fit the age. These are "
+            "counts of export rows, not of children with a characteristic.",
         )
-        section.add(
-            self._table(
-                HtmlTable(
-                    pd.DataFrame(rows).set_index("input"),
-                    caption=self._caption("Rows read, used, quarantined and duplicated, by input"),
-                    columns=[
-                        Column("file", "File", str, numeric=False),
-                        Column("rows_in", "Rows read"),
-                        Column("clean", "Used"),
-                        Column("quarantined", "Quarantined"),
-                        Column("duplicates", "Duplicates"),
-                        Column("flagged", "Flagged (kept)"),
-                    ],
-                    row_header="Input",
-                    total_row=None,
-                    note="Flagged rows are kept but listed for checking: fees above the ceiling, "
-                    "overlapping placements of one pupil, year groups that do not fit the age. "
-                    "These are counts of export rows, not of children with a characteristic.",
-                ),
-                extract=None,
-                row_filter="input",
-                publish_=False,
-            )
-        )
-        issues = []
-        for name, report in self.cleaning.items():
-            label = self.definition.inputs[name].label
-            for reason, count in report["reasons"].items():
-                issues.append({"issue": f"Quarantined: {reason}", "input": label, "rows": count})
-            for flag, count in report["flags"].items():
-                issues.append({"issue": f"Flagged: {flag}", "input": label, "rows": count})
-        if issues:
-            section.add(
-                self._table(
-                    HtmlTable(
-                        pd.DataFrame(issues).set_index("issue"),
-                        caption=self._caption("Rows quarantined or flagged, by reason"),
-                        columns=[
-                            Column("input", "Input", str, numeric=False),
-                            Column("rows", "Rows"),
-                        ],
-                        row_header="Reason",
-                        total_row=None,
-                        note="A row can have more than one reason. Quarantined rows are listed "
-                        "with their source row numbers in the internal quarantine file for the "
-                        "data owner to correct; they are not used in any table.",
-                    ),
-                    extract=None,
-                    row_filter="reason",
-                    publish_=False,
-                )
-            )
-        else:
-            section.para("No row was quarantined or flagged in any input.")
-        hidden = sum(1 for p in self.published if p["suppressed"])
-        self.figures.add(
-            "quality.tables_with_suppression",
-            hidden,
-            "count",
-            "Published tables with suppressed cells",
+        disclosure_text = sections.suppression_summary(
+            self,
+            derived="averages, shares and spend",
+            not_children="Schools are not children and their counts are not suppressed.",
         )
         fy = self.definition.parameters.financial_year
         section.bullets(
@@ -1775,12 +1701,7 @@ class Appendix:
                 "/ 365 (both ends inclusive; an open end date runs to the end of the year).",
                 "Percentages are rounded half up; components may not sum to 100%.",
                 "Day provision excludes residential (boarding) placements.",
-                f"Disclosure control: counts of fewer than {self.threshold} children, and "
-                f"averages, shares and spend derived from them, are shown as {SUPPRESSED}; further "
-                "cells are suppressed where a hidden figure could otherwise be worked out from "
-                f"its row or column total ({fmt_count(hidden)} of the "
-                f"{fmt_count(len(self.published))} published tables have suppressed cells). "
-                "Schools are not children and their counts are not suppressed.",
+                disclosure_text,
             ]
         )
         return section

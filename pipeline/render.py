@@ -187,7 +187,7 @@ def table_files(definition: ReportDefinition, payloads: list[dict]) -> dict[str,
         f"Classification: {definition.classification}.",
     ]
     if definition.synthetic_data:
-        about.append("Made from synthetic sample data: it contains no real pupil data.")
+        about.append("Made from synthetic sample data: it contains no real child data.")
     files["tables.xlsx"] = publish.tables_workbook(
         payloads,
         title=definition.title,
@@ -203,7 +203,7 @@ def document_meta(definition: ReportDefinition):
 
     note = f"Produced by inmss-appendix {__version__}"
     if definition.synthetic_data:
-        note += " from synthetic sample data: no real pupil data"
+        note += " from synthetic sample data: no real child data"
     return document.DocumentMeta(
         title=definition.title,
         decision_number=definition.decision_number,
@@ -437,8 +437,9 @@ def gate_forbidden_values(definition: ReportDefinition, interim: Path) -> set[st
         clean_path = Path(interim) / name
         if (clean_path / io.CLEAN_FILE).exists():
             clean = io.read_clean(clean_path)
-            if "pupil_id" in clean:
-                pseudonyms |= set(clean["pupil_id"].astype(str))
+            for column in ("pupil_id", "child_id"):
+                if column in clean:
+                    pseudonyms |= set(clean[column].astype(str))
     return set(gate.forbidden_values(raws, pseudonyms))
 
 
@@ -485,7 +486,8 @@ def _interim_stamp(definition: ReportDefinition, inputs: dict) -> dict:
             [
                 p
                 for p in provenance.code_files()
-                if p.name in {"clean.py", "ingest.py", "vocabulary.py", "io.py"}
+                if p.name
+                in {"clean.py", "clean_residential.py", "ingest.py", "vocabulary.py", "io.py"}
             ],
             {"python": "", "packages": {}},
         ),

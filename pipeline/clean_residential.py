@@ -1,0 +1,706 @@
+"""Clean the two exports of the residential children's homes report: homes and placements.
+
+The rules are those of ``pipeline.clean`` for INMSS placements: headers are matched through a
+declared alias table (``HOMES_COLUMNS``, ``PLACEMENTS_COLUMNS``), direct identifiers are
+dropped, child ids pseudonymised, and every input row ends in exactly one place (the clean
+table, the quarantine with its source row and every reason, or the duplicates count), so
+``rows_in = clean + quarantined + duplicates``. A value that cannot be read is a quarantine
+reason, never a guess; a value that can be read but looks wrong is a flag on a kept row.
+
+Dates, money, categories, pseudonyms, ages from dates of birth, overlap checks and flag labels
+come from ``pipeline.clean``; only what INMSS exports do not have is read here (whole numbers,
+distances, Ofsted URNs, authority names). The columns are declared, and one table-level routine,
+``clean_export``, cleans either export (or a third one) from its declaration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline import vocabulary as voc
+from pipeline.clean import (
+    CleanResult,
+    MissingColumnsError,
+    age_on,
+    join_labels,
+    overlapping_pupils,
+    parse_category,
+    parse_dates,
+    parse_money,
+    pseudonymise,
+    resolve_salt,
+)
+
+Parser = Callable[[pd.Series], tuple[pd.Series, pd.Series]]
+
+DISABLED_CHILDRENS_TEAM = "Disabled Children's Team"
+NOT_YET_INSPECTED = "Not yet inspected"
+#: Ofsted's overall effectiveness grades of a children's home, best first.
+OFSTED_RATINGS: tuple[str, ...] = (
+    "Outstanding",
+    "Good",
+    "Requires improvement to be good",
+    "Inadequate",
+    NOT_YET_INSPECTED,
+)
+PROVIDER_TYPES: tuple[str, ...] = ("private", "voluntary", "local authority")
+#: Weekly costs above this are kept but flagged for checking.
+WEEKLY_COST_CEILING = 25_000.0
+AGE_LIMITS = (0, 25)
+BEDS_LIMITS = (1, 100)
+
+RATING_ALIASES: dict[str, str] = {
+    "outstanding": "Outstanding",
+    "1": "Outstanding",
+    "good": "Good",
+    "2": "Good",
+    "requires improvement to be good": "Requires improvement to be good",
+    "requires improvement": "Requires improvement to be good",
+    "ri": "Requires improvement to be good",
+    "3": "Requires improvement to be good",
+    "inadequate": "Inadequate",
+    "4": "Inadequate",
+    "not yet inspected": NOT_YET_INSPECTED,
+    "not inspected": NOT_YET_INSPECTED,
+    "awaiting first inspection": NOT_YET_INSPECTED,
+    "new registration": NOT_YET_INSPECTED,
+}
+PROVIDER_TYPE_ALIASES: dict[str, str] = {
+    "private": "private",
+    "private sector": "private",
+    "independent": "private",
+    "for profit": "private",
+    "voluntary": "voluntary",
+    "voluntary sector": "voluntary",
+    "charity": "voluntary",
+    "third sector": "voluntary",
+    "not for profit": "voluntary",
+    "local authority": "local authority",
+    "la": "local authority",
+    "council": "local authority",
+    "in house": "local authority",
+}
+TEAM_ALIASES: dict[str, str] = {
+    "disabled childrens team": DISABLED_CHILDRENS_TEAM,
+    "disabled childrens teams": DISABLED_CHILDRENS_TEAM,
+    "disabled children team": DISABLED_CHILDRENS_TEAM,
+    "dct": DISABLED_CHILDRENS_TEAM,
+    "disabled children young peoples service": DISABLED_CHILDRENS_TEAM,
+    "dcyps": DISABLED_CHILDRENS_TEAM,
+    "children in care": "Children in Care",
+    "children in care team": "Children in Care",
+    "cic": "Children in Care",
+    "looked after children": "Children in Care",
+    "adolescent service": "Adolescent Service",
+    "adolescent team": "Adolescent Service",
+    "adolescents": "Adolescent Service",
+}
+#: Spellings of the partner authorities that a generic rule (dropping "County Council" and the
+#: like) does not reach.
+AUTHORITY_ALIASES: dict[str, str] = {"kcc": "Kent", "wscc": "West Sussex"}
+_COUNCIL_SUFFIX = re.compile(
+    r"\s+(county|city|borough|district|metropolitan borough)?\s*council$", re.IGNORECASE
+)
+_TOTALS = re.compile(r"(grand |sub |overall )?(sub)?totals?\b.*", re.IGNORECASE)
+TOTALS_ROW = "totals row"
+
+
+# --- value parsers: text in, (values, unusable non-blank mask) out
+
+
+def _strip(series: pd.Series) -> pd.Series:
+    """Text with non-breaking spaces made plain, runs of spaces collapsed and ends trimmed."""
+    text = series.astype("string").fillna("").str.replace("\u00a0", " ", regex=False)
+    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def parse_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Free text kept as written (spacing tidied); blank is missing. Never unusable."""
+    text = _strip(series)
+    return text.mask(text == ""), pd.Series(False, index=series.index)
+
+
+def parse_whole(series: pd.Series, *, low: int, high: int) -> tuple[pd.Series, pd.Series]:
+    """Whole numbers from ``low`` to ``high`` (an Excel ``.0`` tail is tolerated).
+
+    >>> values, bad = parse_whole(pd.Series(["4", "4.0", "4.5", "x", "", "0"]), low=1, high=9)
+    >>> values.tolist(), bad.tolist()
+    ([4, 4, <NA>, <NA>, <NA>, <NA>], [False, False, True, True, False, True])
+    """
+    text = _strip(series)
+    numbers = pd.to_numeric(text.mask(text == ""), errors="coerce").astype("Float64")
+    ok = (numbers.notna() & (numbers == numbers.round()) & numbers.between(low, high)).fillna(False)
+    values = numbers.where(ok).round().astype("Int64")
+    return values, (~ok & (text != "")).astype(bool)
+
+
+def parse_distance(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Distances in kilometres, ``12.5`` or ``12.5 km``; negative or non-numbers are unusable.
+
+    >>> values, bad = parse_distance(pd.Series(["12.5", "40 km", "-3", "far", ""]))
+    >>> values.tolist()[:2], bad.tolist()
+    ([12.5, 40.0], [False, False, True, True, False])
+    """
+    text = _strip(series).str.replace(r"\s*(km|kms|kilometres)$", "", regex=True, case=False)
+    numbers = pd.to_numeric(text.mask(text == ""), errors="coerce").astype("float64")
+    ok = pd.Series(numbers >= 0, index=series.index)
+    return numbers.where(ok), (~ok & (text != "")).astype(bool)
+
+
+_OFSTED_URN = re.compile(r"SCX?\d{6}|\d{7}")
+
+
+def parse_ofsted_urn(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Ofsted unique reference numbers of children's homes: ``SC`` and six digits (``SCX`` for
+    the fictional homes of the sample data) or seven digits; case and spaces do not matter.
+
+    >>> values, bad = parse_ofsted_urn(pd.Series(["sc123456", "SC 123456", "2512345", "12"]))
+    >>> values.tolist(), bad.tolist()
+    (['SC123456', 'SC123456', '2512345', <NA>], [False, False, False, True])
+    """
+    text = _strip(series).str.upper().str.replace(" ", "", regex=False)
+    ok = text.str.fullmatch(_OFSTED_URN.pattern).fillna(False).astype(bool)
+    return text.where(ok).mask(text == ""), (~ok & (text != "")).astype(bool)
+
+
+def authority_name(text: str) -> str:
+    """A local authority's short name: ``Kent County Council`` -> ``Kent``, ``WSCC`` ->
+    ``West Sussex``; a name not known is kept as written.
+
+    >>> authority_name("Kent County Council"), authority_name("wscc"), authority_name("Medway")
+    ('Kent', 'West Sussex', 'Medway')
+    """
+    key = voc.normalise_label(text)
+    if key in AUTHORITY_ALIASES:
+        return AUTHORITY_ALIASES[key]
+    return _COUNCIL_SUFFIX.sub("", text.strip(), count=1) or text.strip()
+
+
+def parse_authority(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Local authority names, shortened by ``authority_name``. Never unusable."""
+    text, bad = parse_text(series)
+    return text.map(authority_name, na_action="ignore").astype("string"), bad
+
+
+def parse_known(
+    series: pd.Series, *, lookup: dict[str, str], keep_unknown: bool = False
+) -> tuple[pd.Series, pd.Series]:
+    """A category through ``lookup``; unknown labels are unusable, or kept as written."""
+    values, bad = parse_category(series, lookup)
+    if keep_unknown:
+        text, _ = parse_text(series)
+        return values.fillna(text).astype("string"), pd.Series(False, index=series.index)
+    return values, bad.astype(bool)
+
+
+# --- column declarations
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One canonical column: required or not, how its text is read, what a bad value does.
+
+    ``bad`` names the quarantine reason for a value that does not parse; ``flag`` instead keeps
+    the row, leaves the value blank (or ``fallback``) and flags it.
+    """
+
+    required: bool
+    parse: Parser = parse_text
+    bad: str | None = None
+    flag: str | None = None
+    fallback: str | None = None
+    aliases: tuple[str, ...] = ()
+    dtype: str = "string"
+
+
+def _category(mapping: dict[str, str], *canonical: str, keep_unknown: bool = False) -> Parser:
+    lookup = voc.label_lookup(mapping, *canonical)
+    return functools.partial(parse_known, lookup=lookup, keep_unknown=keep_unknown)
+
+
+_DATE = "datetime64[ns]"
+
+HOMES_COLUMNS: dict[str, Spec] = {
+    "ofsted_urn": Spec(
+        True,
+        parse_ofsted_urn,
+        bad="ofsted_urn: not an Ofsted URN (SC and six digits)",
+        aliases=("URN", "Ofsted URN", "Setting URN", "Home URN", "Reference"),
+    ),
+    "home_name": Spec(True, aliases=("Home", "Name of Home", "Setting Name", "Home Name")),
+    "local_authority": Spec(
+        True,
+        parse_authority,
+        aliases=("LA", "Local Authority", "Authority", "Local Authority Name", "Home LA"),
+    ),
+    "district": Spec(
+        False,
+        _category(voc.DISTRICT_ALIASES),
+        flag="district: not a Kent district (left blank)",
+        aliases=("District", "District Council", "Home District", "Location"),
+    ),
+    "registered_beds": Spec(
+        True,
+        functools.partial(parse_whole, low=BEDS_LIMITS[0], high=BEDS_LIMITS[1]),
+        bad=f"registered_beds: not a whole number of beds ({BEDS_LIMITS[0]} or more)",
+        aliases=("Beds", "Registered Places", "Places", "Capacity", "Number of Beds"),
+        dtype="Int64",
+    ),
+    "ofsted_rating": Spec(
+        False,
+        _category(RATING_ALIASES, *OFSTED_RATINGS),
+        flag="ofsted_rating: unrecognised (left blank)",
+        aliases=("Rating", "Ofsted Grade", "Overall Effectiveness", "Latest Rating"),
+    ),
+    "provider": Spec(False, aliases=("Provider Name", "Organisation", "Operator")),
+    "provider_type": Spec(
+        False,
+        _category(PROVIDER_TYPE_ALIASES, *PROVIDER_TYPES),
+        flag="provider_type: unrecognised (left blank)",
+        aliases=("Sector", "Ownership", "Provider Sector", "Type of Provider"),
+    ),
+}
+
+PLACEMENTS_COLUMNS: dict[str, Spec] = {
+    "child_id": Spec(
+        True,
+        aliases=("Child ID", "Person ID", "Client ID", "Mosaic ID", "Case ID", "Pupil ID"),
+    ),
+    "placing_authority": Spec(
+        True,
+        parse_authority,
+        aliases=("Placing LA", "Responsible Authority", "Responsible LA", "Authority"),
+    ),
+    "home_urn": Spec(
+        False,
+        parse_ofsted_urn,
+        bad="home_urn: not an Ofsted URN (SC and six digits)",
+        aliases=("URN", "Ofsted URN", "Placement URN", "Provision URN"),
+    ),
+    "home_local_authority": Spec(
+        False,
+        parse_authority,
+        aliases=("Home LA", "Placement LA", "Location LA", "Placement Authority"),
+    ),
+    "home_district": Spec(
+        False,
+        _category(voc.DISTRICT_ALIASES),
+        flag="home_district: not a Kent district (left blank)",
+        aliases=("Placement District", "Home District Name"),
+    ),
+    "age": Spec(
+        False,
+        functools.partial(parse_whole, low=AGE_LIMITS[0], high=AGE_LIMITS[1]),
+        bad=f"age: not a whole number of years from {AGE_LIMITS[0]} to {AGE_LIMITS[1]}",
+        aliases=("Age at Snapshot", "Age (years)", "Current Age"),
+        dtype="Int64",
+    ),
+    "date_of_birth": Spec(
+        False, parse_dates, bad="date_of_birth: does not parse", aliases=("DOB", "Birth Date")
+    ),
+    "sex": Spec(
+        False,
+        _category(voc.SEX_CODES),
+        flag="sex: unrecognised (recorded as 'Other or not recorded')",
+        fallback="Other or not recorded",
+        aliases=("Gender", "Legal Sex"),
+    ),
+    "ethnicity": Spec(
+        False,
+        _category(voc.ETHNIC_GROUPS),
+        flag="ethnicity: unrecognised (recorded as 'Not known')",
+        fallback="Not known",
+        aliases=("Ethnic Group", "Ethnic Origin", "Ethnicity Main Group"),
+    ),
+    "placement_start": Spec(
+        True,
+        parse_dates,
+        bad="placement_start: start date does not parse",
+        aliases=("Start Date", "Placement Start Date", "Date Placed", "Start"),
+        dtype=_DATE,
+    ),
+    "placement_end": Spec(
+        False,
+        parse_dates,
+        bad="placement_end: end date does not parse",
+        aliases=("End Date", "Placement End Date", "Date Left", "End"),
+        dtype=_DATE,
+    ),
+    "weekly_cost": Spec(
+        True,
+        parse_money,
+        bad="weekly_cost: not a number",
+        aliases=("Weekly Cost GBP", "Cost per Week", "Weekly Fee", "Weekly Rate", "Cost"),
+        dtype="float64",
+    ),
+    "team": Spec(
+        True,
+        _category(TEAM_ALIASES, keep_unknown=True),
+        aliases=("Allocated Team", "Responsible Team", "Service", "Team Name"),
+    ),
+    "distance_km": Spec(
+        False,
+        parse_distance,
+        flag="distance_km: not a distance (left blank)",
+        aliases=("Distance", "Distance (km)", "Distance from Home", "Distance from Home km"),
+        dtype="float64",
+    ),
+}
+
+
+# --- header matching
+
+
+@dataclass
+class HeaderMatch:
+    """How the headers of an export map onto declared columns (the same report keys as
+    ``pipeline.clean``: matched, not used, ignored, identifiers dropped)."""
+
+    mapping: dict[str, str] = field(default_factory=dict)  # source header -> canonical column
+    identifiers: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    not_used: dict[str, str] = field(default_factory=dict)
+
+
+def match_headers(columns: Iterable[object], specs: dict[str, Spec]) -> HeaderMatch:
+    """Map headers to declared columns; when two headers name one column the canonical name,
+    then the earlier alias, wins and the other is reported as not used.
+
+    >>> m = match_headers(["Setting URN", "URN", "Surname", "Notes"], HOMES_COLUMNS)
+    >>> m.mapping, m.not_used, m.identifiers, m.ignored
+    ({'URN': 'ofsted_urn'}, {'Setting URN': 'ofsted_urn'}, ['Surname'], ['Notes'])
+    """
+    rank: dict[str, tuple[str, int]] = {}
+    for name, spec in specs.items():
+        for position, alias in enumerate((name, *spec.aliases)):
+            rank.setdefault(voc.normalise_header(alias), (name, position))
+    identifiers = set(voc.DIRECT_IDENTIFIERS)
+    match = HeaderMatch()
+    candidates: dict[str, list[tuple[int, str]]] = {}
+    for column in map(str, columns):
+        key = voc.normalise_header(column)
+        if key in rank:
+            name, position = rank[key]
+            candidates.setdefault(name, []).append((position, column))
+        elif key in identifiers:
+            match.identifiers.append(column)
+        else:
+            match.ignored.append(column)
+    order = {str(c): i for i, c in enumerate(columns)}
+    for name, found in candidates.items():
+        best = min(found)[1]
+        match.mapping[best] = name
+        match.not_used.update({header: name for _, header in found if header != best})
+    match.mapping = dict(sorted(match.mapping.items(), key=lambda kv: order[kv[0]]))
+    return match
+
+
+def _missing_message(match: HeaderMatch, specs: dict[str, Spec], missing: list[str]) -> str:
+    parts = []
+    for name in missing:
+        names = [name, *(voc.normalise_header(a) for a in specs[name].aliases)]
+        spare = {voc.normalise_header(h): h for h in match.ignored}
+        close = [difflib.get_close_matches(n, list(spare), n=1, cutoff=0.6) for n in names]
+        found = next((c[0] for c in close if c), None)
+        parts.append(f"{name} (closest header found: '{spare[found]}')" if found else name)
+    return "required columns missing: " + "; ".join(parts)
+
+
+# --- the table-level routine
+
+RowChecks = Callable[[pd.DataFrame, pd.DataFrame], dict[str, pd.Series]]
+
+
+def _no_checks(values: pd.DataFrame, text: pd.DataFrame) -> dict[str, pd.Series]:
+    return {}
+
+
+def clean_export(
+    raw: pd.DataFrame,
+    specs: dict[str, Spec],
+    *,
+    snapshot_date: dt.date,
+    source: str,
+    key: str,
+    pseudonymise_key: bool = False,
+    salt: str | None = None,
+    reasons: RowChecks = _no_checks,
+    flags: RowChecks = _no_checks,
+    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> CleanResult:
+    """Clean any export declared by ``specs`` into a clean table, a quarantine and a report.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        As ``ingest.read_export`` returns it: every cell text, indexed by ``source_row``.
+    specs : dict
+        Canonical column -> ``Spec`` (required, parser, what a bad value does, aliases).
+    key : str
+        The column that names a row (a child's id, a home's URN): a totals row says so there.
+    pseudonymise_key : bool
+        Replace ``key`` with ``pipeline.clean.pseudonymise`` of it (a child's id).
+    reasons, flags : callable
+        Row checks across columns: ``(values, text) -> {label: mask}``; reasons quarantine
+        the row, flags keep it and list it.
+    derive : callable, optional
+        ``values -> values``: fills columns from others (an age from a date of birth).
+
+    Raises
+    ------
+    MissingColumnsError
+        When a required column is absent (the message names it and the closest header).
+    """
+    match = match_headers(raw.columns, specs)
+    missing = [n for n, s in specs.items() if s.required and n not in match.mapping.values()]
+    if missing:
+        raise MissingColumnsError(_missing_message(match, specs, missing))
+    n = len(raw)
+    index = pd.RangeIndex(n)
+    if raw.index.name == "source_row" and pd.api.types.is_integer_dtype(raw.index):
+        source_row = raw.index.to_numpy(dtype=np.int64)
+    else:
+        source_row = np.arange(2, n + 2, dtype=np.int64)  # row 1 is the header
+    header_of = {canonical: header for header, canonical in match.mapping.items()}
+    positions = {str(c): i for i, c in enumerate(raw.columns)}
+    text = pd.DataFrame(
+        {
+            name: _strip(raw.iloc[:, positions[header_of[name]]]).set_axis(index)
+            if name in header_of
+            else pd.Series("", index=index, dtype="string")
+            for name in specs
+        }
+    )
+
+    everything = pd.DataFrame(
+        {i: _strip(raw.iloc[:, i]).set_axis(index) for i in range(raw.shape[1])}
+    )
+    blank = (everything == "").all(axis=1).to_numpy() if raw.shape[1] else np.ones(n, bool)
+    duplicate = text.duplicated(keep="first").to_numpy() & ~blank
+    counted = ~blank & ~duplicate
+
+    values, bad = {}, {}
+    for name, spec in specs.items():
+        values[name], bad[name] = spec.parse(text[name])
+        bad[name] = pd.Series(np.asarray(bad[name], dtype=bool), index=index)
+        values[name] = pd.Series(values[name].to_numpy(), index=index)
+    values = pd.DataFrame(values)
+
+    totals = text[key].str.fullmatch(_TOTALS.pattern, case=False).fillna(False).to_numpy(bool)
+    found: dict[str, pd.Series] = {}
+    for name, spec in specs.items():
+        if spec.required:
+            found[f"{name}: missing"] = text[name] == ""
+        if spec.bad:
+            found[spec.bad] = bad[name]
+    found.update(reasons(values, text))
+    problems = pd.DataFrame({k: np.asarray(v, dtype=bool) for k, v in found.items()}, index=index)
+    problems = problems.loc[:, problems.any()] if len(problems.columns) else problems
+    problems = problems & ~totals[:, None]
+    problems[TOTALS_ROW] = totals
+    problems = problems & counted[:, None]
+    problems = problems.loc[:, problems.any()]
+    quarantined = problems.any(axis=1).to_numpy() if len(problems.columns) else np.zeros(n, bool)
+    kept = counted & ~quarantined
+
+    shown = derive(values) if derive else values.copy()
+    marks = {}
+    for name, spec in specs.items():
+        if spec.flag:
+            marks[spec.flag] = bad[name]
+            if spec.fallback is not None:
+                shown[name] = shown[name].astype("object").where(~bad[name], spec.fallback)
+    # cross-row flags (an overlap) look only at the rows kept, not at duplicates or quarantine
+    for label, mask in flags(values.loc[kept], text.loc[kept]).items():
+        marks[label] = pd.Series(mask).reindex(index, fill_value=False)
+    flagged = pd.DataFrame({k: np.asarray(v, dtype=bool) for k, v in marks.items()}, index=index)
+    flagged = flagged & kept[:, None]
+    flagged = flagged.loc[:, flagged.any()] if len(flagged.columns) else flagged
+
+    columns = [name for name in specs if name != "date_of_birth"]
+    clean = pd.DataFrame({"source_row": source_row[kept]})
+    for name in columns:
+        column = shown.loc[kept, name].reset_index(drop=True)
+        clean[name] = column.astype(specs[name].dtype)
+    clean["flags"] = (
+        join_labels(flagged.loc[kept]).reset_index(drop=True).astype("string")
+        if len(flagged.columns)
+        else pd.Series("", index=clean.index, dtype="string")
+    )
+
+    quarantine = pd.DataFrame(
+        {
+            "source_row": source_row[quarantined],
+            "reasons": join_labels(problems.loc[quarantined]).to_numpy(),
+        }
+    )
+    for name in columns:
+        quarantine[name] = text.loc[quarantined, name].to_numpy()
+
+    salt_value, salt_source = resolve_salt(salt)
+    if pseudonymise_key:
+        clean[key] = pseudonymise(clean[key].astype(str), salt_value).to_numpy().astype(str)
+        clean[key] = clean[key].astype("string")
+        ids = pseudonymise(quarantine[key].astype(str), salt_value)
+        quarantine[key] = ids.where(quarantine[key].astype(str) != "", "").to_numpy()
+
+    report = {
+        "source": source,
+        "snapshot_date": snapshot_date.isoformat(),
+        "rows_in": int(counted.sum() + duplicate.sum()),
+        "clean": len(clean),
+        "quarantined": int(quarantined.sum()),
+        "duplicates": int(duplicate.sum()),
+        "blank_rows_skipped": int(blank.sum()),
+        "reasons": {k: int(v.sum()) for k, v in problems.items() if v.any()},
+        "flags": {k: int(v.sum()) for k, v in flagged.items() if v.any()},
+        "flagged_rows": int(clean["flags"].ne("").sum()),
+        "duplicate_rows": [int(r) for r in source_row[duplicate]],
+        "columns_matched": match.mapping,
+        "columns_not_used": match.not_used,
+        "columns_ignored": match.ignored,
+        "identifier_columns_dropped": match.identifiers,
+        "pseudonymisation": {
+            "method": "pipeline.clean.pseudonymise: keyed hash of the trimmed id, 16 hex digits",
+            "salt_source": salt_source,
+        }
+        if pseudonymise_key
+        else "not applicable (no child identifiers)",
+        "ingest": dict(raw.attrs.get("ingest", {})),
+    }
+    if report["rows_in"] != report["clean"] + report["quarantined"] + report["duplicates"]:
+        raise AssertionError("reconciliation failed: a row was lost in cleaning")
+    return CleanResult(clean=clean, quarantine=quarantine, report=report)
+
+
+# --- the two exports
+
+
+def _home_reasons(values: pd.DataFrame, text: pd.DataFrame) -> dict[str, pd.Series]:
+    # Two rows for one home that are not exact duplicates: which is right cannot be told.
+    urn = values["ofsted_urn"]
+    repeated = urn.notna() & urn.duplicated(keep="first")
+    return {"ofsted_urn: repeats an earlier home with different details": repeated}
+
+
+def clean_homes(
+    raw: pd.DataFrame, *, snapshot_date: dt.date, source: str = "homes export"
+) -> CleanResult:
+    """Clean a homes export: one row per registered children's home.
+
+    A home is quarantined when its URN, name, local authority or registered beds are missing
+    or unreadable, or its URN repeats an earlier home's with different details. Homes and beds
+    are not children, so nothing here is pseudonymised.
+
+    >>> raw = pd.DataFrame({"URN": ["SCX000001", "SCX000002", "Total"],
+    ...                     "Home": ["Alder House", "Birch Lodge", ""],
+    ...                     "LA": ["Kent County Council", "Kent", ""],
+    ...                     "Beds": ["4", "0", "4"]})
+    >>> result = clean_homes(raw, snapshot_date=dt.date(2021, 9, 30))
+    >>> result.clean["local_authority"].tolist(), sorted(result.report["reasons"])
+    (['Kent'], ['registered_beds: not a whole number of beds (1 or more)', 'totals row'])
+    """
+    return clean_export(
+        raw,
+        HOMES_COLUMNS,
+        snapshot_date=snapshot_date,
+        source=source,
+        key="ofsted_urn",
+        reasons=_home_reasons,
+    )
+
+
+def _placement_reasons(values: pd.DataFrame, text: pd.DataFrame) -> dict[str, pd.Series]:
+    start, end = values["placement_start"], values["placement_end"]
+    return {
+        "placement_end: before the start": (end < start).fillna(False),
+        "weekly_cost: negative": (values["weekly_cost"] < 0).fillna(False),
+        "home_urn and home_local_authority: both blank, so where the home is is unknown": (
+            (text["home_urn"] == "") & (text["home_local_authority"] == "")
+        ),
+    }
+
+
+def _placement_flags(
+    values: pd.DataFrame, text: pd.DataFrame, snapshot_date: dt.date
+) -> dict[str, pd.Series]:
+    age_from_dob = age_on(pd.to_datetime(values["date_of_birth"]), snapshot_date)
+    both = values["age"].notna() & age_from_dob.notna()
+    gap = (values["age"].astype("Float64") - age_from_dob.astype("Float64")).abs()
+    overlap = overlapping_pupils(
+        pd.DataFrame(
+            {
+                "pupil_id": text["child_id"],
+                "placement_start": pd.to_datetime(values["placement_start"]),
+                "placement_end": pd.to_datetime(values["placement_end"]),
+            }
+        ).dropna(subset=["placement_start"])
+    ).reindex(values.index, fill_value=False)
+    return {
+        f"weekly_cost above £{WEEKLY_COST_CEILING:,.0f}": (
+            values["weekly_cost"] > WEEKLY_COST_CEILING
+        ).fillna(False),
+        "age does not fit the date of birth": (both & (gap > 1)).fillna(False),
+        "placement starts after the snapshot date": (
+            pd.to_datetime(values["placement_start"]) > pd.Timestamp(snapshot_date)
+        ).fillna(False),
+        "overlapping placement for the same child": overlap.astype(bool),
+    }
+
+
+def _age_from_birth(values: pd.DataFrame, snapshot_date: dt.date) -> pd.DataFrame:
+    """Fill a blank age from the date of birth (an age outside the limits stays blank)."""
+    derived = age_on(pd.to_datetime(values["date_of_birth"]), snapshot_date)
+    derived = derived.where(derived.between(*AGE_LIMITS))
+    return values.assign(age=values["age"].astype("Int64").fillna(derived))
+
+
+def clean_residential_placements(
+    raw: pd.DataFrame,
+    *,
+    snapshot_date: dt.date,
+    source: str = "placements export",
+    salt: str | None = None,
+) -> CleanResult:
+    """Clean a residential placements export: one row per child placed in a children's home.
+
+    Child ids are pseudonymised (``pipeline.clean.pseudonymise``, salt from
+    ``pipeline.clean.resolve_salt``); a date of birth, if the export has one, gives the age
+    when the age is blank and is then dropped. A row is quarantined when a required value
+    (id, placing authority, start, weekly cost, team) is missing or unreadable, the end
+    precedes the start, the cost is negative, or neither the home's URN nor its local
+    authority is given.
+
+    >>> raw = pd.DataFrame({"Child ID": ["A1", "A2"], "Placing LA": ["Kent", "Kent"],
+    ...                     "Home LA": ["Kent", "Medway"], "Start Date": ["01/04/2021", "soon"],
+    ...                     "Weekly Cost": ["£4,500.00", "4000"], "Team": ["DCT", "CIC"],
+    ...                     "Surname": ["Smith", "Jones"]})
+    >>> result = clean_residential_placements(raw, snapshot_date=dt.date(2021, 9, 30), salt="s")
+    >>> result.clean["team"].tolist(), result.report["identifier_columns_dropped"]
+    (["Disabled Children's Team"], ['Surname'])
+    >>> result.report["reasons"]
+    {'placement_start: start date does not parse': 1}
+    """
+    result = clean_export(
+        raw,
+        PLACEMENTS_COLUMNS,
+        derive=functools.partial(_age_from_birth, snapshot_date=snapshot_date),
+        snapshot_date=snapshot_date,
+        source=source,
+        key="child_id",
+        pseudonymise_key=True,
+        salt=salt,
+        reasons=_placement_reasons,
+        flags=functools.partial(_placement_flags, snapshot_date=snapshot_date),
+    )
+    if "date_of_birth" in result.report["columns_matched"].values():
+        result.report["date_of_birth"] = "used for age where age was blank, then dropped"
+    return result
