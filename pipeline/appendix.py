@@ -35,7 +35,7 @@ from pipeline.present import (
     fmt_pct,
     join_words,
 )
-from pipeline.vocabulary import PRIMARY_NEEDS
+from pipeline.vocabulary import ETHNIC_GROUP_ORDER, PRIMARY_NEEDS
 
 FIGURES_MIMETYPE = "application/vnd.inmss.figures+json"
 TABLES_MIMETYPE = "application/vnd.inmss.tables+json"
@@ -1323,14 +1323,7 @@ class Appendix:
             (
                 "ethnicity",
                 "Ethnic group",
-                [
-                    "White",
-                    "Mixed",
-                    "Asian or Asian British",
-                    "Black or Black British",
-                    "Any other ethnic group",
-                    "Not known",
-                ],
+                list(ETHNIC_GROUP_ORDER),
                 str,
                 "ethnicity",
             ),

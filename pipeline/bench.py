@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.config import PROJECT_ROOT
+from pipeline.vocabulary import KENT_DISTRICTS, OUT_OF_AREA
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "clean.json"
 SNAPSHOT = dt.date(2025, 6, 30)
@@ -64,23 +65,7 @@ HEADERS: dict[str, str] = {
     "ethnicity": "Ethnicity",
     "date_of_birth": "DOB",
 }
-DISTRICTS = np.array(
-    [
-        "Ashford",
-        "Canterbury",
-        "Dartford",
-        "Dover",
-        "Folkestone and Hythe",
-        "Gravesham",
-        "Maidstone",
-        "Sevenoaks",
-        "Swale",
-        "Thanet",
-        "Tonbridge and Malling",
-        "Tunbridge Wells",
-        "Out of area",
-    ]
-)
+DISTRICTS = np.array([*KENT_DISTRICTS, OUT_OF_AREA])
 LAS = np.array(["Medway", "East Sussex", "Surrey", "Essex", "Bexley", "Bromley", "Hampshire"])
 NEEDS = np.array(
     [

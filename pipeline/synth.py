@@ -8,27 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.vocabulary import CANONICAL_COLUMNS, ETHNIC_GROUP_ORDER
+
 DEFAULT_SEED = 20250630
 
-COLUMNS: tuple[str, ...] = (
-    "pupil_id",
-    "school_urn",
-    "school_name",
-    "school_type",
-    "framework_status",
-    "school_district",
-    "school_la",
-    "primary_need",
-    "ncy",
-    "placement_type",
-    "placement_start",
-    "placement_end",
-    "annual_fee",
-    "home_district",
-    "sex",
-    "ethnicity",
-    "date_of_birth",
-)
+COLUMNS: tuple[str, ...] = tuple(CANONICAL_COLUMNS)
 
 DPS, NON_DPS = "DPS", "Non-DPS"
 OUT_OF_AREA = "Out of area"
@@ -109,14 +93,7 @@ SPECIALISMS: dict[str, tuple[float, np.ndarray]] = {
 }
 RESIDENTIAL_NEEDS = np.array([40, 20, 5, 0, 15, 10, 0, 0, 0, 5, 5, 0], dtype=float)
 
-ETHNICITIES: tuple[str, ...] = (
-    "White",
-    "Mixed",
-    "Asian or Asian British",
-    "Black or Black British",
-    "Any other ethnic group",
-    "Not known",
-)
+ETHNICITIES: tuple[str, ...] = ETHNIC_GROUP_ORDER
 ETHNICITY_P = np.array([80.0, 6.0, 3.0, 4.0, 1.5, 5.5]) / 100
 
 # Year-group mix (NCY 0..14, reception = 0) of the two dated snapshots. Their exact counts are

@@ -363,6 +363,16 @@ SEX_CODES: dict[str, str] = {
     "prefer not to say": "Other or not recorded",
 }
 
+#: DfE main ethnic groups in the order tables show them.
+ETHNIC_GROUP_ORDER: tuple[str, ...] = (
+    "White",
+    "Mixed",
+    "Asian or Asian British",
+    "Black or Black British",
+    "Any other ethnic group",
+    "Not known",
+)
+
 ETHNIC_GROUPS: dict[str, str] = {
     "white": "White",
     "mixed": "Mixed",
