@@ -20,7 +20,16 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from pipeline import charts, disclosure, io, publish, sections, tables
+from pipeline import (  # noqa: E402  (re-exported)
+    FIGURES_MIMETYPE,
+    TABLES_MIMETYPE,
+    charts,
+    disclosure,
+    io,
+    publish,
+    sections,
+    tables,
+)
 from pipeline.config import Extract, ReportDefinition, load_report_definition, resolve_path
 from pipeline.figures import FigureRegistry
 from pipeline.ingest import read_spend_history
@@ -36,9 +45,6 @@ from pipeline.present import (
     join_words,
 )
 from pipeline.vocabulary import ETHNIC_GROUP_ORDER, PRIMARY_NEEDS
-
-FIGURES_MIMETYPE = "application/vnd.inmss.figures+json"
-TABLES_MIMETYPE = "application/vnd.inmss.tables+json"
 
 
 def _date(value: dt.date) -> str:

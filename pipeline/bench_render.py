@@ -104,24 +104,37 @@ def main() -> int:
     results: dict[str, object] = {"machine": {"python": sys.version.split()[0]}}
     from pipeline import render
 
-    # 1. end to end, from nothing cached (interim removed, forced render)
+    # 1. end to end, from nothing cached, each path in a fresh process as a user runs it
     definition = load_report_definition(SAMPLE)
-    shutil.rmtree(render.interim_dir(definition), ignore_errors=True)
-    start = time.perf_counter()
-    result = render.render_report(SAMPLE, force=True)
-    notebook_total = time.perf_counter() - start
-    with tempfile.TemporaryDirectory() as folder:
-        script = plain_script(SAMPLE, Path(folder))
+    notebook_runs, plain_runs = [], []
+    stages: dict[str, float] = {}
+    plain_stages: dict[str, float] = {}
+    for _ in range(2):  # alternate the two paths; keep each one's best
+        shutil.rmtree(render.interim_dir(definition), ignore_errors=True)
+        notebook_runs.append(
+            _run([sys.executable, "-m", "pipeline", "render", str(SAMPLE), "--force"])
+        )
+        manifest = json.loads((render.output_dir(definition) / "manifest.json").read_text())
+        if notebook_runs[-1] == min(notebook_runs):
+            stages = manifest["timings_seconds"]
+        with tempfile.TemporaryDirectory() as folder:
+            plain_runs.append(
+                _run([sys.executable, "-m", "pipeline.bench_render", "--plain-into", folder])
+            )
+            if plain_runs[-1] == min(plain_runs):
+                plain_stages = json.loads((Path(folder) / "timings.json").read_text())
+    notebook_total, script_total = min(notebook_runs), min(plain_runs)
     results["end_to_end"] = {
         "report": definition.id,
         "notebook_render_seconds": round(notebook_total, 2),
-        "notebook_stages_seconds": {k: round(v, 2) for k, v in result.timings.items()},
-        "plain_script_seconds": round(script["total"], 2),
-        "plain_script_stages_seconds": {k: round(v, 2) for k, v in script.items()},
-        "ratio": round(notebook_total / script["total"], 2),
+        "notebook_stages_seconds": stages,
+        "plain_script_seconds": round(script_total, 2),
+        "plain_script_stages_seconds": {k: round(v, 2) for k, v in plain_stages.items()},
+        "ratio": round(notebook_total / script_total, 2),
         "target_ratio": 1.5,
-        "note": "the notebook render also runs the publication gate and writes the manifest; "
-        "the plain script does neither",
+        "note": "both timed as fresh processes (interpreter start and imports included); the "
+        "notebook render also starts a kernel, runs the publication gate and writes the "
+        "manifest; the plain script does none of these",
     }
 
     # 2. a cached rerun, as a user runs it (new process, nothing changed)
@@ -136,22 +149,14 @@ def main() -> int:
     members = len(expand_fan_out(load_report_definition(DISTRICTS)))
     render.prepare_interim(DISTRICTS)
     batch = {}
+    member_ids = [v["id"] for v in expand_fan_out(load_report_definition(DISTRICTS))]
     for jobs in (1, 2):
-        batch[f"jobs_{jobs}_seconds"] = round(
-            _run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pipeline",
-                    "render",
-                    str(DISTRICTS),
-                    "--jobs",
-                    str(jobs),
-                    "--force",
-                ]
-            ),
-            2,
-        )
+        # no --force (it would re-clean the shared inputs first): removing each member's
+        # manifest makes every member render, with the clean data prepared once above
+        for member in member_ids:
+            (PROJECT_ROOT / "reports" / member / "manifest.json").unlink(missing_ok=True)
+        command = [sys.executable, "-m", "pipeline", "render", str(DISTRICTS), "--jobs", str(jobs)]
+        batch[f"jobs_{jobs}_seconds"] = round(_run(command), 2)
     batch["speedup"] = round(batch["jobs_1_seconds"] / batch["jobs_2_seconds"], 2)
     batch["appendices"] = members
     batch["target_speedup"] = 1.7
@@ -174,4 +179,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--plain-into":
+        target = Path(sys.argv[2])
+        times = plain_script(SAMPLE, target)
+        (target / "timings.json").write_text(json.dumps(times))
+        sys.exit(0)
     sys.exit(main())

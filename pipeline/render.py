@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import __version__, provenance
+from pipeline import FIGURES_MIMETYPE, TABLES_MIMETYPE, __version__, provenance
 from pipeline.config import (
     PROJECT_ROOT,
     ReportDefinition,
@@ -162,8 +162,6 @@ def collect_output(nb, mimetype: str) -> object:
 
 def collect_figures(nb) -> dict[str, dict]:
     """The figure registry the appendix notebook displayed as hidden output."""
-    from pipeline.appendix import FIGURES_MIMETYPE
-
     return dict(collect_output(nb, FIGURES_MIMETYPE))
 
 
@@ -311,7 +309,6 @@ def render_report(
     import nbformat  # noqa: F401  (imported here so the cached path stays light)
 
     from pipeline import document
-    from pipeline.appendix import TABLES_MIMETYPE
 
     out.mkdir(parents=True, exist_ok=True)
     internal = out / "internal"
@@ -335,7 +332,9 @@ def render_report(
     runner = runner or NotebookRunner()
     try:
         start = time.perf_counter()
-        if _interim_current(interim, definition, inputs) and not force:
+        prepared = variant.get("id") is not None and _interim_current(interim, definition, inputs)
+        if (_interim_current(interim, definition, inputs) and not force) or prepared:
+            # a fan-out member reuses the clean data its batch prepared once for all members
             timings["clean"] = 0.0
         else:
             runner.run(CLEAN_NOTEBOOK, internal / CLEAN_NOTEBOOK.name, parameters)
