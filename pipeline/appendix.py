@@ -687,7 +687,11 @@ class Appendix:
         shown = ncy.loc[ncy["total"] > 0].copy()
         shown.loc[tables.TOTAL] = shown.sum()
         counts = [*self.categories, "total"]
-        mask = disclosure.suppress(shown, counts=counts, threshold=self.threshold)
+        # the phase table publishes sums of these rows, so each phase is a line too
+        phases = [range(low, high + 1) for _, low, high in tables.PHASES]
+        mask = disclosure.suppress(
+            shown, counts=counts, threshold=self.threshold, row_groups=phases
+        )
         for year in shown.index:
             if year == tables.TOTAL:
                 continue

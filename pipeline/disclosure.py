@@ -37,9 +37,13 @@ def primary_mask(counts: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) ->
 
 
 def _lines(
-    counts: pd.DataFrame, total_row: object | None, total_col: object | None
+    counts: pd.DataFrame,
+    total_row: object | None,
+    total_col: object | None,
+    row_groups: Sequence[Sequence[object]] = (),
 ) -> list[list[tuple[object, object]]]:
-    """Every additive line of the table: each row and each column, with its total."""
+    """Every additive line of the table: each row and each column, with its total, and each
+    group of rows whose sum is published elsewhere (per column)."""
     rows = list(counts.index)
     cols = list(counts.columns)
     lines = []
@@ -47,6 +51,10 @@ def _lines(
         lines += [[(r, c) for c in cols] for r in rows]
     if total_row is not None and total_row in rows:
         lines += [[(r, c) for r in rows] for c in cols]
+    for group in row_groups:
+        members = [r for r in group if r in rows]
+        if len(members) > 1:
+            lines += [[(r, c) for r in members] for c in cols]
     return lines
 
 
@@ -56,8 +64,13 @@ def secondary_mask(
     *,
     total_row: object | None = "Total",
     total_col: object | None = "total",
+    row_groups: Sequence[Sequence[object]] = (),
 ) -> pd.DataFrame:
     """Add complementary suppressions until no additive line has exactly one hidden cell.
+
+    ``row_groups`` are sets of rows whose sum another published table shows (the year groups
+    of a phase): within each column such a group is a line too, or a hidden cell could be
+    worked out from that other table.
 
     A line (a row with its total, or a column with its total) with a single hidden cell gives
     that cell away by subtraction, so a second cell of the line is hidden. The complement is
@@ -73,7 +86,7 @@ def secondary_mask(
     """
     mask = primary.copy().astype(bool)
     values = counts.apply(pd.to_numeric, errors="coerce")
-    lines = _lines(counts, total_row, total_col)
+    lines = _lines(counts, total_row, total_col, row_groups)
     member: dict[tuple[object, object], list[int]] = {}
     for number, line in enumerate(lines):
         for cell in line:
@@ -125,6 +138,7 @@ def suppress(
     threshold: int = DEFAULT_THRESHOLD,
     total_row: object | None = "Total",
     total_col: str | None = "total",
+    row_groups: Sequence[Sequence[object]] = (),
 ) -> pd.DataFrame:
     """The suppression mask of a whole table.
 
@@ -141,6 +155,9 @@ def suppress(
         wherever that count is hidden.
     threshold : int
         Counts below this (and above zero) are hidden.
+    row_groups : sequence of sequences, optional
+        Groups of rows whose subtotal is published in another table (see
+        ``secondary_mask``).
 
     Returns
     -------
@@ -159,7 +176,9 @@ def suppress(
     col_total = total_col if total_col in counts else None
     row_total = total_row if total_row in table.index else None
     primary = primary_mask(grid, threshold=threshold)
-    grid_mask = secondary_mask(grid, primary, total_row=row_total, total_col=col_total)
+    grid_mask = secondary_mask(
+        grid, primary, total_row=row_total, total_col=col_total, row_groups=row_groups
+    )
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     mask[list(counts)] = grid_mask
     for column, base in (derived or {}).items():
@@ -190,6 +209,7 @@ def recoverable_cells(
     *,
     total_row: object | None = "Total",
     total_col: object | None = "total",
+    row_groups: Sequence[Sequence[object]] = (),
 ) -> list[tuple[object, object]]:
     """Hidden cells that are alone in some additive line (a check used by tests and the gate).
 
@@ -199,7 +219,7 @@ def recoverable_cells(
     [('x', 'a')]
     """
     found = []
-    for line in _lines(counts, total_row, total_col):
+    for line in _lines(counts, total_row, total_col, row_groups):
         hidden = [cell for cell in line if mask.loc[cell]]
         if len(hidden) == 1 and hidden[0] not in found:
             found.append(hidden[0])

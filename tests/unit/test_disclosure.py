@@ -89,3 +89,16 @@ def test_no_hidden_cell_is_ever_alone_in_a_line(cells):
     values = table[counts]
     assert not ((values > 0) & (values < 5) & ~mask).any().any(), "a small count is visible"
     assert recoverable_cells(values, mask) == []
+
+
+def test_rows_summed_in_another_table_are_protected_as_a_group():
+    # years 1-2 form a phase whose subtotal another table publishes: hiding year 1 alone
+    # would give it away (phase subtotal minus year 2), so year 2 is hidden with it
+    inner = pd.DataFrame({"a": [3, 40, 12], "b": [9, 41, 30]}, index=[1, 2, 3])
+    table = with_totals(inner)
+    plain = suppress(table, counts=["a", "b", "total"])
+    grouped = suppress(table, counts=["a", "b", "total"], row_groups=[[1, 2]])
+    assert plain.loc[1, "a"] and not plain.loc[2, "a"]  # without the group: year 2 shown
+    assert grouped.loc[1, "a"] and grouped.loc[2, "a"]
+    values = table[["a", "b", "total"]]
+    assert recoverable_cells(values, grouped, row_groups=[[1, 2]]) == []
