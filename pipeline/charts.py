@@ -15,7 +15,6 @@ import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import afcharts
@@ -27,6 +26,7 @@ import pandas as pd
 from afcharts.af_colours import get_af_colours
 from matplotlib.patches import Patch
 
+from pipeline.present import fmt_gbp_m, fmt_pct, join_words, round_half_up, sentence_case
 from pipeline.tables import TOTAL, districts_without_contracted_school, ncy_label
 from pipeline.vocabulary import KENT_DISTRICTS
 
@@ -75,55 +75,14 @@ def chart_style() -> Iterator[None]:
         yield
 
 
-def round_half_up(value: float, places: int = 0) -> Decimal:
-    """Round as people expect (0.5 goes up), not to even.
-
-    >>> str(round_half_up(52.5)), str(round_half_up(27.95, 1)), str(round_half_up(2.5))
-    ('53', '28.0', '3')
-    """
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+def _gbp_m(value_m: float) -> str:
+    """A value already in £ million, as ``£27.9m``."""
+    return fmt_gbp_m(value_m * 1e6)
 
 
-def format_pct(value: float) -> str:
-    """A share as a whole per cent, half-up.
-
-    >>> format_pct(51.5)
-    '52%'
-    """
-    return f"{round_half_up(value)}%"
-
-
-def format_gbp_m(value: float) -> str:
-    """Millions of pounds to one decimal place, half-up.
-
-    >>> format_gbp_m(27.911115)
-    '£27.9m'
-    """
-    return f"£{round_half_up(value, 1):,}m"
-
-
-def format_financial_year(label: str) -> str:
-    """GOV.UK form of a financial year.
-
-    >>> format_financial_year("2017/18")
-    '2017-18'
-    """
+def _financial_year(label: str) -> str:
+    """GOV.UK form of a financial year: ``2017/18`` -> ``2017-18``."""
     return str(label).strip().replace("/", "-")
-
-
-def join_words(items: Sequence[str], conjunction: str = "and") -> str:
-    """An English list; a serial comma only where an item itself contains "and".
-
-    >>> join_words(["Year 9"]), join_words(["A", "B", "C"]), join_words(["A", "B"], "or")
-    ('Year 9', 'A, B and C', 'A or B')
-    >>> join_words(["Dartford", "Folkestone and Hythe", "Tonbridge and Malling"])
-    'Dartford, Folkestone and Hythe, and Tonbridge and Malling'
-    """
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    serial = "," if len(items) > 2 and any(" and " in i for i in items) else ""
-    return f"{', '.join(items[:-1])}{serial} {conjunction} {items[-1]}"
 
 
 def _new_figure(height: float = HEIGHT_IN) -> matplotlib.figure.Figure:
@@ -155,10 +114,6 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
-
-
 # --------------------------------------------------------------------------- spend history
 
 
@@ -176,7 +131,7 @@ def plot_spend_history(spend: pd.DataFrame, *, source: str) -> Chart:
     source : str
         Source note shown under the chart.
     """
-    years = [format_financial_year(y) for y in spend["financial_year"]]
+    years = [_financial_year(y) for y in spend["financial_year"]]
     values = spend["spend_gbp_m"].astype(float).to_numpy()
     bases = [_basis_key(b) for b in spend["basis"]]
     published = ~np.isnan(values)
@@ -211,7 +166,7 @@ def plot_spend_history(spend: pd.DataFrame, *, source: str) -> Chart:
             bars = ax.bar(positions[mask], values[mask], width=0.7, **style)
             ax.bar_label(
                 bars,
-                labels=[format_gbp_m(v) for v in values[mask]],
+                labels=[_gbp_m(v) for v in values[mask]],
                 padding=3,
                 color=TEXT_GREY,
             )
@@ -233,21 +188,23 @@ def plot_spend_history(spend: pd.DataFrame, *, source: str) -> Chart:
         ax.set_ylabel("£ million")
         ax.tick_params(axis="x", length=0)
         if other_bases:
-            handles = [Patch(color=DARK_BLUE, label=_sentence(main_basis) or "Published figure")]
+            handles = [
+                Patch(color=DARK_BLUE, label=sentence_case(main_basis) or "Published figure")
+            ]
             handles += [
                 Patch(
                     facecolor="white",
                     edgecolor=DARK_BLUE,
                     linewidth=1.2,
                     hatch=hatches[i % len(hatches)],
-                    label=_sentence(b),
+                    label=sentence_case(b),
                 )
                 for i, b in enumerate(other_bases)
             ]
             figure.legend(handles=handles, loc="outside upper left")
 
     figures = [
-        f"{year} {format_gbp_m(v)}" + (f" ({bases[i]})" if bases[i] in other_bases else "")
+        f"{year} {_gbp_m(v)}" + (f" ({bases[i]})" if bases[i] in other_bases else "")
         if published[i]
         else f"{year} no published figure"
         for i, (year, v) in enumerate(zip(years, values, strict=True))
@@ -256,7 +213,7 @@ def plot_spend_history(spend: pd.DataFrame, *, source: str) -> Chart:
     if not shown:
         title = "No spend figure has been published for these years"
     elif len(shown) == 1:
-        title = f"One year has a published spend figure: {format_gbp_m(shown[0])}"
+        title = f"One year has a published spend figure: {_gbp_m(shown[0])}"
     elif all(b > a for a, b in zip(shown, shown[1:], strict=False)):
         title = "Spend has grown every year with a published figure"
     elif shown[-1] > shown[0]:
@@ -301,7 +258,7 @@ def _need_words(code: str, name: str) -> str:
 
 def _share_label(pct: float, count: int) -> str:
     # A need that some children have must not read as "0%".
-    return "<1%" if count > 0 and round_half_up(pct) == 0 else format_pct(pct)
+    return "<1%" if count > 0 and round_half_up(pct) == 0 else fmt_pct(pct)
 
 
 def plot_need_profile(need_profile: pd.DataFrame, *, extract_label: str, source: str) -> Chart:
@@ -709,7 +666,7 @@ def plot_trend(trend: pd.DataFrame, *, needs: Sequence[str], source: str) -> Cha
     for need in needs:
         a = float(trend[f"need_pct_{need}"].iloc[0])
         b = float(trend[f"need_pct_{need}"].iloc[-1])
-        moves.append(f"{need} {format_pct(a)} to {format_pct(b)}")
+        moves.append(f"{need} {fmt_pct(a)} to {fmt_pct(b)}")
     lead = needs[0]
     change = float(trend[f"need_pct_{lead}"].iloc[-1]) - float(trend[f"need_pct_{lead}"].iloc[0])
     direction = "grown" if change > 0 else "fallen" if change < 0 else "held steady"

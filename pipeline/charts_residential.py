@@ -18,13 +18,13 @@ from pipeline.charts import (
     TEXT_GREY,
     Chart,
     _category_colours,
+    _count,
     _fix_layout,
     _grouped_offsets,
     _new_figure,
     chart_style,
-    format_pct,
-    join_words,
 )
+from pipeline.present import fmt_pct, join_words
 
 
 def _integer_axis(axis) -> None:
@@ -47,7 +47,7 @@ def plot_beds_by_district(
     beds = capacity["beds"].astype(float).to_numpy()
     homes = capacity["homes"].astype(int).to_numpy()
     pairs = list(zip(beds, homes, strict=True))
-    labels = [f"{int(b):,} ({h:,} {'home' if h == 1 else 'homes'})" for b, h in pairs]
+    labels = [f"{int(b):,} ({_count(h, 'home')})" for b, h in pairs]
     with chart_style():
         figure = _new_figure(max(4.5, 0.42 * len(districts) + 1.0))
         ax = figure.add_subplot()
@@ -65,7 +65,7 @@ def plot_beds_by_district(
     total = int(beds.sum())
     if len(districts) and total:
         top = districts[int(np.argmax(beds))]
-        share = format_pct(beds.max() / total * 100)
+        share = fmt_pct(beds.max() / total * 100)
         title = f"{top} has the most children's home beds in {authority}, {share} of them"
     else:
         title = f"No registered children's home beds in {authority}"
@@ -130,7 +130,7 @@ def plot_regional_comparison(
         name = labels[list(regional.index).index(best)]
         title = (
             f"{name} placed the largest share of its children in its own area "
-            f"({format_pct(known.max())})"
+            f"({fmt_pct(known.max())})"
         )
     else:
         title = "Where each partner authority's children are placed"

@@ -19,6 +19,8 @@ from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
+from pipeline.present import fmt_date
+
 __all__ = ["DocumentMeta", "build_html", "build_pdf"]
 
 log = logging.getLogger(__name__)
@@ -39,11 +41,6 @@ PDF_VARIANT = "pdf/ua-1"
 #: Timestamp given to fontTools for embedded font subsets (2000-01-01T00:00:00Z) when
 #: the caller has not set SOURCE_DATE_EPOCH; see _source_date_epoch.
 _FIXED_SOURCE_DATE_EPOCH = "946684800"
-
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
@@ -81,11 +78,6 @@ class DocumentMeta:
             raise ValueError(f"DocumentMeta.language must be a BCP 47 tag, got {self.language!r}")
 
 
-def format_date(day: datetime.date) -> str:
-    """Format a date the way committee papers do: ``18 November 2025`` (locale-independent)."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
 # --------------------------------------------------------------------------- HTML
 
 
@@ -112,7 +104,7 @@ def build_html(nb: nbformat.NotebookNode, meta: DocumentMeta) -> str:
             "decision_number": meta.decision_number,
             "committee": meta.committee,
             "meeting_date_iso": day.isoformat(),
-            "meeting_date_text": format_date(day),
+            "meeting_date_text": fmt_date(day),
             "classification": meta.classification,
             "generated_note": meta.generated_note,
             "language": meta.language,

@@ -8,6 +8,7 @@ in the published papers (``round`` in Python rounds half to even, which would pr
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import math
 import re
@@ -93,18 +94,57 @@ def fmt_number(value: object, places: int = 2) -> str:
     return "" if _missing(value) else f"{round_half_up(float(value), places):,.{places}f}"
 
 
-def join_words(items: Sequence[str]) -> str:
-    """``["a", "b", "c"]`` -> ``a, b and c``.
+def join_words(items: Sequence[str], conjunction: str = "and") -> str:
+    """An English list; a serial comma only where an item itself contains "and".
 
-    >>> join_words(["Dartford"]), join_words(["A", "B", "C"])
-    ('Dartford', 'A, B and C')
+    >>> join_words(["Dartford"]), join_words(["A", "B", "C"]), join_words(["A", "B"], "or")
+    ('Dartford', 'A, B and C', 'A or B')
+    >>> join_words(["Dartford", "Folkestone and Hythe", "Tonbridge and Malling"])
+    'Dartford, Folkestone and Hythe, and Tonbridge and Malling'
+    >>> join_words([])
+    'none'
     """
-    items = list(items)
+    items = [str(i) for i in items]
     if not items:
         return "none"
     if len(items) == 1:
         return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    serial = "," if len(items) > 2 and any(" and " in i for i in items) else ""
+    return f"{', '.join(items[:-1])}{serial} {conjunction} {items[-1]}"
+
+
+def sentence_case(text: str) -> str:
+    """Upper-case the first letter only (``str.capitalize`` would lower-case the rest).
+
+    >>> sentence_case("as at 30 June 2025")
+    'As at 30 June 2025'
+    """
+    return text[:1].upper() + text[1:]
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def fmt_date(day: dt.date) -> str:
+    """A date as committee papers print it, whatever the machine's locale.
+
+    >>> fmt_date(dt.date(2025, 11, 18))
+    '18 November 2025'
+    """
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from afcharts.af_colours import get_af_colours
 from matplotlib.colors import to_hex
 
 from pipeline import charts, tables
+from pipeline.present import fmt_gbp_m, fmt_pct
 from pipeline.vocabulary import KENT_DISTRICTS
 
 TWO = ["DPS", "Non-DPS"]
@@ -117,12 +118,12 @@ def tick_texts(axis) -> list[str]:
     ("value", "expected"), [(52.5, "53%"), (12.5, "13%"), (0.5, "1%"), (51.49, "51%")]
 )
 def test_percentages_round_half_up(value, expected):
-    assert charts.format_pct(value) == expected
+    assert fmt_pct(value) == expected
 
 
 def test_money_is_millions_to_one_place_rounded_half_up():
-    assert charts.format_gbp_m(27.95) == "£28.0m"
-    assert charts.format_gbp_m(34.167515) == "£34.2m"
+    assert fmt_gbp_m(27.95e6) == "£28.0m"
+    assert fmt_gbp_m(34.167515e6) == "£34.2m"
 
 
 # --------------------------------------------------------------------------- spend history

@@ -16,7 +16,8 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from pipeline.document import DocumentMeta, build_html, build_pdf, format_date
+from pipeline.document import DocumentMeta, build_html, build_pdf
+from pipeline.present import fmt_date
 
 META = DocumentMeta(
     title="Independent and non-maintained special school placements: data appendix",
@@ -399,8 +400,8 @@ def test_input_notebook_is_not_modified() -> None:
 
 
 def test_format_date() -> None:
-    assert format_date(datetime.date(2025, 11, 18)) == "18 November 2025"
-    assert format_date(datetime.date(2026, 3, 1)) == "1 March 2026"
+    assert fmt_date(datetime.date(2025, 11, 18)) == "18 November 2025"
+    assert fmt_date(datetime.date(2026, 3, 1)) == "1 March 2026"
 
 
 @pytest.mark.parametrize(
