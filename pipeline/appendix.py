@@ -12,7 +12,6 @@ symbol.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cached_property
 from pathlib import Path
 
@@ -39,25 +38,14 @@ from pipeline.present import (
     HtmlTable,
     Section,
     fmt_count,
+    fmt_date,
     fmt_gbp,
     fmt_number,
     fmt_pct,
     join_words,
+    sentence_case,
 )
 from pipeline.vocabulary import ETHNIC_GROUP_ORDER, PRIMARY_NEEDS
-
-
-def _date(value: dt.date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
-def sentence_case(text: str) -> str:
-    """Upper-case the first letter only (``str.capitalize`` would lower-case the rest).
-
-    >>> sentence_case("as at 30 June 2025")
-    'As at 30 June 2025'
-    """
-    return text[:1].upper() + text[1:]
 
 
 def mid_sentence(text: str) -> str:
@@ -73,9 +61,9 @@ def mid_sentence(text: str) -> str:
 
 def _period_words(extract: Extract) -> str:
     if extract.period_start and extract.period_end:
-        return f"{_date(extract.period_start)} to {_date(extract.period_end)}"
+        return f"{fmt_date(extract.period_start)} to {fmt_date(extract.period_end)}"
     if extract.as_at:
-        return f"as at {_date(extract.as_at)}"
+        return f"as at {fmt_date(extract.as_at)}"
     return extract.label
 
 
@@ -89,6 +77,40 @@ def masked(frame: pd.DataFrame, mask: pd.DataFrame, columns: list[str]) -> pd.Da
     for column in columns:
         out[column] = out[column].astype(float).where(~mask[column], np.nan)
     return out
+
+
+#: Figures of the framework tables: column -> (figure id pattern, unit, label).
+SNAPSHOT_FIGURES: dict[str, tuple[str, str, str]] = {
+    "schools": ("{p}.schools.{k}", "count", "Schools"),
+    "schools_pct": ("{p}.schools_pct.{k}", "percent_rounded", "Share of schools"),
+    "placements": ("{p}.placements.{k}", "count", "Placements"),
+    "placements_pct": ("{p}.placements_pct.{k}", "percent_rounded", "Share of placements"),
+    "avg_annual_fee": ("{p}.avg_annual_cost.{k}", "gbp_rounded", "Average annual cost per pupil"),
+}
+PERIOD_FIGURES: dict[str, tuple[str, str, str]] = {
+    "schools": ("{p}.schools.{k}", "count", "Schools"),
+    "schools_pct": ("{p}.schools_pct.{k}", "percent_rounded", "Share of schools"),
+    "out_of_area_schools": ("{p}.out_of_area_schools.{k}", "count", "Out-of-area schools"),
+    "out_of_area_pct": (
+        "{p}.out_of_area_pct.{k}",
+        "percent_rounded",
+        "Share of out-of-area schools",
+    ),
+    "placements": ("{p}.placements.{k}", "count", "Placements"),
+    "placements_pct": ("{p}.placements_pct.{k}", "percent_rounded", "Share of placements"),
+    "spend_m": ("{p}.forecast_spend_gbp_m.{k}", "gbp_millions_2dp", "Gross forecast spend {fy}"),
+    "spend_pct": ("{p}.spend_pct.{k}", "percent_rounded", "Share of spend"),
+    "avg_k": (
+        "{p}.avg_gross_cost_gbp_k.{k}",
+        "gbp_thousands_2dp",
+        "Average gross cost per pupil {fy}",
+    ),
+}
+FUNDED_FIGURES: dict[str, tuple[str, str, str]] = {
+    "placements": ("{p}.placements.{k}", "count", "Placements funded"),
+    "spend_gbp": ("{p}.spend.{k}_gbp_m", "gbp_millions_1dp", "Spend"),
+    "avg_annual_fee": ("{p}.avg_cost.{k}", "gbp_rounded", "Average annual cost"),
+}
 
 
 class Appendix:
@@ -204,6 +226,36 @@ class Appendix:
         value = frame.loc[row, column]
         self.figures.add(figure_id, value / scale if scale != 1.0 else value, unit, label)
 
+    def _put_rows(
+        self,
+        prefix: str,
+        table: pd.DataFrame,
+        spec: dict[str, tuple[str, str, str]],
+        mask: pd.DataFrame | None = None,
+        *,
+        skip_total: tuple[str, ...] = (),
+        scale: dict[str, float] | None = None,
+        fy: str = "",
+    ) -> None:
+        """Record every row of a by-category table: ``spec`` maps a column to its figure-id
+        pattern (``{p}`` prefix, ``{k}`` category key), unit and label (``{fy}``: the
+        financial year)."""
+        for cat in table.index:
+            k = self._key(cat)
+            for column, (pattern, unit, label) in spec.items():
+                if cat == tables.TOTAL and column in skip_total:
+                    continue
+                self._put(
+                    pattern.format(p=prefix, k=k),
+                    table,
+                    cat,
+                    column,
+                    unit,
+                    f"{label.format(fy=fy)}, {cat}",
+                    mask,
+                    scale=(scale or {}).get(column, 1.0),
+                )
+
     def _text(self, table: HtmlTable, row: object, column: str) -> str:
         """A cell as printed in its table, for binding into a sentence."""
         spec = next(c for c in table.columns if c.source == column)
@@ -272,45 +324,7 @@ class Appendix:
         table.loc[tables.TOTAL, "avg_annual_fee"] = np.nan
         mask = self.snapshot_mask
         prefix = self._prefix(name)
-        for cat in table.index:
-            k = self._key(cat)
-            self._put(f"{prefix}.schools.{k}", table, cat, "schools", "count", f"Schools, {cat}")
-            self._put(
-                f"{prefix}.schools_pct.{k}",
-                table,
-                cat,
-                "schools_pct",
-                "percent_rounded",
-                f"Share of schools, {cat}",
-            )
-            self._put(
-                f"{prefix}.placements.{k}",
-                table,
-                cat,
-                "placements",
-                "count",
-                f"Placements, {cat}",
-                mask,
-            )
-            self._put(
-                f"{prefix}.placements_pct.{k}",
-                table,
-                cat,
-                "placements_pct",
-                "percent_rounded",
-                f"Share of placements, {cat}",
-                mask,
-            )
-            if cat != tables.TOTAL:
-                self._put(
-                    f"{prefix}.avg_annual_cost.{k}",
-                    table,
-                    cat,
-                    "avg_annual_fee",
-                    "gbp_rounded",
-                    f"Average annual cost per pupil, {cat}",
-                    mask,
-                )
+        self._put_rows(prefix, table, SNAPSHOT_FIGURES, mask, skip_total=("avg_annual_fee",))
         day_only = self.definition.parameters.day_provision_only
         residential = len(self.placements[name]) - len(self._data(name, day_only=True))
         scope = "day provision" if day_only else "all placements"
@@ -409,80 +423,7 @@ class Appendix:
         mask = self.period_mask.copy()
         mask["spend_m"] = mask["spend_gbp"]
         mask["avg_k"] = mask["avg_cost_per_placement"]
-        prefix = self._prefix(name)
-        for cat in table.index:
-            k = self._key(cat)
-            put = self._put
-            put(f"{prefix}.schools.{k}", table, cat, "schools", "count", f"Schools, {cat}")
-            put(
-                f"{prefix}.schools_pct.{k}",
-                table,
-                cat,
-                "schools_pct",
-                "percent_rounded",
-                f"Share of schools, {cat}",
-            )
-            put(
-                f"{prefix}.out_of_area_schools.{k}",
-                table,
-                cat,
-                "out_of_area_schools",
-                "count",
-                f"Out-of-area schools, {cat}",
-            )
-            put(
-                f"{prefix}.out_of_area_pct.{k}",
-                table,
-                cat,
-                "out_of_area_pct",
-                "percent_rounded",
-                f"Share of out-of-area schools, {cat}",
-            )
-            put(
-                f"{prefix}.placements.{k}",
-                table,
-                cat,
-                "placements",
-                "count",
-                f"Placements, {cat}",
-                mask,
-            )
-            put(
-                f"{prefix}.placements_pct.{k}",
-                table,
-                cat,
-                "placements_pct",
-                "percent_rounded",
-                f"Share of placements, {cat}",
-                mask,
-            )
-            put(
-                f"{prefix}.forecast_spend_gbp_m.{k}",
-                table,
-                cat,
-                "spend_m",
-                "gbp_millions_2dp",
-                f"Gross forecast spend {fy.label}, {cat}",
-                mask,
-            )
-            put(
-                f"{prefix}.spend_pct.{k}",
-                table,
-                cat,
-                "spend_pct",
-                "percent_rounded",
-                f"Share of spend, {cat}",
-                mask,
-            )
-            put(
-                f"{prefix}.avg_gross_cost_gbp_k.{k}",
-                table,
-                cat,
-                "avg_k",
-                "gbp_thousands_2dp",
-                f"Average gross cost per pupil {fy.label}, {cat}",
-                mask,
-            )
+        self._put_rows(self._prefix(name), table, PERIOD_FIGURES, mask, fy=fy.label)
         html_table = self._table(
             HtmlTable(
                 table,
@@ -519,9 +460,9 @@ class Appendix:
                     f"Placements are all children who attended an independent placement "
                     f"{_period_words(extract)}, including those who started and left during the "
                     f"period. Forecast spend pro-rates each placement's annual fee to the days "
-                    f"it runs between {_date(fy.start)} and {_date(fy.end)}; average gross cost "
-                    f"is forecast spend divided by placements. 'Out of area' schools are outside "
-                    f"Kent. " + self._source(name)
+                    f"it runs between {fmt_date(fy.start)} and {fmt_date(fy.end)}; average gross "
+                    f"cost is forecast spend divided by placements. 'Out of area' schools are "
+                    f"outside Kent. " + self._source(name)
                 ),
                 mask=mask,
                 name="framework_status_period",
@@ -911,38 +852,14 @@ class Appendix:
         mask["earlier"] = earlier_mask.loc[shown.index, "avg_annual_fee"]
         mask["later"] = later_mask.loc[shown.index, "avg_annual_fee"]
         mask["change_gbp"] = mask["change_pct"] = mask["earlier"] | mask["later"]
-        prefix = self._prefix(earlier_name)
-        for cat in earlier.index:
-            k = self._key(cat)
-            self._put(
-                f"{prefix}.placements.{k}",
-                earlier,
-                cat,
-                "placements",
-                "count",
-                f"Placements funded, {cat}",
-                earlier_mask,
-            )
-            self._put(
-                f"{prefix}.spend.{k}_gbp_m",
-                earlier,
-                cat,
-                "spend_gbp",
-                "gbp_millions_1dp",
-                f"Spend, {cat}",
-                earlier_mask,
-                scale=1e6,
-            )
-            if cat != tables.TOTAL:
-                self._put(
-                    f"{prefix}.avg_cost.{k}",
-                    earlier,
-                    cat,
-                    "avg_annual_fee",
-                    "gbp_rounded",
-                    f"Average annual cost, {cat}",
-                    earlier_mask,
-                )
+        self._put_rows(
+            self._prefix(earlier_name),
+            earlier,
+            FUNDED_FIGURES,
+            earlier_mask,
+            skip_total=("avg_annual_fee",),
+            scale={"spend_gbp": 1e6},
+        )
         for cat in change.index:
             self._put(
                 f"change.avg_cost.{self._key(cat)}_pct",
@@ -989,8 +906,11 @@ class Appendix:
                 total_row=None,
                 note=(
                     "Average annual cost is the mean agreed annual fee. Spend pro-rates each "
-                    f"annual fee to the days the placement ran between {_date(start)} and "
-                    f"{_date(end)}. " + self._source(earlier_name) + " " + self._source(later_name)
+                    f"annual fee to the days the placement ran between {fmt_date(start)} and "
+                    f"{fmt_date(end)}. "
+                    + self._source(earlier_name)
+                    + " "
+                    + self._source(later_name)
                 ),
                 mask=mask,
                 name="average_cost_change",
@@ -1700,8 +1620,9 @@ class Appendix:
                 "Schools: distinct school URNs. A school counts under each framework status it "
                 "holds placements under, once in the total.",
                 "Average annual cost: mean agreed annual fee of the placements.",
-                f"Forecast spend: annual fee x days inside {_date(fy.start)} to {_date(fy.end)} "
-                "/ 365 (both ends inclusive; an open end date runs to the end of the year).",
+                f"Forecast spend: annual fee x days inside {fmt_date(fy.start)} to "
+                f"{fmt_date(fy.end)} / 365 (both ends inclusive; an open end date runs to the "
+                "end of the year).",
                 "Percentages are rounded half up; components may not sum to 100%.",
                 "Day provision excludes residential (boarding) placements.",
                 disclosure_text,

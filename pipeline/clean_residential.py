@@ -503,12 +503,11 @@ def clean_export(
             found[spec.bad] = bad[name]
     found.update(reasons(values, text))
     problems = pd.DataFrame({k: np.asarray(v, dtype=bool) for k, v in found.items()}, index=index)
-    problems = problems.loc[:, problems.any()] if len(problems.columns) else problems
     problems = problems & ~totals[:, None]
     problems[TOTALS_ROW] = totals
     problems = problems & counted[:, None]
     problems = problems.loc[:, problems.any()]
-    quarantined = problems.any(axis=1).to_numpy() if len(problems.columns) else np.zeros(n, bool)
+    quarantined = problems.any(axis=1).to_numpy()
     kept = counted & ~quarantined
 
     shown = derive(values) if derive else values.copy()
@@ -523,18 +522,14 @@ def clean_export(
         marks[label] = pd.Series(mask).reindex(index, fill_value=False)
     flagged = pd.DataFrame({k: np.asarray(v, dtype=bool) for k, v in marks.items()}, index=index)
     flagged = flagged & kept[:, None]
-    flagged = flagged.loc[:, flagged.any()] if len(flagged.columns) else flagged
+    flagged = flagged.loc[:, flagged.any()]
 
     columns = [name for name in specs if name != "date_of_birth"]
     clean = pd.DataFrame({"source_row": source_row[kept]})
     for name in columns:
         column = shown.loc[kept, name].reset_index(drop=True)
         clean[name] = column.astype(specs[name].dtype)
-    clean["flags"] = (
-        join_labels(flagged.loc[kept]).reset_index(drop=True).astype("string")
-        if len(flagged.columns)
-        else pd.Series("", index=clean.index, dtype="string")
-    )
+    clean["flags"] = join_labels(flagged.loc[kept]).reset_index(drop=True).astype("string")
 
     quarantine = pd.DataFrame(
         {
@@ -545,8 +540,8 @@ def clean_export(
     for name in columns:
         quarantine[name] = text.loc[quarantined, name].to_numpy()
 
-    salt_value, salt_source = resolve_salt(salt)
     if pseudonymise_key:
+        salt_value, salt_source = resolve_salt(salt)
         clean[key] = pseudonymise(clean[key].astype(str), salt_value).to_numpy().astype(str)
         clean[key] = clean[key].astype("string")
         ids = pseudonymise(quarantine[key].astype(str), salt_value)

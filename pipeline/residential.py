@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import charts_residential, disclosure, io, sections, tables, vocabulary
-from pipeline.appendix import Appendix, _date, masked, sentence_case
+from pipeline.appendix import Appendix, masked
 from pipeline.clean_residential import OFSTED_RATINGS, PROVIDER_TYPES
 from pipeline.config import PROJECT_ROOT, ReportDefinition, load_report_definition, resolve_path
 from pipeline.present import (
@@ -31,10 +31,12 @@ from pipeline.present import (
     HtmlTable,
     Section,
     fmt_count,
+    fmt_date,
     fmt_gbp,
     fmt_pct,
     join_words,
     round_half_up,
+    sentence_case,
 )
 from pipeline.vocabulary import KENT_DISTRICTS, NOT_RECORDED, normalise_label
 
@@ -78,6 +80,15 @@ def key_of(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- table functions
+
+
+def _is(values: pd.Series, name: str) -> np.ndarray:
+    """Row mask: ``values`` (an authority column) equal to ``name``; missing is not equal."""
+    return values.astype(object).eq(name).to_numpy()
+
+
+def _or_not_recorded(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), NOT_RECORDED)
 
 
 def placed_on(placements: pd.DataFrame, *, as_at: dt.date) -> pd.DataFrame:
@@ -149,7 +160,7 @@ def _split(placed: pd.DataFrame, authority: str) -> pd.DataFrame:
     ``tables.build_profile_by`` and ``tables.build_cost_by`` split their counts by the
     ``framework_status`` column; here the split is whether the home is in the authority.
     """
-    inside = placed["home_la"].astype(object).eq(authority).to_numpy()
+    inside = _is(placed["home_la"], authority)
     return placed.assign(framework_status=np.where(inside, IN_AREA, OUT_OF_AREA))
 
 
@@ -241,25 +252,20 @@ def build_capacity_by(
     >>> t.loc["Total", ["homes", "beds", "children", "share_of_beds_pct"]].tolist()
     [2.0, 10.0, 1.0, 10.0]
     """
-    local = homes.loc[homes["local_authority"].astype(object).eq(authority).to_numpy()]
-    groups = local[by].astype(object).where(local[by].notna(), NOT_RECORDED)
-    table = pd.DataFrame(
-        {
-            "homes": groups.value_counts(),
-            "beds": local["registered_beds"].astype(float).groupby(groups).sum(),
-        }
-    )
-    values = list(table.index)
+    local = homes.loc[_is(homes["local_authority"], authority)]
+    groups = _or_not_recorded(local[by])
+    columns = {
+        "homes": groups.value_counts(),
+        "beds": local["registered_beds"].astype(float).groupby(groups).sum(),
+    }
     if placed is not None:
-        inside = placed.loc[placed["home_la"].astype(object).eq(authority).to_numpy()]
-        where = inside[by].astype(object).where(inside[by].notna(), NOT_RECORDED)
-        children = where.value_counts()
-        values += list(children.index)
-    rest = sorted({v for v in values if v not in order and v != NOT_RECORDED})
+        inside = placed.loc[_is(placed["home_la"], authority)]
+        columns["children"] = _or_not_recorded(inside[by]).value_counts()
+    values = {v for column in columns.values() for v in column.index}
+    rest = sorted(v for v in values if v not in order and v != NOT_RECORDED)
     rows = [*order, *rest] + ([NOT_RECORDED] if NOT_RECORDED in values else [])
-    table = table.reindex(rows, fill_value=0).astype(float)
-    if placed is not None:
-        table["children"] = children.reindex(rows, fill_value=0).astype(float)
+    table = pd.DataFrame({k: c.reindex(rows, fill_value=0) for k, c in columns.items()})
+    table = table.astype(float)
     table.loc[TOTAL] = table.sum()
     if placed is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -286,9 +292,9 @@ def build_regional_comparison(
     """
     rows = {}
     for authority in authorities:
-        own = placed.loc[placed["placing_authority"].astype(object).eq(authority).to_numpy()]
-        local = homes.loc[homes["local_authority"].astype(object).eq(authority).to_numpy()]
-        inside = int(own["home_la"].astype(object).eq(authority).sum())
+        own = placed.loc[_is(placed["placing_authority"], authority)]
+        local = homes.loc[_is(homes["local_authority"], authority)]
+        inside = int(_is(own["home_la"], authority).sum())
         rows[authority] = {
             "homes": len(local),
             "beds": float(local["registered_beds"].astype(float).sum()),
@@ -363,8 +369,7 @@ def _pct_1dp(value: object) -> str:
 
 
 def _label(value: object) -> str:
-    text = str(value)
-    return text[:1].upper() + text[1:]
+    return sentence_case(str(value))
 
 
 class ResidentialAppendix(Appendix):
@@ -443,7 +448,7 @@ class ResidentialAppendix(Appendix):
         return f"{text} (illustrative)" if self._illustrative(text) else text
 
     def _as_at(self) -> str:
-        return _date(self.as_at)
+        return fmt_date(self.as_at)
 
     def _on(self) -> str:
         """``On 30 September 2021``, to open a sentence."""
@@ -524,8 +529,7 @@ class ResidentialAppendix(Appendix):
     def exported(self) -> pd.DataFrame:
         """This authority's rows of the placements export (every team, open or ended)."""
         frame = self.placements[self.settings.placements]
-        own = frame["placing_authority"].astype(object).eq(self.authority).to_numpy()
-        return frame.loc[own].reset_index(drop=True)
+        return frame.loc[_is(frame["placing_authority"], self.authority)].reset_index(drop=True)
 
     @cached_property
     def everyone(self) -> pd.DataFrame:
@@ -537,7 +541,7 @@ class ResidentialAppendix(Appendix):
     @cached_property
     def placed(self) -> pd.DataFrame:
         """This authority's children placed on the snapshot date, excluded teams out."""
-        own = self.everyone["placing_authority"].astype(object).eq(self.authority).to_numpy()
+        own = _is(self.everyone["placing_authority"], self.authority)
         return self.everyone.loc[own].reset_index(drop=True)
 
     @cached_property
@@ -694,7 +698,7 @@ class ResidentialAppendix(Appendix):
         """Homes and beds by district and by Ofsted rating; the authority's share of beds."""
         section = Section(f"Homes and beds in {self.authority}")
         homes_name = self.settings.homes
-        local = self.homes.loc[self.homes["local_authority"].astype(object).eq(self.authority)]
+        local = self.homes.loc[_is(self.homes["local_authority"], self.authority)]
         has_districts = bool(local["district"].notna().any())
         share = self._headline_text("share_of_beds_pct")
         text = (

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline import clean_residential
 from pipeline.clean_residential import DISABLED_CHILDRENS_TEAM, OFSTED_RATINGS, PROVIDER_TYPES
 from pipeline.synth import (
     ETHNICITIES,
@@ -38,30 +39,10 @@ EXPORT_FROM = np.datetime64("2021-04-01", "D")
 HOMES_FILE = "homes_2021_09_30.csv"
 PLACEMENTS_FILE = "placements_2021_09_30.csv"
 
-HOMES_COLUMNS: tuple[str, ...] = (
-    "ofsted_urn",
-    "home_name",
-    "local_authority",
-    "district",
-    "registered_beds",
-    "ofsted_rating",
-    "provider",
-    "provider_type",
-)
-PLACEMENTS_COLUMNS: tuple[str, ...] = (
-    "child_id",
-    "placing_authority",
-    "home_urn",
-    "home_local_authority",
-    "home_district",
-    "age",
-    "sex",
-    "ethnicity",
-    "placement_start",
-    "placement_end",
-    "weekly_cost",
-    "team",
-    "distance_km",
+#: The samples' headers: the canonical columns the cleaner declares (no date of birth).
+HOMES_COLUMNS: tuple[str, ...] = tuple(clean_residential.HOMES_COLUMNS)
+PLACEMENTS_COLUMNS: tuple[str, ...] = tuple(
+    c for c in clean_residential.PLACEMENTS_COLUMNS if c != "date_of_birth"
 )
 
 
@@ -278,10 +259,10 @@ def _children(
     index = np.full(n, -1)
     for authority in PARTNERS:
         # leavers' beds are free again by the snapshot date, so they take none
-        live = in_data & (frame["home_local_authority"] == authority).to_numpy()
-        live &= (frame["where"] != "ended").to_numpy()
+        here = in_data & (frame["home_local_authority"] == authority).to_numpy()
+        live = here & (frame["where"] != "ended").to_numpy()
         index[live] = _pick_homes(rng, homes, authority, int(live.sum()), free)
-        ended = in_data & (frame["home_local_authority"] == authority).to_numpy() & ~live
+        ended = here & ~live
         pool = np.flatnonzero((homes["local_authority"] == authority).to_numpy())
         index[ended] = rng.choice(pool, size=int(ended.sum()))
     known = index >= 0
@@ -304,9 +285,10 @@ def _children(
     frame["weekly_cost"] = [f"{c:.2f}" for c in np.round(cost, 2)]
     adolescent = (frame["age"] >= 13).to_numpy() & (rng.random(n) < 0.55)
     frame["team"] = np.where(
-        frame["dct"], DISABLED_CHILDRENS_TEAM, np.where(adolescent, "Adolescent Service", "")
+        frame["dct"],
+        DISABLED_CHILDRENS_TEAM,
+        np.where(adolescent, "Adolescent Service", "Children in Care"),
     )
-    frame.loc[frame["team"] == "", "team"] = "Children in Care"
     # Distance from the child's home address: near for homes in area, far elsewhere; not
     # every address is recorded.
     near = frame["home_local_authority"].eq(plan.authority).to_numpy()
