@@ -101,6 +101,15 @@ def code_files(root: Path = PROJECT_ROOT) -> list[Path]:
     return [f for f in files if f.is_file() and "__pycache__" not in f.parts]
 
 
+def files_digest(files: Iterable[Path]) -> str:
+    """One hash of a set of files' names (relative to the project) and contents."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(sha256_file(path).encode())
+    return digest.hexdigest()
+
+
 def cache_key(
     definition_text: str,
     inputs: dict[str, dict],
@@ -112,9 +121,7 @@ def cache_key(
     digest.update(definition_text.encode("utf-8"))
     for name in sorted(inputs):
         digest.update(f"{name}={inputs[name]['sha256']}".encode())
-    for path in files:
-        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
-        digest.update(sha256_file(path).encode())
+    digest.update(files_digest(files).encode())
     digest.update(repr(sorted(env["packages"].items())).encode())
     digest.update(str(env["python"]).encode())
     return digest.hexdigest()

@@ -332,9 +332,9 @@ def render_report(
     runner = runner or NotebookRunner()
     try:
         start = time.perf_counter()
-        prepared = variant.get("id") is not None and _interim_current(interim, definition, inputs)
-        if (_interim_current(interim, definition, inputs) and not force) or prepared:
-            # a fan-out member reuses the clean data its batch prepared once for all members
+        current = _interim_current(interim, definition, inputs)
+        # a fan-out member reuses the clean data its batch prepared once for all members
+        if current and (not force or variant.get("id") is not None):
             timings["clean"] = 0.0
         else:
             runner.run(CLEAN_NOTEBOOK, internal / CLEAN_NOTEBOOK.name, parameters)
@@ -474,21 +474,19 @@ def _interim_current(interim: Path, definition: ReportDefinition, inputs: dict) 
     return json.loads(stamp.read_text()) == wanted
 
 
+#: The modules whose code decides what the clean data looks like.
+CLEANING_CODE = frozenset(
+    {"clean.py", "clean_residential.py", "ingest.py", "vocabulary.py", "io.py"}
+)
+
+
 def _interim_stamp(definition: ReportDefinition, inputs: dict) -> dict:
     return {
         "inputs": {n: inputs[n]["sha256"] for n in definition.placement_inputs()},
         "framework": definition.framework.model_dump(mode="json"),
         "fee_ceiling": definition.parameters.fee_ceiling_gbp,
-        "code": provenance.cache_key(
-            "",
-            {},
-            [
-                p
-                for p in provenance.code_files()
-                if p.name
-                in {"clean.py", "clean_residential.py", "ingest.py", "vocabulary.py", "io.py"}
-            ],
-            {"python": "", "packages": {}},
+        "code": provenance.files_digest(
+            p for p in provenance.code_files() if p.name in CLEANING_CODE
         ),
     }
 
