@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from pipeline import (  # noqa: E402  (re-exported)
+from pipeline import (
     FIGURES_MIMETYPE,
     TABLES_MIMETYPE,
     charts,
@@ -45,16 +45,25 @@ from pipeline.present import (
     join_words,
     sentence_case,
 )
-from pipeline.vocabulary import ETHNIC_GROUP_ORDER, PRIMARY_NEEDS
+from pipeline.vocabulary import ETHNIC_GROUP_ORDER, KENT_DISTRICTS, NOT_RECORDED, PRIMARY_NEEDS
+
+#: The category a blank value of an equality characteristic belongs to (its own "not
+#: recorded" answer), so the profile never shows one category under two names.
+MISSING_AS = {"sex": "Other or not recorded", "ethnicity": "Not known"}
+
+#: Words a label may start with that are names, so keep their capital inside a sentence.
+PROPER_NAMES = frozenset({"Kent", *(d.split()[0] for d in KENT_DISTRICTS)})
 
 
 def mid_sentence(text: str) -> str:
-    """Lower-case a label's first letter for use inside a sentence, keeping acronyms.
+    """Lower-case a label's first letter for use inside a sentence, keeping acronyms and names.
 
     >>> mid_sentence("Financial year 2024-25"), mid_sentence("DPS schools")
     ('financial year 2024-25', 'DPS schools')
+    >>> mid_sentence("Kent Analytics snapshot, January 2024")
+    'Kent Analytics snapshot, January 2024'
     """
-    if len(text) > 1 and text[1].isupper():
+    if (len(text) > 1 and text[1].isupper()) or text.split(" ", 1)[0] in PROPER_NAMES:
         return text
     return text[:1].lower() + text[1:]
 
@@ -1261,7 +1270,11 @@ class Appendix:
         facts = []
         for column, header, order, labels, key in specs:
             profile = tables.build_profile_by(
-                frame, column=column, categories=self.categories, order=order
+                frame,
+                column=column,
+                categories=self.categories,
+                order=order,
+                missing=MISSING_AS.get(column, NOT_RECORDED),
             )
             counts = [*self.categories, "total"]
             mask = disclosure.suppress(

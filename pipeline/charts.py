@@ -668,7 +668,10 @@ def plot_trend(trend: pd.DataFrame, *, needs: Sequence[str], source: str) -> Cha
         b = float(trend[f"need_pct_{need}"].iloc[-1])
         moves.append(f"{need} {fmt_pct(a)} to {fmt_pct(b)}")
     lead = needs[0]
-    change = float(trend[f"need_pct_{lead}"].iloc[-1]) - float(trend[f"need_pct_{lead}"].iloc[0])
+    # judged on the shares as printed, so the title never disagrees with the labels
+    first_share = round_half_up(float(trend[f"need_pct_{lead}"].iloc[0]))
+    last_share = round_half_up(float(trend[f"need_pct_{lead}"].iloc[-1]))
+    change = last_share - first_share
     direction = "grown" if change > 0 else "fallen" if change < 0 else "held steady"
     title = f"The {lead} share of placements has {direction} across the extracts"
     subtitle = f"Share of placements by primary need, {first} to {last}"

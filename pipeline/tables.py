@@ -372,11 +372,13 @@ def build_profile_by(
     column: str,
     categories: Sequence[str],
     order: Sequence[str] | None = None,
+    missing: str = NOT_RECORDED,
 ) -> pd.DataFrame:
     """Placements by any characteristic and framework status, with shares of all placements.
 
-    Rows follow ``order`` when given (values not in it come after, ``Not recorded`` last),
-    then ``Total``. Missing values count as ``Not recorded``.
+    Rows follow ``order`` when given (values not in it come after, ``missing`` last), then
+    ``Total``. Missing values count as ``missing``: the characteristic's own "not recorded"
+    category where it has one, so that one category does not appear under two names.
 
     >>> frame = pd.DataFrame({"sex": ["F", "M", "M", None],
     ...                       "framework_status": ["DPS", "DPS", "Non-DPS", "DPS"]})
@@ -384,15 +386,18 @@ def build_profile_by(
     ...                          order=["F", "M"])
     >>> table["total"].tolist(), table.index.tolist()
     ([1, 2, 1, 4], ['F', 'M', 'Not recorded', 'Total'])
+    >>> build_profile_by(frame, column="sex", categories=["DPS"], order=["F", "M", "Other"],
+    ...                  missing="Other").index.tolist()
+    ['F', 'M', 'Other', 'Total']
     """
-    values = placements[column].astype(object).where(placements[column].notna(), NOT_RECORDED)
+    values = placements[column].astype(object).where(placements[column].notna(), missing)
     counts = pd.crosstab(values, placements["framework_status"])
     counts = counts.reindex(columns=list(categories), fill_value=0)
     known = list(order or [])
-    rest = sorted(v for v in counts.index if v not in known and v != NOT_RECORDED)
-    rows = [v for v in known if v != NOT_RECORDED] + rest  # every listed value, even if 0
-    if NOT_RECORDED in counts.index:
-        rows.append(NOT_RECORDED)
+    rest = sorted(v for v in counts.index if v not in known and v != missing)
+    rows = [v for v in known if v != missing] + rest  # every listed value, even if 0
+    if missing in counts.index or missing in known:
+        rows.append(missing)
     table = counts.reindex(rows, fill_value=0)
     table["total"] = table.sum(axis=1)
     table.loc[TOTAL] = table.sum()
