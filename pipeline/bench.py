@@ -32,7 +32,8 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.vocabulary import KENT_DISTRICTS, OUT_OF_AREA
+from pipeline.synth import NEEDS as NEED_CODES
+from pipeline.vocabulary import ETHNIC_GROUP_ORDER, KENT_DISTRICTS, OUT_OF_AREA
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "clean.json"
 SNAPSHOT = dt.date(2025, 6, 30)
@@ -67,36 +68,12 @@ HEADERS: dict[str, str] = {
 }
 DISTRICTS = np.array([*KENT_DISTRICTS, OUT_OF_AREA])
 LAS = np.array(["Medway", "East Sussex", "Surrey", "Essex", "Bexley", "Bromley", "Hampshire"])
+# the synthetic need codes, plus two spelled-out forms and a blank as exports write them
 NEEDS = np.array(
-    [
-        "ASD",
-        "SEMH",
-        "SLCN",
-        "MLD",
-        "SLD",
-        "PMLD",
-        "SPLD",
-        "HI",
-        "VI",
-        "MSI",
-        "PD",
-        "OTH",
-        "Autistic spectrum disorder",
-        "Social, emotional and mental health",
-        "",
-    ]
+    [*NEED_CODES, "Autistic spectrum disorder", "Social, emotional and mental health", ""]
 )
 NEED_P = np.array([38, 26, 9, 3, 2, 1, 1, 1, 0.5, 0.2, 1, 1, 9, 7, 0.3])
-ETHNICITIES = np.array(
-    [
-        "White",
-        "Mixed",
-        "Asian or Asian British",
-        "Black or Black British",
-        "Any other ethnic group",
-        "Not known",
-    ]
-)
+ETHNICITIES = np.array(ETHNIC_GROUP_ORDER)
 ETHNICITY_P = np.array([80.0, 6.0, 3.0, 4.0, 1.5, 5.5])
 FORENAMES = np.array(["Alex", "Sam", "Jordan", "Charlie", "Riley", "Morgan", "Jamie", "Casey"])
 SURNAMES = np.array(["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Thomas", "Khan"])
