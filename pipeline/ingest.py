@@ -321,6 +321,26 @@ def _choose_layout(path: Path, sample: str) -> tuple[str, list[str], int, int]:
     return delimiter, records[header_index], header_index, lines[header_index]
 
 
+def _arrow_text_options(width: int, delimiter: str, size: int, skip: int = 0) -> dict:
+    """Options for Arrow's CSV reader: every field as text (``large_string``, the storage of
+    pandas' ``str`` columns, so that no cast follows), blank as ``""``, blank lines kept."""
+    names = [f"c{i}" for i in range(width)]
+    return {
+        "read_options": pacsv.ReadOptions(
+            column_names=names,
+            skip_rows=skip,
+            # blocks of a quarter of the file (1-16 MB) keep both cores busy
+            block_size=max(1 << 20, min(1 << 24, size // 4)),
+        ),
+        "parse_options": pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
+        "convert_options": pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.large_string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+
+
 def _read_csv_arrow(body: bytes, start: int, delimiter: str, width: int) -> pa.Table | None:
     """Parse the data rows with Arrow's multi-threaded reader, or None to use the exact path.
 
@@ -332,19 +352,10 @@ def _read_csv_arrow(body: bytes, start: int, delimiter: str, width: int) -> pa.T
     size = len(body) - start
     if size <= 0:
         return None
-    names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(body).slice(start)),  # no copy of the data rows
-            read_options=pacsv.ReadOptions(
-                column_names=names, block_size=max(1 << 20, min(1 << 24, size // 4))
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+            **_arrow_text_options(width, delimiter, size),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
@@ -392,22 +403,9 @@ def _count_lines(path: Path) -> tuple[int, bool]:
 def _read_csv_file_arrow(path: Path, skip: int, delimiter: str, width: int) -> pa.Table | None:
     """Arrow reads the data rows straight from the file (the quick path for a UTF-8 export),
     or None when its rows are not provably the file's lines (then the exact path runs)."""
-    names = [f"c{i}" for i in range(width)]
-    size = path.stat().st_size
     try:
         table = pacsv.read_csv(
-            str(path),
-            read_options=pacsv.ReadOptions(
-                column_names=names,
-                skip_rows=skip,
-                block_size=max(1 << 20, min(1 << 24, size // 4)),
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+            str(path), **_arrow_text_options(width, delimiter, path.stat().st_size, skip)
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # invalid UTF-8 or ragged rows: decided on the whole text instead
