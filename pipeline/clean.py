@@ -192,7 +192,9 @@ def _encode(series: pd.Series) -> _Coded:
         distinct = distinct.copy()
         distinct[odd] = [normalise_text(v) for v in distinct[odd]]
     merged, uniques = pd.factorize(distinct)
-    codes = merged.astype(np.int32)[encoded.indices.to_numpy(zero_copy_only=False)]
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    if len(uniques) < len(distinct):  # values that differed only in spacing became one
+        codes = merged.astype(np.int32)[codes]
     return _Coded(codes, pd.Series(np.asarray(uniques, dtype=object), dtype=str))
 
 
@@ -200,9 +202,43 @@ def _empty_coded(n: int) -> _Coded:
     return _Coded(np.zeros(n, dtype=np.int32), pd.Series([""], dtype=str))
 
 
+def _buffers(array: pyarrow.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (n + 1, int64) and UTF-8 bytes of a ``large_string`` array, as numpy views
+    (no copy): row ``i`` is ``data[offsets[i]:offsets[i + 1]]``."""
+    n = len(array)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + n + 1]
+    data = np.frombuffer(array.buffers()[2] or b"\0", dtype=np.uint8)
+    return offsets, data
+
+
+# A value that may need trimming starts or ends with one of these bytes: ASCII control and
+# space, or any byte of a multi-byte character (a non-breaking space is C2 A0).
+_EDGE_BYTE = np.zeros(256, dtype=bool)
+_EDGE_BYTE[: ord(" ") + 1] = True
+_EDGE_BYTE[0x80:] = True
+
+
+def _edge_bytes(array: pyarrow.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether each non-empty value's first and last bytes are in ``_EDGE_BYTE``, and the
+    mask of non-empty values (first and last are given for those only)."""
+    offsets, data = _buffers(array)
+    filled = offsets[1:] > offsets[:-1]
+    starts = offsets[:-1][filled]
+    return _EDGE_BYTE[data[starts]], _EDGE_BYTE[data[offsets[1:][filled] - 1]], filled
+
+
+def _trimmed(array: pyarrow.Array) -> pyarrow.Array:
+    """Values without surrounding (Unicode) white space; the array itself when no value can
+    have any, which one look at each value's first and last byte decides."""
+    if not len(array):
+        return array
+    first, last, _ = _edge_bytes(array)
+    return pc.utf8_trim_whitespace(array) if first.any() or last.any() else array
+
+
 def _plain_text(series: pd.Series) -> pyarrow.Array:
     """A column with a distinct value on most rows (ids, fees), trimmed but not encoded."""
-    return pc.utf8_trim_whitespace(_arrow_text(series))
+    return _trimmed(_arrow_text(series))
 
 
 def _on_distinct(
@@ -273,49 +309,45 @@ _MONEY = (
 # non-breaking space are two bytes each in UTF-8 (C2 A3, C2 A0). A 256-entry table marks them.
 _MONEY_NOISE = np.zeros(256, dtype=bool)
 _MONEY_NOISE[np.frombuffer(b",() GBP-\xc2\xa3\xa0", dtype=np.uint8)] = True
-
-
-def _contains(text: pyarrow.Array, pattern: str) -> np.ndarray | None:
-    """Rows matching ``pattern``, or None when no row does (the usual case, one quick pass)."""
-    found = pc.match_substring_regex(text, pattern)
-    return found.to_numpy(zero_copy_only=False) if pc.any(found).as_py() else None
+_MONEY_SIGN = np.zeros(256, dtype=bool)
+_MONEY_SIGN[np.frombuffer(b"()-", dtype=np.uint8)] = True
 
 
 def _money(text: pyarrow.Array) -> tuple[np.ndarray, np.ndarray]:
     """Fees as float64: a strict pattern first (thousands groups of three, one sign, a pound
-    sign or GBP), then the noise bytes are removed with numpy and Arrow casts the digits."""
+    sign or GBP), then the noise bytes are removed with numpy and Arrow casts the digits of
+    the fees that matched (the others are null, so the cast never sees them)."""
     n = len(text)
-    values = np.full(n, np.nan)
     if n == 0:
-        return values, np.zeros(0, dtype=bool)
-    blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
+        return np.full(0, np.nan), np.zeros(0, dtype=bool)
+    offsets, data = _buffers(text)
+    data = data[offsets[0] : offsets[-1]]
+    relative = offsets - offsets[0]
+    lengths = np.diff(relative)
     ok = pc.match_substring_regex(text, _MONEY).to_numpy(zero_copy_only=False)
     negative = np.zeros(n, dtype=bool)
-    if _contains(text, "[()-]") is not None:  # signs are rare: one pass finds if any
+    if _MONEY_SIGN[data].any():  # signs are rare: one look at the bytes finds if any
         opened, closed, minus = (
             pc.match_substring(text, c).to_numpy(zero_copy_only=False) for c in "()-"
         )
         ok &= (opened == closed) & ~(opened & minus)  # (1,000) is accounting for -1,000
         negative = opened | minus
-    index = np.flatnonzero(ok)
-    if len(index):
-        chosen = text if len(index) == n else text.take(pyarrow.array(index))
-        offsets = np.frombuffer(chosen.buffers()[1], dtype=np.int64)
-        offsets = offsets[chosen.offset : chosen.offset + len(chosen) + 1]
-        data = np.frombuffer(chosen.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        noise = _MONEY_NOISE[data]
-        # noise bytes in each (non-empty) string, then before each string's start
-        relative = offsets - offsets[0]
-        dropped = np.add.reduceat(noise.view(np.uint8), relative[:-1], dtype=np.int64)
-        before = np.concatenate([[0], np.cumsum(dropped)])
-        digits = pyarrow.LargeStringArray.from_buffers(
-            len(chosen),
-            pyarrow.py_buffer(relative - before),
-            pyarrow.py_buffer(data[~noise]),
-        )
-        values[index] = pc.cast(digits, pyarrow.float64()).to_numpy(zero_copy_only=False)
-        values[negative] = -values[negative]
-    return values, ~ok & ~blank
+    # noise bytes in each value, then before each value's start (the appended zero gives an
+    # empty last value a place to start; an empty value's count is set to zero)
+    noise = _MONEY_NOISE[data]
+    dropped = np.add.reduceat(np.append(noise, False).view(np.uint8), relative[:-1], dtype=np.int64)
+    dropped[lengths == 0] = 0
+    before = np.concatenate([[0], np.cumsum(dropped)])
+    digits = pyarrow.LargeStringArray.from_buffers(
+        n,
+        pyarrow.py_buffer(relative - before),
+        pyarrow.py_buffer(data[~noise]),
+        null_bitmap=pyarrow.py_buffer(np.packbits(ok, bitorder="little")),
+    )
+    values = pc.cast(digits, pyarrow.float64()).to_numpy(zero_copy_only=False)
+    if negative.any():
+        values = np.where(negative, -values, values)
+    return values, ~ok & (lengths > 0)
 
 
 def parse_money(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -682,30 +714,30 @@ CLEAN_SCHEMA = pa.DataFrameSchema(
         "source_row": pa.Column(int, pa.Check.ge(1)),
         "pupil_id": pa.Column("string", pa.Check.str_length(16, 16)),
         "school_urn": pa.Column("Int64", pa.Check.in_range(100000, 999999)),
-        "school_name": pa.Column("string", pa.Check.str_length(min_value=1)),
+        "school_name": pa.Column("category", pa.Check.str_length(min_value=1)),
         "school_type": pa.Column(
-            "string",
+            "category",
             pa.Check.isin(["non_maintained_special", "independent_special"]),
             nullable=True,
         ),
-        "framework_status": pa.Column("string"),
+        "framework_status": pa.Column("category"),
         "school_district": pa.Column(
-            "string", pa.Check.isin([*voc.KENT_DISTRICTS, voc.OUT_OF_AREA])
+            "category", pa.Check.isin([*voc.KENT_DISTRICTS, voc.OUT_OF_AREA])
         ),
-        "school_la": pa.Column("string", nullable=True),
-        "primary_need": pa.Column("string", pa.Check.isin(list(voc.PRIMARY_NEEDS))),
+        "school_la": pa.Column("category", nullable=True),
+        "primary_need": pa.Column("category", pa.Check.isin(list(voc.PRIMARY_NEEDS))),
         "ncy": pa.Column("Int64", pa.Check.in_range(-2, 14)),
-        "placement_type": pa.Column("string", pa.Check.isin(["day", "residential"])),
+        "placement_type": pa.Column("category", pa.Check.isin(["day", "residential"])),
         "placement_start": pa.Column("datetime64[ns]"),
         "placement_end": pa.Column("datetime64[ns]", nullable=True),
         "annual_fee": pa.Column(float, pa.Check.ge(0)),
         "home_district": pa.Column(
-            "string",
+            "category",
             pa.Check.isin([*voc.KENT_DISTRICTS, voc.OUTSIDE_KENT]),
             nullable=True,
         ),
-        "sex": pa.Column("string", nullable=True),
-        "ethnicity": pa.Column("string", nullable=True),
+        "sex": pa.Column("category", nullable=True),
+        "ethnicity": pa.Column("category", nullable=True),
         "age": pa.Column("Int64", pa.Check.in_range(*AGE_RANGE), nullable=True),
         "flags": pa.Column("string"),
     },
@@ -718,6 +750,23 @@ def _strings(values: Iterable[str | None], codes: np.ndarray) -> pd.arrays.Arrow
     """Take distinct string values (None = missing) back to rows, all inside Arrow."""
     distinct = pyarrow.array(list(values), pyarrow.large_string())
     return pd.arrays.ArrowStringArray(distinct.take(pyarrow.array(codes)))
+
+
+def _categorical(values: Iterable[str | None], codes: np.ndarray) -> pd.Categorical:
+    """Rows coded into distinct values (None = missing) as a categorical column, without
+    building a string per row. Its categories are the values the rows use, in sorted order,
+    so that the column does not depend on the order of the export's rows."""
+    inverse, categories = pd.factorize(pd.Series(list(values), dtype=object), sort=True)
+    row_codes = inverse.astype(np.int32)[codes] if len(codes) else np.zeros(0, dtype=np.int32)
+    used = np.bincount(row_codes[row_codes >= 0], minlength=len(categories)) > 0
+    if not used.all():
+        renumber = np.where(used, np.cumsum(used) - 1, -1).astype(np.int32)
+        row_codes = np.where(row_codes >= 0, renumber[row_codes], -1).astype(np.int32)
+        categories = categories[used]
+    return pd.Categorical.from_codes(
+        row_codes,
+        dtype=pd.CategoricalDtype(pd.Index(np.asarray(categories, dtype=object), dtype="str")),
+    )
 
 
 def _joined(masks: dict[str, np.ndarray], rows: np.ndarray) -> pd.arrays.ArrowStringArray:
@@ -747,15 +796,38 @@ def _joined(masks: dict[str, np.ndarray], rows: np.ndarray) -> pd.arrays.ArrowSt
     return _strings(texts, codes.reshape(-1).astype(np.int32))
 
 
+# First letters of the labels "_label_like" looks for ("Total", "Grand total", "Sub-total"...).
+_LABEL_START = np.zeros(256, dtype=bool)
+_LABEL_START[np.frombuffer(b"gGoOsStT", dtype=np.uint8)] = True
+
+
 def _label_like(pupil_text: pyarrow.Array, header: str) -> np.ndarray:
-    """Rows whose child id reads as a label: "Total", "Grand total", or the id's header."""
+    """Rows whose child id reads as a label: "Total", "Grand total", or the id's header.
+
+    Only ids that start with a label's first letter, or are as long as the header, can be one;
+    the patterns run on those few.
+
+    >>> _label_like(pyarrow.array(["A1", "Grand Total", "child id", "T2"], pyarrow.large_string()),
+    ...             "Child ID").tolist()
+    [False, True, True, False]
+    """
+    found = np.zeros(len(pupil_text), dtype=bool)
     if not len(pupil_text):
-        return np.zeros(0, dtype=bool)
-    lowered = pc.utf8_lower(pupil_text)
-    return pc.or_(
-        pc.match_substring_regex(lowered, r"^(grand |sub |overall )?(sub)?totals?\b"),
-        pc.equal(lowered, normalise_text(header).lower()),
-    ).to_numpy(zero_copy_only=False)
+        return found
+    offsets, data = _buffers(pupil_text)
+    header = normalise_text(header).lower()
+    lengths = np.diff(offsets)
+    first = data[np.minimum(offsets[:-1], len(data) - 1)]
+    maybe = np.flatnonzero(
+        (_LABEL_START[first] & (lengths > 0)) | (lengths == len(header.encode("utf-8")))
+    )
+    if len(maybe):
+        lowered = pc.utf8_lower(pupil_text.take(pyarrow.array(maybe)))
+        found[maybe] = pc.or_(
+            pc.match_substring_regex(lowered, r"^(grand |sub |overall )?(sub)?totals?\b"),
+            pc.equal(lowered, header),
+        ).to_numpy(zero_copy_only=False)
+    return found
 
 
 def _special_rows(
@@ -1047,13 +1119,14 @@ def clean_snapshot(
                 for v, u in zip(distinct, coded[name].uniques, strict=True)
             ]
             distinct = np.array(known, dtype=object)
-        return _strings(distinct, coded[name].codes[rows])
+        return _categorical(distinct, coded[name].codes[rows])
 
-    def text(name: str, rows: np.ndarray, blank_as_missing: bool = False):
+    def text(name: str, rows: np.ndarray, blank_as_missing: bool = False, as_category=True):
         uniques = coded[name].uniques.tolist()
         if blank_as_missing:
             uniques = [u or None for u in uniques]
-        return _strings(uniques, coded[name].codes[rows])
+        build = _categorical if as_category else _strings
+        return build(uniques, coded[name].codes[rows])
 
     values["primary_need"] = np.where(
         coded["primary_need"].uniques == "", voc.NOT_RECORDED, values["primary_need"]
@@ -1141,7 +1214,7 @@ def clean_snapshot(
                 fee_text.take(pyarrow.array(held, pyarrow.int64()))
             )
         else:
-            quarantine[name] = text(name, held)
+            quarantine[name] = text(name, held, as_category=False)
     quarantine["age"] = pd.array(age[held], dtype="Int64")
 
     reason_counts = {k: int(v.sum()) for k, v in reasons.items() if v.any()}
