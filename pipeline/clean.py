@@ -488,12 +488,17 @@ def siphash24(messages: pyarrow.Array, key: bytes) -> np.ndarray:
     blocks = lengths // 8 + 1
     k0 = np.uint64(int.from_bytes(key[:8], "little"))
     k1 = np.uint64(int.from_bytes(key[8:], "little"))
+    counts = np.unique(blocks).tolist()  # ids are usually all one length: one count
     # Slices of SIPHASH_ROWS rows keep the state arrays in the processor's cache.
     for first in range(0, n, SIPHASH_ROWS):
         part = slice(first, min(n, first + SIPHASH_ROWS))
-        for count in np.unique(blocks[part]).tolist():
-            rows = np.flatnonzero(blocks[part] == count) + first
-            out[rows] = _siphash_block(data, offsets[rows], lengths[rows], count, k0, k1)
+        for count in counts:
+            if len(counts) == 1:
+                rows = np.arange(part.start, part.stop)
+            else:
+                rows = np.flatnonzero(blocks[part] == count) + first
+            if len(rows):
+                out[rows] = _siphash_block(data, offsets[rows], lengths[rows], count, k0, k1)
     return out
 
 
@@ -898,13 +903,17 @@ def _duplicates(
     if not candidates.any():
         return duplicate, []
     at = np.flatnonzero(candidates)
-    keys = pd.DataFrame({name: c.codes[at] for name, c in coded.items()})
-    for name, text in plain.items():
-        keys[name] = text.take(pyarrow.array(at)).to_numpy(zero_copy_only=False)
-    repeat = keys.duplicated(keep="first").to_numpy()
+    keys = [c.codes[at].astype(np.int64) for c in coded.values()]
+    for text in plain.values():
+        taken = pc.dictionary_encode(text.take(pyarrow.array(at)))
+        keys.append(taken.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    # identical rows have identical keys; np.unique numbers them and finds each one's first
+    _, first, group = np.unique(
+        np.column_stack(keys), axis=0, return_index=True, return_inverse=True
+    )
+    first = at[first[group.reshape(-1)]]
+    repeat = first != at
     duplicate[at[repeat]] = True
-    group = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
-    first = pd.Series(at).groupby(group).transform("first").to_numpy()
     return duplicate, list(zip(at[repeat].tolist(), first[repeat].tolist(), strict=True))
 
 
