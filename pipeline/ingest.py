@@ -602,9 +602,7 @@ def _encrypted_error(path: Path) -> InputFileError:
 
 
 def read_xlsx_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """Read one worksheet of an XLSX export as text (see ``_pick_sheet`` for which one)."""
-    import openpyxl
-
+    """Read one worksheet of an XLSX export as text (see ``_read_workbook``)."""
     with path.open("rb") as handle:
         magic = handle.read(8)
     if magic.startswith(OLE_MAGIC):
@@ -623,9 +621,29 @@ def read_xlsx_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
             + (" (it holds plain text: a CSV file with an .xlsx name?)" if looks_like_text else ""),
             "save it from Excel as .xlsx, or give a CSV file a .csv name",
         )
+    return _read_workbook(path, sheet, "xlsx")
+
+
+def read_xls_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """Read one worksheet of an Excel 97-2003 (.xls) export as text."""
+    return _read_workbook(path, sheet, "xls")
+
+
+def _read_workbook(path: Path, sheet: str | None, kind: str) -> pd.DataFrame:
+    """Read one worksheet of a workbook (XLSX or XLS) as text, see ``_pick_sheet`` for which.
+
+    The cells are read by calamine (Rust; the reader behind pandas' ``engine="calamine"``),
+    an order of magnitude quicker than openpyxl on a large sheet. Date cells arrive as dates,
+    numbers as numbers (``cell_text`` writes them as a person would type them); an error cell
+    (``#N/A``) arrives blank.
+    """
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many unrelated types for damaged books
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine reports a damaged book in several ways
+        if "encrypt" in str(exc).lower() or "password" in str(exc).lower():
+            raise _encrypted_error(path) from None
         raise InputFileError(
             path,
             f"the workbook cannot be opened ({type(exc).__name__}: {_short(str(exc), 60)}); "
@@ -633,80 +651,26 @@ def read_xlsx_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
             "open it in Excel and save it again as .xlsx",
         ) from None
     try:
-        names = list(book.sheetnames)
+        charts = {m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.ChartSheet}
+        names = list(book.sheet_names)
         first_rows: dict[str, list[list[str]]] = {}
         if sheet is None and len(names) > 1:
             for name in names:
-                ws = book[name]
-                if hasattr(ws, "iter_rows"):
-                    first_rows[name] = [
-                        [cell_text(v) for v in row]
-                        for row in itertools.islice(ws.iter_rows(values_only=True), 30)
-                    ]
+                if name not in charts:
+                    rows = itertools.islice(book.get_sheet_by_name(name).iter_rows(), 30)
+                    first_rows[name] = [[cell_text(v) for v in row] for row in rows]
         chosen = _pick_sheet(path, names, sheet, first_rows)
-        ws = book[chosen]
-        if not hasattr(ws, "iter_rows"):
+        if chosen in charts:
             raise InputFileError(
                 path, f"sheet '{chosen}' is a chart, not a table", "pass another --sheet"
             )
-        if hasattr(ws, "reset_dimensions"):
-            # exporters often write a wrong <dimension>; trust the cells, not the tag
-            ws.reset_dimensions()
-        info = {"format": "xlsx", "sheet": chosen, "sheets": names}
-        return _rows_to_frame(path, ws.iter_rows(values_only=True), info, f"sheet '{chosen}'")
-    finally:
-        book.close()
-
-
-def read_xls_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """Read one worksheet of an Excel 97-2003 (.xls) export as text, through xlrd."""
-    import xlrd
-
-    try:
-        book = xlrd.open_workbook(str(path), on_demand=True)
-    except Exception as exc:  # xlrd raises XLRDError, struct.error, ... for unreadable files
-        if "encrypted" in str(exc).lower():
-            raise _encrypted_error(path) from None
-        raise InputFileError(
-            path,
-            f"the workbook cannot be opened as an Excel 97-2003 file ({_short(str(exc), 60)})",
-            "open it in Excel and save it again as .xlsx",
-        ) from None
-    try:
-        names = book.sheet_names()
-        first_rows: dict[str, list[list[str]]] = {}
-        if sheet is None and len(names) > 1:
-            for name in names:
-                ws = book.sheet_by_name(name)
-                first_rows[name] = [
-                    [cell_text(v) for v in _xls_row(book, ws, i)] for i in range(min(ws.nrows, 30))
-                ]
-        chosen = _pick_sheet(path, names, sheet, first_rows)
-        ws = book.sheet_by_name(chosen)
-        rows = (_xls_row(book, ws, i) for i in range(ws.nrows))
-        info = {"format": "xls", "sheet": chosen, "sheets": names}
+        # Rows come from the first row of the sheet (so row numbers are the sheet's); the cells
+        # are read whatever the workbook's <dimension> tag says, which exporters often get wrong.
+        rows = book.get_sheet_by_name(chosen).iter_rows()
+        info = {"format": kind, "sheet": chosen, "sheets": names}
         return _rows_to_frame(path, rows, info, f"sheet '{chosen}'")
     finally:
-        book.release_resources()
-
-
-def _xls_row(book: object, ws: object, index: int) -> list[object]:
-    """Cell values of an xlrd row, with date cells as datetimes (xlrd gives day serials)."""
-    import xlrd
-
-    values: list[object] = []
-    for cell in ws.row(index):
-        if cell.ctype == xlrd.XL_CELL_DATE:
-            values.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
-        elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-            values.append(bool(cell.value))
-        elif cell.ctype == xlrd.XL_CELL_ERROR:
-            values.append(xlrd.error_text_from_code.get(cell.value, "#ERROR"))
-        elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-            values.append(None)
-        else:
-            values.append(cell.value)
-    return values
+        book.close()
 
 
 # --- entry points

@@ -31,6 +31,7 @@ PACKAGES: tuple[str, ...] = (
     "weasyprint",
     "gptables",
     "openpyxl",
+    "python-calamine",
 )
 
 
