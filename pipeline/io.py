@@ -20,21 +20,9 @@ QUARANTINE_FILE = "quarantine.csv"
 REPORT_FILE = "cleaning.json"
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write text through a temporary file in the same folder, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Binary counterpart of ``write_text_atomic``."""
+    """Write through a temporary file in the same folder, then rename over the target, so a
+    reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -44,6 +32,11 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Text counterpart of ``write_bytes_atomic``: UTF-8, line ends written as given."""
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def write_json(path: Path, data: object) -> None:
