@@ -59,28 +59,6 @@ AGE_RANGE = (0, 30)
 #: Duplicate rows listed by source row in cleaning.json (all are counted).
 DUPLICATES_LISTED = 200
 
-OUTPUT_COLUMNS: tuple[str, ...] = (
-    "source_row",
-    "pupil_id",
-    "school_urn",
-    "school_name",
-    "school_type",
-    "framework_status",
-    "school_district",
-    "school_la",
-    "primary_need",
-    "ncy",
-    "placement_type",
-    "placement_start",
-    "placement_end",
-    "annual_fee",
-    "home_district",
-    "sex",
-    "ethnicity",
-    "age",
-    "flags",
-)
-
 #: Reasons a row is quarantined. Each is a label in quarantine.csv and a count in cleaning.json.
 TOTALS_ROW = "totals row"
 REPEATED_HEADER = "repeated header row"
@@ -218,22 +196,13 @@ _EDGE_BYTE[: ord(" ") + 1] = True
 _EDGE_BYTE[0x80:] = True
 
 
-def _edge_bytes(array: pyarrow.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Whether each non-empty value's first and last bytes are in ``_EDGE_BYTE``, and the
-    mask of non-empty values (first and last are given for those only)."""
-    offsets, data = _buffers(array)
-    filled = offsets[1:] > offsets[:-1]
-    starts = offsets[:-1][filled]
-    return _EDGE_BYTE[data[starts]], _EDGE_BYTE[data[offsets[1:][filled] - 1]], filled
-
-
 def _trimmed(array: pyarrow.Array) -> pyarrow.Array:
     """Values without surrounding (Unicode) white space; the array itself when no value can
     have any, which one look at each value's first and last byte decides."""
-    if not len(array):
-        return array
-    first, last, _ = _edge_bytes(array)
-    return pc.utf8_trim_whitespace(array) if first.any() or last.any() else array
+    offsets, data = _buffers(array)
+    filled = offsets[1:] > offsets[:-1]
+    edges = np.concatenate([offsets[:-1][filled], offsets[1:][filled] - 1])
+    return pc.utf8_trim_whitespace(array) if _EDGE_BYTE[data[edges]].any() else array
 
 
 def _plain_text(series: pd.Series) -> pyarrow.Array:
@@ -1084,19 +1053,9 @@ def clean_snapshot(
                 else coded[name].blank
             )
             reasons[f"{name}: missing"] = is_blank
-    for name in (
-        "school_urn",
-        "framework_status",
-        "school_district",
-        "primary_need",
-        "ncy",
-        "placement_type",
-        "placement_start",
-        "placement_end",
-        "annual_fee",
-        "date_of_birth",
-    ):
-        reasons[REASONS[name].format(names=", ".join(framework.names))] = bad[name]
+    for name, label in REASONS.items():
+        if name in bad:  # the rest (end before start, negative fee) are set just below
+            reasons[label.format(names=", ".join(framework.names))] = bad[name]
     start = coded["placement_start"].rows(values["placement_start"])
     end = coded["placement_end"].rows(values["placement_end"])
     reasons[REASONS["end_before_start"]] = end < start
