@@ -637,20 +637,37 @@ def _finish(uni: _Universe, rows: _Rows) -> pd.DataFrame:
     return table.sort_values("pupil_id", kind="stable").reset_index(drop=True)
 
 
+def _day_rows(
+    rng: np.random.Generator,
+    uni: _Universe,
+    dps: tuple[np.ndarray, int],
+    non_dps: tuple[np.ndarray, int],
+    extract_date: str,
+) -> _Rows:
+    """Day placements of an extract: ``n`` DPS rows allocated among the DPS member schools,
+    then the non-DPS rows among theirs (each given as ``(schools, n)``)."""
+    (dps_schools, n_dps), (non_schools, n_non) = dps, non_dps
+    school = np.concatenate(
+        [_allocate(rng, uni, dps_schools, n_dps), _allocate(rng, uni, non_schools, n_non)]
+    )
+    status = np.array([DPS] * n_dps + [NON_DPS] * n_non)
+    return _new_rows(school, status, np.full(len(school), "day"), extract_date)
+
+
 def _snapshot_jan_2024(rng: np.random.Generator, uni: _Universe) -> pd.DataFrame:
     """Census of 18 January 2024: 1,839 pupils, one row each, at 120 schools."""
     dps, non = _members(uni, ("core", "L", "J"), ("cont", "left"))
     n_dps, n_non = 1000, 839  # DPS split is not published; about the share seen in 2024/25
-    school = np.concatenate([_allocate(rng, uni, dps, n_dps), _allocate(rng, uni, non, n_non)])
-    status = np.array([DPS] * n_dps + [NON_DPS] * n_non)
-    rows = _new_rows(school, status, np.full(len(school), "day"), "2024-01-18")
-    rows.ncy = rng.permutation(np.repeat(np.arange(15), _exact_counts(NCY_JAN_2024, len(school))))
+    rows = _day_rows(rng, uni, (dps, n_dps), (non, n_non), "2024-01-18")
+    rows.ncy = rng.permutation(
+        np.repeat(np.arange(15), _exact_counts(NCY_JAN_2024, len(rows.school)))
+    )
     _set_cohort(rows, bump_infants=False)
     _draw_starts(rng, rows)
     _attach_pupils(rng, uni, rows)
-    _assign_needs(rng, uni, rows, np.ones(len(school), bool), NEED_COUNTS_JAN_2024)
+    _assign_needs(rng, uni, rows, np.ones(len(rows.school), bool), NEED_COUNTS_JAN_2024)
     raw = _raw_fees(uni, rows)
-    pence = np.empty(len(school), dtype=np.int64)
+    pence = np.empty(len(rows.school), dtype=np.int64)
     for name, mean in ((DPS, 47_850.0), (NON_DPS, 50_400.0)):
         part = rows.status == name
         pence[part] = _fit_fees(raw[part], mean * part.sum())
@@ -697,9 +714,7 @@ def _period_2024(rng: np.random.Generator, uni: _Universe) -> pd.DataFrame:
     """Every placement attended between 1 April and 30 November 2024: 2,069 at 124 schools."""
     dps, non = _members(uni, ("core", "L", "N", "P"), ("cont", "left"))
     n_dps, n_non = 1159, 910
-    school = np.concatenate([_allocate(rng, uni, dps, n_dps), _allocate(rng, uni, non, n_non)])
-    status = np.array([DPS] * n_dps + [NON_DPS] * n_non)
-    rows = _new_rows(school, status, np.full(len(school), "day"), "2024-11-30")
+    rows = _day_rows(rng, uni, (dps, n_dps), (non, n_non), "2024-11-30")
     _leavers_and_starters(
         rng,
         rows,
@@ -710,9 +725,9 @@ def _period_2024(rng: np.random.Generator, uni: _Universe) -> pd.DataFrame:
     _set_cohort(rows, bump_infants=True)
     _draw_starts(rng, rows)
     _attach_pupils(rng, uni, rows)
-    _assign_needs(rng, uni, rows, np.ones(len(school), bool), None)
+    _assign_needs(rng, uni, rows, np.ones(len(rows.school), bool), None)
     raw, days = _raw_fees(uni, rows), _fy_days(rows)
-    pence = np.empty(len(school), dtype=np.int64)
+    pence = np.empty(len(rows.school), dtype=np.int64)
     # Mid-points of the intervals in which every published spend figure (£m, £k per
     # placement, DPS share) rounds to its published value.
     for name, spend in ((DPS, 46_757_400.0), (NON_DPS, 39_992_500.0)):
@@ -726,9 +741,7 @@ def _fy_2024_25(rng: np.random.Generator, uni: _Universe) -> pd.DataFrame:
     """Placements funded in 2024/25: 920 DPS (all but two for the whole year) and 770 others."""
     dps, non = _members(uni, ("core", "L", "N", "P", "F"), ("cont",))
     n_dps, n_non = 920, 770
-    school = np.concatenate([_allocate(rng, uni, dps, n_dps), _allocate(rng, uni, non, n_non)])
-    status = np.array([DPS] * n_dps + [NON_DPS] * n_non)
-    rows = _new_rows(school, status, np.full(len(school), "day"), "2025-03-31")
+    rows = _day_rows(rng, uni, (dps, n_dps), (non, n_non), "2025-03-31")
     _leavers_and_starters(
         rng,
         rows,
@@ -748,9 +761,9 @@ def _fy_2024_25(rng: np.random.Generator, uni: _Universe) -> pd.DataFrame:
     _set_cohort(rows, bump_infants=True)
     _draw_starts(rng, rows)
     _attach_pupils(rng, uni, rows)
-    _assign_needs(rng, uni, rows, np.ones(len(school), bool), None)
+    _assign_needs(rng, uni, rows, np.ones(len(rows.school), bool), None)
     raw = _raw_fees(uni, rows)
-    pence = np.empty(len(school), dtype=np.int64)
+    pence = np.empty(len(rows.school), dtype=np.int64)
     for name, mean in ((DPS, 50_977), (NON_DPS, 51_956)):
         part = rows.status == name
         pence[part] = _fit_fees(raw[part], float(mean * part.sum()))
