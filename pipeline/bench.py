@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipeline import vocabulary as voc
 from pipeline.config import PROJECT_ROOT
 from pipeline.synth import NEEDS as NEED_CODES
 from pipeline.vocabulary import ETHNIC_GROUP_ORDER, KENT_DISTRICTS, OUT_OF_AREA
@@ -44,28 +45,8 @@ SEED = 20250630
 TIME_RATIO_TARGET = 2.0
 PEAK_MEMORY_TARGET_MB = 1536.0
 
-# Column shapes follow pipeline.synth (canonical codes) but are spelled as exports spell them.
-HEADERS: dict[str, str] = {
-    "pupil_id": "Child ID",
-    "forename": "Forename",
-    "surname": "Surname",
-    "school_urn": "Provision URN",
-    "school_name": "Provision Name",
-    "school_type": "Establishment Type",
-    "framework_status": "DPS Status",
-    "school_district": "District",
-    "school_la": "Local Authority",
-    "primary_need": "Primary Need",
-    "ncy": "NCY",
-    "placement_type": "Day/Residential",
-    "placement_start": "Start Date",
-    "placement_end": "End Date",
-    "annual_fee": "Annual Fee",
-    "home_district": "Home District",
-    "sex": "Gender",
-    "ethnicity": "Ethnicity",
-    "date_of_birth": "DOB",
-}
+# Column shapes follow pipeline.synth (canonical codes) but are headed as exports head them.
+HEADERS = voc.EXPORT_HEADERS
 DISTRICTS = np.array([*KENT_DISTRICTS, OUT_OF_AREA])
 LAS = np.array(["Medway", "East Sussex", "Surrey", "Essex", "Bexley", "Bromley", "Hampshire"])
 # the synthetic need codes, plus two spelled-out forms and a blank as exports write them

@@ -203,6 +203,31 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "date_of_birth": ("DOB", "Birth Date", "D.O.B."),
 }
 
+#: One way a case-management system heads each column of its export (system names, not the
+#: canonical ones, plus two identifier columns that cleaning drops). The benchmark and the test
+#: corpus write their exports with these; each is an alias above (a test checks).
+EXPORT_HEADERS: dict[str, str] = {
+    "pupil_id": "Child ID",
+    "forename": "Forename",
+    "surname": "Surname",
+    "school_urn": "Provision URN",
+    "school_name": "Provision Name",
+    "school_type": "Establishment Type",
+    "framework_status": "DPS Status",
+    "school_district": "District",
+    "school_la": "Local Authority",
+    "primary_need": "Primary Need",
+    "ncy": "NCY",
+    "placement_type": "Day/Residential",
+    "placement_start": "Start Date",
+    "placement_end": "End Date",
+    "annual_fee": "Annual Fee",
+    "home_district": "Home District",
+    "sex": "Gender",
+    "ethnicity": "Ethnicity",
+    "date_of_birth": "DOB",
+}
+
 #: Labels that mark a totals row when they are the first value of a row (after
 #: ``normalise_label``). Such a row is quarantined as "totals row", never counted as a placement.
 TOTAL_ROW_PATTERN = (

@@ -188,6 +188,13 @@ def test_generated_spellings_of_every_alias_map_to_their_column(data):
     assert match_columns([header]).mapping == {header: canonical}
 
 
+def test_the_example_export_headers_are_all_recognised():
+    match = match_columns(voc.EXPORT_HEADERS.values())
+    columns = {c: h for c, h in voc.EXPORT_HEADERS.items() if c in voc.CANONICAL_COLUMNS}
+    assert match.mapping == {h: c for c, h in columns.items()}
+    assert set(match.identifiers) == {"Forename", "Surname"}
+
+
 cells = st.text(
     alphabet=st.sampled_from(list(string.ascii_letters + string.digits + " ,;\"'£-/.\u00a0\n")),
     max_size=10,
