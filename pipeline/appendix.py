@@ -12,6 +12,8 @@ symbol.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -120,6 +122,21 @@ FUNDED_FIGURES: dict[str, tuple[str, str, str]] = {
     "spend_gbp": ("{p}.spend.{k}_gbp_m", "gbp_millions_1dp", "Spend"),
     "avg_annual_fee": ("{p}.avg_cost.{k}", "gbp_rounded", "Average annual cost"),
 }
+
+
+def _one_input(method: Callable[..., Section]) -> Callable[[Appendix], Section | None]:
+    """Decorate a section built from one extract: it is left out (None) when the report
+    definition names no extract for it (``sections.<method name>``); otherwise the method is
+    given the extract's name, its definition and its figure-id prefix."""
+
+    @functools.wraps(method)
+    def section(self: Appendix) -> Section | None:
+        name = getattr(self.definition.sections, method.__name__)
+        if name is None:
+            return None
+        return method(self, name, self.definition.inputs[name], self._prefix(name))
+
+    return section
 
 
 class Appendix:
@@ -323,16 +340,12 @@ class Appendix:
 
     # --- sections
 
-    def framework_snapshot(self) -> Section | None:
+    @_one_input
+    def framework_snapshot(self, name: str, extract: Extract, prefix: str) -> Section:
         """Schools, placements and average annual cost by framework status (day provision)."""
-        name = self.definition.sections.framework_snapshot
-        if name is None:
-            return None
-        extract = self.definition.inputs[name]
         table = self.snapshot_summary.copy()
         table.loc[tables.TOTAL, "avg_annual_fee"] = np.nan
         mask = self.snapshot_mask
-        prefix = self._prefix(name)
         self._put_rows(prefix, table, SNAPSHOT_FIGURES, mask, skip_total=("avg_annual_fee",))
         day_only = self.definition.parameters.day_provision_only
         residential = len(self.placements[name]) - len(self._data(name, day_only=True))
@@ -418,12 +431,9 @@ class Appendix:
                 )
         return section.add(html_table)
 
-    def framework_period(self) -> Section | None:
+    @_one_input
+    def framework_period(self, name: str, extract: Extract, prefix: str) -> Section:
         """The period table of seed 002 §3.3: schools, out-of-area schools, spend and cost."""
-        name = self.definition.sections.framework_period
-        if name is None:
-            return None
-        extract = self.definition.inputs[name]
         fy = self.definition.parameters.financial_year
         table = self.period_summary.assign(
             spend_m=lambda t: t["spend_gbp"] / 1e6,
@@ -432,7 +442,7 @@ class Appendix:
         mask = self.period_mask.copy()
         mask["spend_m"] = mask["spend_gbp"]
         mask["avg_k"] = mask["avg_cost_per_placement"]
-        self._put_rows(self._prefix(name), table, PERIOD_FIGURES, mask, fy=fy.label)
+        self._put_rows(prefix, table, PERIOD_FIGURES, mask, fy=fy.label)
         html_table = self._table(
             HtmlTable(
                 table,
@@ -680,13 +690,9 @@ class Appendix:
         )
         return table, ncy
 
-    def year_groups(self) -> Section | None:
+    @_one_input
+    def year_groups(self, name: str, extract: Extract, prefix: str) -> Section:
         """Placements by phase and national curriculum year, by framework status."""
-        name = self.definition.sections.year_groups
-        if name is None:
-            return None
-        extract = self.definition.inputs[name]
-        prefix = self._prefix(name)
         frame = self._section_data(name)
         ncy = tables.build_ncy_profile(frame, categories=self.categories)
         n = self.definition.parameters.peak_year_groups
@@ -739,13 +745,9 @@ class Appendix:
         section.add(self._figure(chart))
         return section.add(phase_table).add(ncy_table)
 
-    def districts(self) -> Section | None:
+    @_one_input
+    def districts(self, name: str, extract: Extract, prefix: str) -> Section:
         """Schools and placements by school district; districts lacking a contracted school."""
-        name = self.definition.sections.districts
-        if name is None:
-            return None
-        extract = self.definition.inputs[name]
-        prefix = self._prefix(name)
         frame = self._section_data(name)
         contracted = self.framework.contracted
         table = tables.build_district_summary(
@@ -951,13 +953,9 @@ class Appendix:
             )
         return section.add(table)
 
-    def demand_profile(self) -> Section | None:
+    @_one_input
+    def demand_profile(self, name: str, extract: Extract, prefix: str) -> Section:
         """Headline demand of a snapshot: pupils, schools, needs, phase and peak year."""
-        name = self.definition.sections.demand_profile
-        if name is None:
-            return None
-        extract = self.definition.inputs[name]
-        prefix = self._prefix(name)
         frame = self._data(name)
         headline = tables.build_headline(frame)
         for key in ("pupils", "schools", "placements"):
@@ -1058,13 +1056,9 @@ class Appendix:
         )
         return section
 
-    def cost_breakdown(self) -> Section | None:
+    @_one_input
+    def cost_breakdown(self, name: str, extract: Extract, prefix: str) -> Section:
         """Average annual fee by primary need and by phase, by framework status."""
-        name = self.definition.sections.cost_breakdown
-        if name is None:
-            return None
-        extract = self.definition.inputs[name]
-        prefix = self._prefix(name)
         frame = self._section_data(name).assign(
             phase=lambda f: tables.phase_of(f["ncy"].astype(int))
         )
@@ -1154,13 +1148,9 @@ class Appendix:
         section.parts[:0] = [f"<p>{' '.join(sentences)}</p>"] if sentences else []
         return section
 
-    def travel(self) -> Section | None:
+    @_one_input
+    def travel(self, name: str, extract: Extract, prefix: str) -> Section:
         """Where children from each home district are placed (home district to school)."""
-        name = self.definition.sections.travel
-        if name is None:
-            return None
-        extract = self.definition.inputs[name]
-        prefix = self._prefix(name)
         frame = self._section_data(name)
         if frame["home_district"].notna().sum() == 0:
             return Section("Home district and school district").para(
@@ -1232,13 +1222,9 @@ class Appendix:
         )
         return section.add(html_table)
 
-    def equality_profile(self) -> Section | None:
+    @_one_input
+    def equality_profile(self, name: str, extract: Extract, prefix: str) -> Section:
         """Age, sex, ethnicity and primary need of the placed cohort, for an EqIA."""
-        name = self.definition.sections.equality_profile
-        if name is None:
-            return None
-        extract = self.definition.inputs[name]
-        prefix = self._prefix(name)
         frame = self._section_data(name).assign(age_band=lambda f: tables.age_band(f["age"]))
         section = Section("Equality profile")
         section.para(
