@@ -335,6 +335,12 @@ def _peak_words(peaks: Sequence[int]) -> str:
     return join_words([ncy_label(p) for p in peaks])
 
 
+def _integer_axis(axis: matplotlib.axis.Axis) -> None:
+    """Ticks at whole numbers only (counts of children, schools or beds), in steps of 1, 2,
+    2.5, 5 or 10 times a power of ten."""
+    axis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10]))
+
+
 def _grouped_offsets(n: int, group_width: float = 0.8) -> tuple[np.ndarray, float]:
     width = group_width / n
     return (np.arange(n) - (n - 1) / 2) * width, width
@@ -384,9 +390,7 @@ def plot_year_groups(
         ax.set_xlabel("National curriculum year")
         ax.set_ylabel("Placements")
         ax.tick_params(axis="x", length=0)
-        ax.yaxis.set_major_locator(
-            matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10])
-        )
+        _integer_axis(ax.yaxis)
         figure.legend(
             handles=ax.get_legend_handles_labels()[0],
             loc="outside upper left",
@@ -482,9 +486,7 @@ def plot_districts(
         most = max(float(kent[[f"schools_{c}" for c in categories]].to_numpy().max()), 1)
         ax.set_xlim(0, most * 1.1)
         ax.set_ylim(len(districts) - 0.5, -0.5)
-        ax.xaxis.set_major_locator(
-            matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10])
-        )
+        _integer_axis(ax.xaxis)
         ax.set_xlabel("Schools")
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", visible=True)

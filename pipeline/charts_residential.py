@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -21,14 +20,11 @@ from pipeline.charts import (
     _count,
     _fix_layout,
     _grouped_offsets,
+    _integer_axis,
     _new_figure,
     chart_style,
 )
 from pipeline.present import fmt_pct, join_words
-
-
-def _integer_axis(axis) -> None:
-    axis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10]))
 
 
 def plot_beds_by_district(
