@@ -42,6 +42,7 @@ from pipeline.present import (
     fmt_count,
     fmt_date,
     fmt_gbp,
+    fmt_move,
     fmt_number,
     fmt_pct,
     join_words,
@@ -286,6 +287,20 @@ class Appendix:
         """A cell as printed in its table, for binding into a sentence."""
         spec = next(c for c in table.columns if c.source == column)
         return table.cell_text(row, spec)
+
+    def _largest_group(self, table: HtmlTable, header: str) -> str | None:
+        """The phrase naming the biggest row of a profile table (columns ``total`` and
+        ``pct``) among those whose share is shown, in the table's own words and figures, such
+        as "the largest age band is 11 to 15 (56%)"; None when no row has children."""
+        shown = table.frame.drop(index=tables.TOTAL)
+        if table.mask is not None:
+            shown = shown.loc[~table.mask.loc[shown.index, "pct"].astype(bool)]
+        if not len(shown) or shown["total"].max() <= 0:
+            return None
+        top = shown["total"].idxmax()
+        noun = header.lower()
+        what = noun if noun.endswith(("band", "group")) else f"group by {noun}"
+        return f"the largest {what} is {table.row_labels(top)} ({self._text(table, top, 'pct')})"
 
     # --- cached tables (shared by the summary and the sections)
 
@@ -1304,14 +1319,12 @@ class Appendix:
                 row_filter=column,
             )
             section.add(html_table)
-            top = profile.drop(index=tables.TOTAL)["total"].idxmax()
-            facts.append(
-                f"the largest {header.lower()} group is {labels(top)} "
-                f"({self._text(html_table, top, 'pct')})"
-            )
+            if fact := self._largest_group(html_table, header):
+                facts.append(fact)
         need_table, _ = self._need_table(name, frame, f"equality_primary_need_{prefix}")
         section.add(need_table)
-        section.parts.insert(1, f"<p>{sentence_case(join_words(facts))}.</p>")
+        if facts:
+            section.parts.insert(1, f"<p>{sentence_case(join_words(facts))}.</p>")
         return section
 
     def projection(self) -> Section | None:
@@ -1534,15 +1547,15 @@ class Appendix:
             row_filter="extract",
         )
         first, last = trend.index[0], trend.index[-1]
+        first_row, last_row = trend.loc[first], trend.loc[last]
         section = Section("Trend across extracts")
         section.para(
-            f"From {mid_sentence(first)} to {mid_sentence(last)}, placements went from "
-            f"{fmt_count(trend.loc[first, 'placements'])} to "
-            f"{fmt_count(trend.loc[last, 'placements'])} and the share in {contracted_words} "
-            f"schools from {fmt_pct(trend.loc[first, 'contracted_pct'])} to "
-            f"{fmt_pct(trend.loc[last, 'contracted_pct'])}; ASD went from "
-            f"{fmt_pct(trend.loc[first, 'need_pct_ASD'])} to "
-            f"{fmt_pct(trend.loc[last, 'need_pct_ASD'])} of placements."
+            f"Between the first extract ({first}) and the last ({last}), placements "
+            f"{fmt_move(first_row['placements'], last_row['placements'])}, the "
+            f"share in {contracted_words} schools "
+            f"{fmt_move(first_row['contracted_pct'], last_row['contracted_pct'], fmt_pct)} and "
+            f"the ASD share of placements "
+            f"{fmt_move(first_row['need_pct_ASD'], last_row['need_pct_ASD'], fmt_pct)}."
         )
         chart = charts.plot_trend(
             trend, needs=["ASD", "SEMH", "SLCN"], source=" ".join(self._source(n) for n in names)

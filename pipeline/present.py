@@ -113,6 +113,17 @@ def join_words(items: Sequence[str], conjunction: str = "and") -> str:
     return f"{', '.join(items[:-1])}{serial} {conjunction} {items[-1]}"
 
 
+def fmt_move(first: object, last: object, fmt: Callable[[object], str] = fmt_count) -> str:
+    """How a figure moved between two extracts, judged on the figures as printed, so that a
+    sentence never says a share "went from 45% to 45%".
+
+    >>> fmt_move(1839, 2069), fmt_move(45.2, 44.9, fmt_pct)
+    ('went from 1,839 to 2,069', 'stayed at 45%')
+    """
+    before, after = fmt(first), fmt(last)
+    return f"stayed at {before}" if before == after else f"went from {before} to {after}"
+
+
 def sentence_case(text: str) -> str:
     """Upper-case the first letter only (``str.capitalize`` would lower-case the rest).
 

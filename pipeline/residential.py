@@ -1011,14 +1011,8 @@ class ResidentialAppendix(Appendix):
                 else "",
             )
             section.add(table)
-            shown = table.frame.drop(index=TOTAL)
-            shown = shown.loc[~table.mask.loc[shown.index, "pct"]]
-            if len(shown) and shown["total"].max() > 0:
-                top = shown["total"].idxmax()
-                facts.append(
-                    f"the largest {header.lower()} group is {table.row_labels(top)} "
-                    f"({self._text(table, top, 'pct')})"
-                )
+            if fact := self._largest_group(table, header):
+                facts.append(fact)
         if facts:
             section.parts.insert(1, f"<p>{sentence_case(join_words(facts))}.</p>")
         return section

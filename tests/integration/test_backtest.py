@@ -105,6 +105,25 @@ def test_sentences_agree_with_their_tables(rendered):
     assert f"£{round(gap):,} more per year" in html
 
 
+def test_equality_and_trend_sentences_read_as_their_tables_print(rendered):
+    html = (PROJECT_ROOT / "reports" / "25-00065" / "appendix.html").read_text()
+    white = round(rendered["s25.equality.ethnicity.white.pct"]["value"])
+    assert f"the largest ethnic group is White ({white}%)" in html
+    assert "The largest age band is 11 to 15" in html
+    assert "the largest group by sex is Male" in html
+    assert "group group" not in html and "band group" not in html
+    first = round(rendered["trend.s24.need_pct_ASD"]["value"])
+    last = round(rendered["trend.s25.need_pct_ASD"]["value"])
+    assert f"the ASD share of placements went from {first}% to {last}%" in html
+    # 25-00007's extracts both print an ASD share of 45%: the share stayed, it did not "go"
+    other = (PROJECT_ROOT / "reports" / "25-00007" / "appendix.html").read_text()
+    same = round(rendered["trend.p24.need_pct_ASD"]["value"])
+    assert round(rendered["trend.s24.need_pct_ASD"]["value"]) == same
+    assert f"the ASD share of placements stayed at {same}%" in other
+    for page in (html, other):
+        assert not re.search(r"went from (\d+%) to \1\b", page)
+
+
 def test_no_pupil_identifier_reaches_a_published_file(rendered):
     raw_ids = set()
     for name in ("snapshot_2025_06_30", "fy_2024_25", "period_2024_04_to_11", "snapshot_2024_01"):

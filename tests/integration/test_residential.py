@@ -85,6 +85,13 @@ def test_excluded_teams_are_stated_and_left_out(rendered):
 
 
 @pytest.mark.parametrize("member", MEMBERS)
+def test_the_equality_sentence_names_each_largest_group_once(rendered, member):
+    html = (PROJECT_ROOT / "reports" / member / "appendix.html").read_text()
+    assert "The largest age band is " in html and "the largest ethnic group is " in html
+    assert "group group" not in html and "band group" not in html
+
+
+@pytest.mark.parametrize("member", MEMBERS)
 def test_every_member_shows_the_regional_comparison_with_illustrative_partners(rendered, member):
     html = (PROJECT_ROOT / "reports" / member / "appendix.html").read_text()
     assert "Regional comparison" in html
