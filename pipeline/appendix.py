@@ -381,11 +381,14 @@ class Appendix:
                 ],
                 row_header=self.framework.label,
                 note=(
-                    f"Day provision only: {fmt_count(residential)} residential placements in "
-                    "the extract are excluded. Average annual cost is the mean agreed annual "
-                    "fee. " + self._source(name)
-                    if day_only
-                    else self._source(name)
+                    (
+                        f"Day provision only: {fmt_count(residential)} residential placements "
+                        "in the extract are excluded. "
+                        if day_only
+                        else ""
+                    )
+                    + "Average annual cost is the mean agreed annual fee; as in the committee "
+                    "paper's table, none is given for the total. " + self._source(name)
                 ),
                 mask=mask,
                 name="framework_status_snapshot",
@@ -1061,7 +1064,7 @@ class Appendix:
                     ],
                     row_header="Financial year",
                     total_row=None,
-                    note="Figures from finance records as published in committee papers; blank "
+                    note="Figures from finance records as published in committee papers; [x] "
                     "where no figure was published. " + self._source(name),
                     name="spend_history",
                 ),

@@ -24,6 +24,8 @@ SUPPRESSION_NOTE = (
     "[c]: suppressed to protect confidentiality (fewer than {threshold} children, a figure "
     "derived from them, or a figure that would let one be worked out)."
 )
+NOT_AVAILABLE = "[x]"
+NOT_AVAILABLE_NOTE = "[x]: not available (this table has no figure for that cell)."
 NUM = ' class="num"'
 
 
@@ -194,7 +196,9 @@ class HtmlTable:
     """An accessible table (caption, column and row headers with scope), suppression-aware.
 
     ``mask`` (same index and columns as ``frame``) marks cells that disclosure control hides:
-    they print as ``[c]`` here and in the spreadsheet, ``c`` in the tidy CSV. ``name`` is the
+    they print as ``[c]`` here and in the spreadsheet, ``c`` in the tidy CSV. A number that is
+    missing (an average over no children) prints as ``[x]``, ``x`` in the tidy CSV, never as a
+    blank cell. ``name`` is the
     file stem of the published CSV; ``split`` describes how the wide columns unfold into a
     filter of the tidy file: ``(filter, label, {filter value: {indicator: column}})``.
     """
@@ -221,9 +225,26 @@ class HtmlTable:
     def any_hidden(self) -> bool:
         return self.mask is not None and bool(self.mask.to_numpy().any())
 
+    def _not_available(self, label: object, column: Column) -> bool:
+        return (
+            column.numeric
+            and column.unit != "text"
+            and _missing(self.frame.loc[label, column.source])
+        )
+
+    @property
+    def any_not_available(self) -> bool:
+        return any(
+            self._not_available(label, c) and not self.hidden(label, c.source)
+            for label in self.frame.index
+            for c in self.columns
+        )
+
     def cell_text(self, label: object, column: Column) -> str:
         if self.hidden(label, column.source):
             return SUPPRESSED
+        if self._not_available(label, column):
+            return NOT_AVAILABLE
         return column.fmt(self.frame.loc[label, column.source])
 
     def to_html(self) -> str:
@@ -244,7 +265,15 @@ class HtmlTable:
             )
         ident = f' id="{html.escape(self.id)}"' if self.id else ""
         suppression = SUPPRESSION_NOTE.format(threshold=self.threshold)
-        notes = [n for n in (self.note, suppression if self.any_hidden else None) if n]
+        notes = [
+            n
+            for n in (
+                self.note,
+                suppression if self.any_hidden else None,
+                NOT_AVAILABLE_NOTE if self.any_not_available else None,
+            )
+            if n
+        ]
         note = "".join(f'<p class="table-note">{html.escape(n)}</p>' for n in notes)
         return (
             f'<div class="table-wrap"><table class="data-table"{ident}>'
@@ -261,7 +290,7 @@ class HtmlTable:
         if self.hidden(label, column.source):
             return symbol
         raw = self.frame.loc[label, column.source]
-        not_available = "x" if symbol == "c" else "[x]"
+        not_available = "x" if symbol == "c" else NOT_AVAILABLE
         if not column.numeric or column.unit == "text":
             return not_available if _missing(raw) or raw == "" else str(raw)
         if _missing(raw):

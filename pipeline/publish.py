@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.present import SUPPRESSED, HtmlTable, snake_case
+from pipeline.present import NOT_AVAILABLE, SUPPRESSED, HtmlTable, snake_case
 
 META_COLUMNS = (
     "col_name",
@@ -164,6 +164,8 @@ def tables_workbook(
             f"Shorthand: {SUPPRESSED} = suppressed to protect confidentiality (a count of "
             f"fewer than {threshold} children, a figure derived from one, or a figure that would "
             "let one be worked out).",
+            f"{NOT_AVAILABLE} = not available (the table has no figure for that cell; its notes "
+            "say why).",
         ],
         about=list(about),
     )

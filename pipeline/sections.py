@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.present import SUPPRESSED, Column, HtmlTable, Section, fmt_count
+from pipeline.present import NOT_AVAILABLE, SUPPRESSED, Column, HtmlTable, Section, fmt_count
 
 
 def reconciliation(report, section: Section, *, flag_note: str) -> Section:
@@ -117,5 +117,6 @@ def suppression_summary(report, *, derived: str, not_children: str) -> str:
         f"{derived} derived from them, are shown as {SUPPRESSED}; further cells are suppressed "
         "where a hidden figure could otherwise be worked out from its row or column total "
         f"({fmt_count(hidden)} of the {fmt_count(len(report.published))} published tables "
-        f"have suppressed cells). {not_children}"
+        f"have suppressed cells). {not_children} A cell with no figure to show (an average "
+        f"over no children, a year with no published figure) is shown as {NOT_AVAILABLE}."
     )
