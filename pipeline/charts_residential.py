@@ -24,7 +24,7 @@ from pipeline.charts import (
     _new_figure,
     chart_style,
 )
-from pipeline.present import fmt_pct, join_words
+from pipeline.present import SUPPRESSED, fmt_pct, join_words
 
 
 def plot_beds_by_district(
@@ -105,7 +105,7 @@ def plot_regional_comparison(
             )
             ax.bar_label(
                 bars,
-                labels=["[c]" if np.isnan(v) else f"{int(v):,}" for v in values],
+                labels=[SUPPRESSED if np.isnan(v) else f"{int(v):,}" for v in values],
                 padding=3,
                 color=TEXT_GREY,
                 fontsize=10,

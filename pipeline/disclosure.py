@@ -18,12 +18,6 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_THRESHOLD = 5
-SYMBOL = "[c]"
-CSV_SYMBOL = "c"
-NOTE = (
-    "[c] marks a figure suppressed to protect confidentiality: a count of fewer than "
-    "{threshold} children, a figure derived from one, or a cell that would let one be worked out."
-)
 
 
 def primary_mask(counts: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:

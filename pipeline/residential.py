@@ -27,6 +27,7 @@ from pipeline.appendix import Appendix, masked
 from pipeline.clean_residential import OFSTED_RATINGS, PROVIDER_TYPES
 from pipeline.config import PROJECT_ROOT, ReportDefinition, load_report_definition, resolve_path
 from pipeline.present import (
+    SUPPRESSED,
     Column,
     HtmlTable,
     Section,
@@ -564,7 +565,7 @@ class ResidentialAppendix(Appendix):
         """
         counts = {"excluded": self.excluded, "not_open": self.not_open}
         small = any(0 < n < self.threshold for n in counts.values())
-        return {k: "[c]" if small else fmt_count(n) for k, n in counts.items()}
+        return {k: SUPPRESSED if small else fmt_count(n) for k, n in counts.items()}
 
     @cached_property
     def regional(self) -> pd.DataFrame:
@@ -594,7 +595,7 @@ class ResidentialAppendix(Appendix):
 
     def _headline_text(self, column: str) -> str:
         if self._headline_hidden(column):
-            return "[c]"
+            return SUPPRESSED
         value = self._headline(column)
         if column == "share_of_beds_pct":
             return _pct_1dp(value)
@@ -670,7 +671,7 @@ class ResidentialAppendix(Appendix):
             f"Children placed in {who} as a share of its registered beds",
             mask,
         )
-        if self.left_out["excluded"] != "[c]":
+        if self.left_out["excluded"] != SUPPRESSED:
             self.figures.add(
                 f"{p}.children_excluded_{k}",
                 self.excluded,
