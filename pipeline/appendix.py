@@ -13,7 +13,7 @@ symbol.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -288,6 +288,48 @@ class Appendix:
         spec = next(c for c in table.columns if c.source == column)
         return table.cell_text(row, spec)
 
+    def _by_status_table(
+        self,
+        frame: pd.DataFrame,
+        *,
+        what: str,
+        extract: str,
+        row_header: str,
+        row_filter: str,
+        name: str,
+        note: str,
+        mask: pd.DataFrame,
+        lead: Sequence[Column] = (),
+        share: bool = True,
+        row_labels: Callable[[object], str] = str,
+    ) -> HtmlTable:
+        """A "Placements by <what> and <framework>" table: ``lead`` columns, placements under
+        each framework category, all placements and (with ``share``) each row's share,
+        published with the framework status as a filter of the tidy file."""
+        columns = [*lead, *[Column(c, f"{c} placements") for c in self.categories]]
+        columns.append(Column("total", "All placements"))
+        split = {c: {"placements": c} for c in self.categories}
+        split["Total"] = {"placements": "total"}
+        if share:
+            columns.append(Column("pct", "Share of placements", fmt_pct, unit="%", dp=1))
+            split["Total"]["share_of_placements"] = "pct"
+        period = _period_words(self.definition.inputs[extract])
+        return self._table(
+            HtmlTable(
+                frame,
+                caption=self._caption(f"Placements by {what} and {self.framework.label}, {period}"),
+                columns=columns,
+                row_header=row_header,
+                row_labels=row_labels,
+                note=note,
+                mask=mask,
+                name=name,
+                split=("framework_status", self.framework.label, split),
+            ),
+            extract=extract,
+            row_filter=row_filter,
+        )
+
     def _largest_group(self, table: HtmlTable, header: str) -> str | None:
         """The phrase naming the biggest row of a profile table (columns ``total`` and
         ``pct``) among those whose share is shown, in the table's own words and figures, such
@@ -552,31 +594,17 @@ class Appendix:
                     f"Placements, primary need {code}, {cat}",
                     mask,
                 )
-        columns = [Column("need_name", "Primary need", str, numeric=False, unit="text")]
-        columns += [Column(c, f"{c} placements") for c in self.categories]
-        columns += [
-            Column("total", "All placements"),
-            Column("pct", "Share of placements", fmt_pct, unit="%", dp=1),
-        ]
-        split = {c: {"placements": c} for c in self.categories}
-        split["Total"] = {"placements": "total", "share_of_placements": "pct"}
-        html_table = self._table(
-            HtmlTable(
-                profile,
-                caption=self._caption(
-                    f"Placements by primary need and {self.framework.label}, "
-                    f"{_period_words(self.definition.inputs[name])}"
-                ),
-                columns=columns,
-                row_header="Code",
-                note="Primary need as recorded in the child's EHC plan (DfE SEN codes). "
-                + self._source(name),
-                mask=mask,
-                name=table_name or f"primary_need_{self._prefix(name)}",
-                split=("framework_status", self.framework.label, split),
-            ),
+        html_table = self._by_status_table(
+            profile,
+            what="primary need",
             extract=name,
+            row_header="Code",
             row_filter="primary_need",
+            name=table_name or f"primary_need_{self._prefix(name)}",
+            note="Primary need as recorded in the child's EHC plan (DfE SEN codes). "
+            + self._source(name),
+            mask=mask,
+            lead=[Column("need_name", "Primary need", str, numeric=False, unit="text")],
         )
         return html_table, profile
 
@@ -617,7 +645,6 @@ class Appendix:
 
     def _phase_table(self, name: str, frame: pd.DataFrame) -> tuple[HtmlTable, pd.DataFrame]:
         prefix = self._prefix(name)
-        extract = self.definition.inputs[name]
         phases = tables.build_phase_profile(frame, categories=self.categories)
         counts = [*self.categories, "total"]
         mask = disclosure.suppress(
@@ -634,33 +661,20 @@ class Appendix:
                     f"Share of placements, {phase}",
                     mask,
                 )
-        split = {c: {"placements": c} for c in self.categories}
-        split["Total"] = {"placements": "total", "share_of_placements": "pct"}
-        table = self._table(
-            HtmlTable(
-                phases,
-                caption=self._caption(
-                    f"Placements by phase and {self.framework.label}, {_period_words(extract)}"
-                ),
-                columns=[
-                    *[Column(c, f"{c} placements") for c in self.categories],
-                    Column("total", "All placements"),
-                    Column("pct", "Share of placements", fmt_pct, unit="%", dp=1),
-                ],
-                row_header="Phase",
-                note="Phase from national curriculum year. " + self._source(name),
-                mask=mask,
-                name=f"phase_{prefix}",
-                split=("framework_status", self.framework.label, split),
-            ),
+        table = self._by_status_table(
+            phases,
+            what="phase",
             extract=name,
+            row_header="Phase",
             row_filter="phase",
+            name=f"phase_{prefix}",
+            note="Phase from national curriculum year. " + self._source(name),
+            mask=mask,
         )
         return table, phases
 
     def _ncy_table(self, name: str, frame: pd.DataFrame) -> tuple[HtmlTable, pd.DataFrame]:
         prefix = self._prefix(name)
-        extract = self.definition.inputs[name]
         ncy = tables.build_ncy_profile(frame, categories=self.categories)
         shown = ncy.loc[ncy["total"] > 0].copy()
         shown.loc[tables.TOTAL] = shown.sum()
@@ -683,28 +697,17 @@ class Appendix:
                     f"Placements, {tables.ncy_label(year)}, {cat}",
                     mask,
                 )
-        split = {c: {"placements": c} for c in self.categories}
-        split["Total"] = {"placements": "total"}
-        table = self._table(
-            HtmlTable(
-                shown,
-                caption=self._caption(
-                    f"Placements by national curriculum year and {self.framework.label}, "
-                    f"{_period_words(extract)}"
-                ),
-                columns=[
-                    *[Column(c, f"{c} placements") for c in self.categories],
-                    Column("total", "All placements"),
-                ],
-                row_header="Year group",
-                row_labels=lambda v: "Total" if v == tables.TOTAL else tables.ncy_label(v),
-                note="Year groups with no placements are not shown. " + self._source(name),
-                mask=mask,
-                name=f"year_group_{prefix}",
-                split=("framework_status", self.framework.label, split),
-            ),
+        table = self._by_status_table(
+            shown,
+            what="national curriculum year",
             extract=name,
+            row_header="Year group",
             row_filter="year_group",
+            name=f"year_group_{prefix}",
+            note="Year groups with no placements are not shown. " + self._source(name),
+            mask=mask,
+            share=False,
+            row_labels=lambda v: "Total" if v == tables.TOTAL else tables.ncy_label(v),
         )
         return table, ncy
 
@@ -1297,29 +1300,16 @@ class Appendix:
                     f"Share of placements, {header} {row}",
                     mask,
                 )
-            split = {c: {"placements": c} for c in self.categories}
-            split["Total"] = {"placements": "total", "share_of_placements": "pct"}
-            html_table = self._table(
-                HtmlTable(
-                    profile,
-                    caption=self._caption(
-                        f"Placements by {header.lower()} and {self.framework.label}, "
-                        f"{_period_words(extract)}"
-                    ),
-                    columns=[
-                        *[Column(c, f"{c} placements") for c in self.categories],
-                        Column("total", "All placements"),
-                        Column("pct", "Share of placements", fmt_pct, unit="%", dp=1),
-                    ],
-                    row_header=header,
-                    row_labels=labels,
-                    note=self._source(name),
-                    mask=mask,
-                    name=f"equality_{key}_{prefix}",
-                    split=("framework_status", self.framework.label, split),
-                ),
+            html_table = self._by_status_table(
+                profile,
+                what=header.lower(),
                 extract=name,
+                row_header=header,
                 row_filter=column,
+                name=f"equality_{key}_{prefix}",
+                note=self._source(name),
+                mask=mask,
+                row_labels=labels,
             )
             section.add(html_table)
             if fact := self._largest_group(html_table, header):
