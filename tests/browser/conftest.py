@@ -6,7 +6,6 @@ they never skip, so a CI run without Chromium cannot pass unnoticed.
 
 from __future__ import annotations
 
-import datetime
 import os
 import time
 from collections.abc import Iterator
@@ -17,7 +16,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.document import DocumentMeta, build_html
+from pipeline.document import build_html
+from tests.fixtures.documents import SAMPLE_META
 
 #: Debian's Chromium (apt-get install chromium); INMSS_CHROMIUM points elsewhere if needed.
 CHROMIUM = Path(os.environ.get("INMSS_CHROMIUM", "/usr/bin/chromium"))
@@ -123,16 +123,6 @@ def _finished_notebook(path: Path, wait: float = 120.0) -> nbformat.NotebookNode
 
 
 # ------------------------------------------------------------------ a small page built here
-
-SAMPLE_META = DocumentMeta(
-    title="Independent and non-maintained special school placements: data appendix",
-    decision_number="25/00065",
-    committee="Children's, Young People and Education Cabinet Committee",
-    meeting_date=datetime.date(2025, 11, 18),
-    classification="Unrestricted",
-    subtitle="Appendix: placement data, snapshot 30 June 2025",
-    generated_note="Produced by inmss-appendix from synthetic sample data.",
-)
 
 CHART_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="576pt" height="324pt" viewBox="0 0 576 324">'

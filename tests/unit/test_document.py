@@ -18,16 +18,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from pipeline.document import DocumentMeta, build_html, build_pdf
 from pipeline.present import fmt_date
+from tests.fixtures.documents import SAMPLE_META
 
-META = DocumentMeta(
-    title="Independent and non-maintained special school placements: data appendix",
-    decision_number="25/00065",
-    committee="Children's, Young People and Education Cabinet Committee",
-    meeting_date=datetime.date(2025, 11, 18),
-    classification="Unrestricted",
-    subtitle="Appendix: placement data, snapshot 30 June 2025",
-    generated_note="Produced by inmss-appendix 0.1.0 from synthetic sample data",
-)
+META = SAMPLE_META
 
 TABLE_HTML = (
     '<div class="table-wrap"><table class="data-table">'
