@@ -47,6 +47,7 @@ from pipeline.present import (
     fmt_pct,
     join_words,
     sentence_case,
+    snake_case,
 )
 from pipeline.vocabulary import ETHNIC_GROUP_ORDER, KENT_DISTRICTS, NOT_RECORDED, PRIMARY_NEEDS
 
@@ -787,7 +788,7 @@ class Appendix:
             "Kent districts with no contracted school",
         )
         for district in table.index:
-            key = district.lower().replace(" ", "_")
+            key = snake_case(district)
             for column in table.columns:
                 self._put(
                     f"{prefix}.district.{key}.{column.lower().replace('-', '_')}",
@@ -1190,7 +1191,7 @@ class Appendix:
         )
         mask["outside_home_pct"] = mask["outside_home_pct"] | mask["same_district"]
         for row in table.index:
-            key = row.lower().replace(" ", "_")
+            key = snake_case(row)
             for column in [*counts, "outside_home_pct"]:
                 unit = "percent_rounded" if column.endswith("pct") else "count"
                 self._put(
@@ -1290,7 +1291,7 @@ class Appendix:
             for row in profile.index:
                 if row == tables.TOTAL:
                     continue
-                row_key = str(row).lower().replace(" ", "_")
+                row_key = snake_case(row)
                 self._put(
                     f"{prefix}.equality.{key}.{row_key}.pct",
                     profile,

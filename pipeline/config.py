@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline.present import snake_case
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 ExtractKind = Literal["placements", "spend_history", "homes", "residential_placements"]
@@ -47,7 +49,7 @@ class FrameworkCategory(_Strict):
     @property
     def key(self) -> str:
         """Identifier-safe name used in figure ids (``Non-DPS`` -> ``non_dps``)."""
-        return self.slug or re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
+        return self.slug or snake_case(self.name)
 
 
 def _default_categories() -> list[FrameworkCategory]:
@@ -94,7 +96,7 @@ class Framework(_Strict):
         for category in self.categories:
             if category.name == name:
                 return category.key
-        return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+        return snake_case(name)
 
 
 class Extract(_Strict):
@@ -294,7 +296,7 @@ def slug(text: str) -> str:
     >>> slug("Folkestone and Hythe")
     'folkestone-and-hythe'
     """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return snake_case(text).replace("_", "-")
 
 
 def expand_fan_out(definition: ReportDefinition) -> list[dict]:
