@@ -467,6 +467,8 @@ class Appendix:
                 if mask.loc[base, "avg_annual_fee"]:
                     continue
                 gap = table.loc[cat, "avg_annual_fee"] - table.loc[base, "avg_annual_fee"]
+                if pd.isna(gap):  # one of them has no placements, so no average to compare
+                    continue
                 gap_id = f"{prefix}.avg_annual_cost.gap"
                 if len(self.categories) > 2:
                     gap_id += f"_{self._key(cat)}"
@@ -1102,7 +1104,12 @@ class Appendix:
             mask = pd.DataFrame(False, index=table.index, columns=table.columns)
             mask["n_total"] = profile_mask["total"].reindex(table.index, fill_value=True)
             for cat in cats:
-                mask[f"avg_{cat}"] = table[f"n_{cat}"] < self.threshold
+                # over no children there is no average to hide ([x]), unless the need (phase)
+                # table hides that zero as a complementary cell, which [x] would give away
+                shown_zero = (table[f"n_{cat}"] == 0) & ~profile_mask[cat].reindex(
+                    table.index, fill_value=True
+                )
+                mask[f"avg_{cat}"] = (table[f"n_{cat}"] < self.threshold) & ~shown_zero
             mask["avg_total"] = mask["avg_total"] | mask["n_total"]
             for row in table.index:
                 row_key = _phase_key(row) if column == "phase" else row

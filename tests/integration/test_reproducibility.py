@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
@@ -101,6 +102,27 @@ def test_fan_out_gives_one_report_per_district():
     assert len(variants) == 12
     assert variants[0]["filters"] == {"school_district": "Ashford"}
     assert len({v["id"] for v in variants}) == 12
+
+
+def test_a_district_with_no_dps_placements_says_so_and_shows_no_average_for_dps(tmp_path):
+    """Dartford has no DPS school: there is no DPS average, so no cost gap to state, and the
+    cost tables show [x] (nothing to show), not [c] (something hidden), for DPS."""
+    definitions = PROJECT_ROOT / "reports" / "districts-2025.yml"
+    variants = expand_fan_out(load_report_definition(definitions))
+    dartford = next(v for v in variants if v["filters"] == {"school_district": "Dartford"})
+    result = render.render_report(
+        definitions, variant=dartford, force=True, out_dir=tmp_path / "out", interim=tmp_path
+    )
+    html = (result.out_dir / "appendix.html").read_text(encoding="utf-8")
+    figures = json.loads((result.out_dir / "figures.json").read_text())["figures"]
+    assert "DPS: no placements." in html
+    assert "difference is worth" not in html and "on average less per year" not in html
+    assert not any(".avg_annual_cost.gap" in figure_id for figure_id in figures)
+    for table in ("average_cost_by_need", "average_cost_by_phase"):
+        path = next((result.out_dir / "tables").glob(f"{table}_*[!a].csv"))  # not .meta.csv
+        with path.open(newline="", encoding="utf-8") as handle:
+            dps = {row["avg_annual_cost_dps"] for row in csv.DictReader(handle)}
+        assert dps == {"x"}, path.name
 
 
 def test_batch_goes_past_a_failing_report_and_names_it(tmp_path):
