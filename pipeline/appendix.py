@@ -408,6 +408,14 @@ class Appendix:
         day_only = self.definition.parameters.day_provision_only
         residential = len(self.placements[name]) - len(self._data(name, day_only=True))
         scope = "day provision" if day_only else "all placements"
+        scope_note = ""
+        if day_only and residential:
+            scope_note = (
+                f"Day provision only: {fmt_count(residential)} residential placements in the "
+                "extract are excluded. "
+            )
+        elif day_only:
+            scope_note = "Day provision only (the extract holds no residential placements). "
         html_table = self._table(
             HtmlTable(
                 table,
@@ -423,16 +431,9 @@ class Appendix:
                     Column("avg_annual_fee", "Average annual cost per pupil", fmt_gbp, unit="£"),
                 ],
                 row_header=self.framework.label,
-                note=(
-                    (
-                        f"Day provision only: {fmt_count(residential)} residential placements "
-                        "in the extract are excluded. "
-                        if day_only
-                        else ""
-                    )
-                    + "Average annual cost is the mean agreed annual fee; as in the committee "
-                    "paper's table, none is given for the total. " + self._source(name)
-                ),
+                note=scope_note
+                + "Average annual cost is the mean agreed annual fee; as in the committee "
+                "paper's table, none is given for the total. " + self._source(name),
                 mask=mask,
                 name="framework_status_snapshot",
             ),

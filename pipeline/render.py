@@ -249,7 +249,7 @@ def reproduce_command(path: Path, variant: dict) -> str:
         shown = path
     command = f"python -m pipeline render {shown}"
     if variant:
-        command += f"  (fan-out member {variant['id']})"
+        command += f" (fan-out member {variant['id']})"
     return command
 
 
