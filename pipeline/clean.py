@@ -22,7 +22,7 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -568,11 +568,14 @@ class ColumnMatch:
     not_used: dict[str, str]  # a second header for an already matched column -> that column
 
 
-def match_columns(columns: Iterable[object]) -> ColumnMatch:
-    """Map source headers to canonical names through ``vocabulary.HEADER_ALIASES``.
+def match_columns(
+    columns: Iterable[object], aliases: Mapping[str, Sequence[str]] | None = None
+) -> ColumnMatch:
+    """Map source headers to canonical names through an alias table (by default
+    ``vocabulary.HEADER_ALIASES``; the residential cleaner passes its own).
 
-    When two headers name one column, the one earlier in the alias list wins (the canonical
-    name first) and the other is reported as not used, so the choice is declared, not guessed.
+    When two headers name one column, the canonical name wins, then the alias earlier in the
+    table; the other is reported as not used, so the choice is declared, not guessed.
 
     >>> match = match_columns(["Child ID", "Surname", "Annual Fee", "Cost", "Notes"])
     >>> match.mapping
@@ -580,22 +583,29 @@ def match_columns(columns: Iterable[object]) -> ColumnMatch:
     >>> match.identifiers, match.not_used, match.ignored
     (['Surname'], {'Cost': 'annual_fee'}, ['Notes'])
     """
-    lookup = voc.header_lookup()
+    if aliases is None:
+        aliases = voc.HEADER_ALIASES
+    # rank of every accepted header: canonical names first, then each alias in table order
+    rank = {voc.normalise_header(name): (name, 0) for name in aliases}
+    for name, names in aliases.items():
+        for position, alias in enumerate(names, start=1):
+            rank.setdefault(voc.normalise_header(alias), (name, position))
     identifiers = set(voc.DIRECT_IDENTIFIERS)
-    candidates: dict[str, list[str]] = {}
+    candidates: dict[str, list[tuple[int, str]]] = {}
     match = ColumnMatch({}, [], [], {})
     for column in map(str, columns):
         key = voc.normalise_header(column)
-        if key in lookup:
-            candidates.setdefault(lookup[key], []).append(column)
+        if key in rank:
+            name, position = rank[key]
+            candidates.setdefault(name, []).append((position, column))
         elif key in identifiers:
             match.identifiers.append(column)
         else:
             match.ignored.append(column)
-    for canonical, headers in candidates.items():
-        best = min(headers, key=lambda h: voc.header_priority(canonical, h))
-        match.mapping[best] = canonical
-        match.not_used.update({h: canonical for h in headers if h != best})
+    for name, found in candidates.items():
+        best = min(found)[1]
+        match.mapping[best] = name
+        match.not_used.update({header: name for _, header in found if header != best})
     order = {str(c): i for i, c in enumerate(columns)}
     match.mapping = dict(sorted(match.mapping.items(), key=lambda kv: order[kv[0]]))
     return match

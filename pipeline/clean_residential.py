@@ -19,8 +19,8 @@ import datetime as dt
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,9 +28,11 @@ import pandas as pd
 from pipeline import vocabulary as voc
 from pipeline.clean import (
     CleanResult,
+    ColumnMatch,
     MissingColumnsError,
     age_on,
     join_labels,
+    match_columns,
     overlapping_pupils,
     parse_category,
     parse_dates,
@@ -359,51 +361,7 @@ PLACEMENTS_COLUMNS: dict[str, Spec] = {
 # --- header matching
 
 
-@dataclass
-class HeaderMatch:
-    """How the headers of an export map onto declared columns (the same report keys as
-    ``pipeline.clean``: matched, not used, ignored, identifiers dropped)."""
-
-    mapping: dict[str, str] = field(default_factory=dict)  # source header -> canonical column
-    identifiers: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
-    not_used: dict[str, str] = field(default_factory=dict)
-
-
-def match_headers(columns: Iterable[object], specs: dict[str, Spec]) -> HeaderMatch:
-    """Map headers to declared columns; when two headers name one column the canonical name,
-    then the earlier alias, wins and the other is reported as not used.
-
-    >>> m = match_headers(["Setting URN", "URN", "Surname", "Notes"], HOMES_COLUMNS)
-    >>> m.mapping, m.not_used, m.identifiers, m.ignored
-    ({'URN': 'ofsted_urn'}, {'Setting URN': 'ofsted_urn'}, ['Surname'], ['Notes'])
-    """
-    rank: dict[str, tuple[str, int]] = {}
-    for name, spec in specs.items():
-        for position, alias in enumerate((name, *spec.aliases)):
-            rank.setdefault(voc.normalise_header(alias), (name, position))
-    identifiers = set(voc.DIRECT_IDENTIFIERS)
-    match = HeaderMatch()
-    candidates: dict[str, list[tuple[int, str]]] = {}
-    for column in map(str, columns):
-        key = voc.normalise_header(column)
-        if key in rank:
-            name, position = rank[key]
-            candidates.setdefault(name, []).append((position, column))
-        elif key in identifiers:
-            match.identifiers.append(column)
-        else:
-            match.ignored.append(column)
-    order = {str(c): i for i, c in enumerate(columns)}
-    for name, found in candidates.items():
-        best = min(found)[1]
-        match.mapping[best] = name
-        match.not_used.update({header: name for _, header in found if header != best})
-    match.mapping = dict(sorted(match.mapping.items(), key=lambda kv: order[kv[0]]))
-    return match
-
-
-def _missing_message(match: HeaderMatch, specs: dict[str, Spec], missing: list[str]) -> str:
+def _missing_message(match: ColumnMatch, specs: dict[str, Spec], missing: list[str]) -> str:
     parts = []
     for name in missing:
         names = [name, *(voc.normalise_header(a) for a in specs[name].aliases)]
@@ -459,7 +417,7 @@ def clean_export(
     MissingColumnsError
         When a required column is absent (the message names it and the closest header).
     """
-    match = match_headers(raw.columns, specs)
+    match = match_columns(raw.columns, {name: spec.aliases for name, spec in specs.items()})
     missing = [n for n, s in specs.items() if s.required and n not in match.mapping.values()]
     if missing:
         raise MissingColumnsError(_missing_message(match, specs, missing))

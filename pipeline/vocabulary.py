@@ -506,10 +506,3 @@ def header_lookup() -> dict[str, str]:
     ('pupil_id', 'placement_type')
     """
     return dict(_header_lookup())
-
-
-def header_priority(canonical: str, header: object) -> int:
-    """Rank of a header among the names of its canonical column (0 = the canonical name)."""
-    key = normalise_header(header)
-    names = [canonical, *(normalise_header(a) for a in HEADER_ALIASES.get(canonical, ()))]
-    return names.index(key) if key in names else len(names)

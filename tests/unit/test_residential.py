@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline import charts, charts_residential
 from pipeline import residential as res
-from pipeline.clean import MissingColumnsError
+from pipeline.clean import MissingColumnsError, match_columns
 from pipeline.clean_residential import (
     DISABLED_CHILDRENS_TEAM,
     HOMES_COLUMNS,
@@ -96,6 +96,14 @@ def test_valid_homes_are_all_kept_with_canonical_columns_and_a_flags_column():
     assert result.clean["registered_beds"].dtype == "Int64"
     assert result.clean["source_row"].tolist() == list(range(2, 8))
     assert reconciles(result.report)
+
+
+def test_home_headers_match_through_the_shared_matcher_with_the_homes_aliases():
+    aliases = {name: spec.aliases for name, spec in HOMES_COLUMNS.items()}
+    match = match_columns(["Setting URN", "URN", "Surname", "Notes"], aliases)
+    assert match.mapping == {"URN": "ofsted_urn"}
+    assert match.not_used == {"Setting URN": "ofsted_urn"}
+    assert (match.identifiers, match.ignored) == (["Surname"], ["Notes"])
 
 
 def test_home_headers_and_codes_are_read_in_their_usual_spellings():
