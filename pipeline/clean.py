@@ -882,10 +882,21 @@ def _duplicates(
     if not candidates.any():
         return duplicate, []
     at = np.flatnonzero(candidates)
-    keys = [c.codes[at].astype(np.int64) for c in coded.values()]
+    keys = []
     for text in plain.values():
         taken = pc.dictionary_encode(text.take(pyarrow.array(at)))
         keys.append(taken.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    # A copy shares every value with its original, so first keep only the rows whose plain
+    # values (id and fee) repeat together: one key per row, cheap to count.
+    pair = np.zeros(len(at), dtype=np.int64)
+    for key in keys:  # numbered afresh after each column, so the key never overflows
+        pair = np.unique(pair * (int(key.max(initial=0)) + 1) + key, return_inverse=True)[1]
+        pair = pair.reshape(-1)
+    shared = np.bincount(pair)[pair] > 1
+    if not shared.any():
+        return duplicate, []
+    at = at[shared]
+    keys = [key[shared] for key in keys] + [c.codes[at].astype(np.int64) for c in coded.values()]
     # identical rows have identical keys; np.unique numbers them and finds each one's first
     _, first, group = np.unique(
         np.column_stack(keys), axis=0, return_index=True, return_inverse=True
@@ -1168,7 +1179,7 @@ def clean_snapshot(
         flag_masks[FLAGS[name]] = bad[name][kept]
     everyone = np.arange(len(kept))
     clean["flags"] = _joined(flag_masks, everyone)
-    clean = CLEAN_SCHEMA.validate(clean)
+    clean = CLEAN_SCHEMA.validate(clean, inplace=True)  # a new table: no copy needed
 
     # Quarantine: source row, reasons, recognised values (id pseudonymised, age not birth date).
     quarantine = pd.DataFrame(

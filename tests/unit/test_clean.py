@@ -294,6 +294,20 @@ def test_rows_identical_but_for_spacing_are_duplicates_and_listed():
     assert result.report["duplicate_rows"] == [{"source_row": 5, "same_as": 3}]
 
 
+def test_a_row_differing_from_another_in_one_value_is_not_its_duplicate():
+    base = raw_rows(2)
+    copies = pd.concat([base.iloc[[0]]] * 4, ignore_index=True)
+    copies.loc[1, "primary_need"] = "SEMH"  # same child and fee, another need
+    copies.loc[2, "annual_fee"] = "60000"  # same child and need, another fee
+    # row 3 is an exact copy of row 0 (the first of the frame)
+    result = run(pd.concat([base, copies], ignore_index=True))
+    assert result.report["duplicates"] == 2
+    assert result.report["duplicate_rows"] == [
+        {"source_row": 4, "same_as": 2},
+        {"source_row": 7, "same_as": 2},
+    ]
+
+
 def test_totals_rows_and_repeated_headers_are_quarantined_as_such():
     raw = raw_rows(3)
     total = {c: "" for c in raw.columns} | {"pupil_id": "Grand total", "annual_fee": "153000"}
