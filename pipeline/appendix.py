@@ -333,14 +333,15 @@ class Appendix:
 
     def _largest_group(self, table: HtmlTable, header: str) -> str | None:
         """The phrase naming the biggest row of a profile table (columns ``total`` and
-        ``pct``) among those whose share is shown, in the table's own words and figures, such
-        as "the largest age band is 11 to 15 (56%)"; None when no row has children."""
-        shown = table.frame.drop(index=tables.TOTAL)
-        if table.mask is not None:
-            shown = shown.loc[~table.mask.loc[shown.index, "pct"].astype(bool)]
-        if not len(shown) or shown["total"].max() <= 0:
+        ``pct``), in the table's own words and figures, such as "the largest age band is 11 to
+        15 (56%)"; None when no row has children or the biggest row's share is hidden (a
+        smaller row shown would not be the largest, and naming none says nothing hidden)."""
+        rows = table.frame.drop(index=tables.TOTAL)
+        if not len(rows) or rows["total"].max() <= 0:
             return None
-        top = shown["total"].idxmax()
+        top = rows["total"].idxmax()
+        if table.mask is not None and bool(table.mask.loc[top, "pct"]):
+            return None
         noun = header.lower()
         what = noun if noun.endswith(("band", "group")) else f"group by {noun}"
         return f"the largest {what} is {table.row_labels(top)} ({self._text(table, top, 'pct')})"

@@ -13,6 +13,7 @@ the unsuppressed table exists only in memory and the presentation layer prints t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,26 +31,97 @@ def primary_mask(counts: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) ->
     return (values > 0) & (values < threshold)
 
 
+@dataclass(frozen=True)
+class _Line:
+    """An additive line: ``cells`` whose inner cells sum to ``total`` (one of the cells), or,
+    for a group of rows whose sum another table publishes, no total cell (``total`` None)."""
+
+    cells: tuple[tuple[object, object], ...]
+    total: tuple[object, object] | None
+
+    @property
+    def inner(self) -> list[tuple[object, object]]:
+        return [cell for cell in self.cells if cell != self.total]
+
+
 def _lines(
     counts: pd.DataFrame,
     total_row: object | None,
     total_col: object | None,
     row_groups: Sequence[Sequence[object]] = (),
-) -> list[list[tuple[object, object]]]:
+) -> list[_Line]:
     """Every additive line of the table: each row and each column, with its total, and each
     group of rows whose sum is published elsewhere (per column)."""
     rows = list(counts.index)
     cols = list(counts.columns)
     lines = []
     if total_col is not None and total_col in cols:
-        lines += [[(r, c) for c in cols] for r in rows]
+        lines += [_Line(tuple((r, c) for c in cols), (r, total_col)) for r in rows]
     if total_row is not None and total_row in rows:
-        lines += [[(r, c) for r in rows] for c in cols]
+        lines += [_Line(tuple((r, c) for r in rows), (total_row, c)) for c in cols]
     for group in row_groups:
         members = [r for r in group if r in rows]
         if len(members) > 1:
-            lines += [[(r, c) for r in members] for c in cols]
+            lines += [_Line(tuple((r, c) for r in members), None) for c in cols]
     return lines
+
+
+def _exposed(line: _Line, mask: pd.DataFrame, values: pd.DataFrame, threshold: int) -> bool:
+    """Whether a line gives its hidden cells away: one hidden cell alone (the rest of the line
+    subtracted from its total), or hidden cells that a reader can tell hold fewer than
+    ``threshold`` children together (the total is shown, or published elsewhere for a group,
+    so their sum is known: two hidden cells summing to 2 are both 1)."""
+    hidden = [cell for cell in line.cells if mask.loc[cell]]
+    if len(hidden) == 1:
+        return True
+    if not hidden or (line.total is not None and mask.loc[line.total]):
+        return False
+    together = sum(float(values.loc[cell]) for cell in hidden if pd.notna(values.loc[cell]))
+    return 0 < together < threshold
+
+
+def pinned_cells(
+    values: pd.DataFrame, mask: pd.DataFrame, lines: Sequence[_Line], passes: int = 100
+) -> list[tuple[object, object]]:
+    """Hidden non-zero cells whose exact value a reader can work out from the shown cells.
+
+    The reader knows every shown cell, that each line adds up to its total and that a hidden
+    cell holds at least one child (zeros are shown). Bounds on the hidden cells are narrowed
+    line by line until nothing changes (or ``passes`` run out); a cell whose bounds meet is
+    given away. Lines that only add up to a total published elsewhere (groups) are left out:
+    that total may itself be hidden there.
+
+    >>> t = pd.DataFrame({"a": [1, 1, 2], "b": [1, 1, 2], "total": [2, 2, 4]},
+    ...                  index=["x", "y", "Total"])
+    >>> shown_total = t < 4  # four hidden ones and a grand total of 4: each must be 1
+    >>> pinned_cells(t, shown_total, _lines(t, "Total", "total"))[:2]
+    [('x', 'a'), ('x', 'b')]
+    >>> pinned_cells(t, t < 5, _lines(t, "Total", "total"))
+    []
+    """
+    cells = [(r, c) for r in values.index for c in values.columns]
+    number = {
+        cell: float(values.loc[cell]) if pd.notna(values.loc[cell]) else 0.0 for cell in cells
+    }
+    big = sum(number.values()) + 1
+    low = {c: min(1.0, number[c]) if mask.loc[c] else number[c] for c in cells}
+    high = {c: big if mask.loc[c] else number[c] for c in cells}
+    equations = [(line.inner, line.total) for line in lines if line.total is not None]
+    for _ in range(passes):
+        changed = False
+        for inner, total in equations:
+            lo, hi = sum(low[c] for c in inner), sum(high[c] for c in inner)
+            bounds = [(total, lo, hi)] + [
+                (c, low[total] - (hi - high[c]), high[total] - (lo - low[c])) for c in inner
+            ]
+            for cell, new_lo, new_hi in bounds:
+                if new_lo > low[cell] + 1e-9 or new_hi < high[cell] - 1e-9:
+                    low[cell] = max(low[cell], new_lo)
+                    high[cell] = min(high[cell], new_hi)
+                    changed = True
+        if not changed:
+            break
+    return [c for c in cells if mask.loc[c] and number[c] > 0 and high[c] - low[c] < 0.5]
 
 
 def secondary_mask(
@@ -59,18 +131,22 @@ def secondary_mask(
     total_row: object | None = "Total",
     total_col: object | None = "total",
     row_groups: Sequence[Sequence[object]] = (),
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
-    """Add complementary suppressions until no additive line has exactly one hidden cell.
+    """Add complementary suppressions until no additive line gives a hidden cell away.
 
     ``row_groups`` are sets of rows whose sum another published table shows (the year groups
     of a phase): within each column such a group is a line too, or a hidden cell could be
     worked out from that other table.
 
-    A line (a row with its total, or a column with its total) with a single hidden cell gives
-    that cell away by subtraction, so a second cell of the line is hidden. The complement is
-    chosen deterministically to hide as little as possible: inner cells before totals, then
-    cells whose other line already has a hidden cell (so no new lone cell is made), then the
-    smallest non-zero count, then position. Repeats until stable.
+    A line (a row with its total, or a column with its total) gives hidden cells away when
+    it has a single one (found by subtraction) or when its hidden cells, whose sum the shown
+    total lets a reader work out, hold fewer than ``threshold`` children together (a sum of 2
+    over two hidden cells means both are 1, as zeros are shown). Then another cell of the line
+    is hidden. The complement is chosen deterministically to hide as little as possible:
+    inner cells before totals, then cells whose other line already has a hidden cell (so no
+    new lone cell is made), then the smallest non-zero count, then position. Repeats until
+    stable.
 
     >>> t = pd.DataFrame({"a": [3, 10, 13], "b": [6, 8, 14], "total": [9, 18, 27]},
     ...                  index=["x", "y", "Total"])
@@ -83,7 +159,7 @@ def secondary_mask(
     lines = _lines(counts, total_row, total_col, row_groups)
     member: dict[tuple[object, object], list[int]] = {}
     for number, line in enumerate(lines):
-        for cell in line:
+        for cell in line.cells:
             member.setdefault(cell, []).append(number)
 
     def new_lone_lines(cell: tuple[object, object], current: int) -> int:
@@ -91,36 +167,43 @@ def secondary_mask(
         return sum(
             1
             for other in member[cell]
-            if other != current and not any(mask.loc[c] for c in lines[other])
+            if other != current and not any(mask.loc[c] for c in lines[other].cells)
         )
 
-    changed = True
-    while changed:
+    def hide_one(number: int) -> bool:
+        """Hide the best complement in line ``number``; False when all of it is hidden."""
+        line = lines[number]
+        candidates = [
+            cell
+            for cell in line.cells
+            if not mask.loc[cell] and pd.notna(values.loc[cell]) and values.loc[cell] > 0
+        ]
+        if not candidates:
+            candidates = [cell for cell in line.cells if not mask.loc[cell]]
+        if not candidates:
+            return False
+
+        def rank(cell: tuple[object, object]) -> tuple[int, int, float, int]:
+            is_total = cell[0] == total_row or cell[1] == total_col
+            value = values.loc[cell]
+            size = float(value) if pd.notna(value) else np.inf
+            return (int(is_total), new_lone_lines(cell, number), size, line.cells.index(cell))
+
+        mask.loc[min(candidates, key=rank)] = True
+        return True
+
+    while True:
         changed = False
         for number, line in enumerate(lines):
-            hidden = [cell for cell in line if mask.loc[cell]]
-            if len(hidden) != 1:
-                continue
-            candidates = [
-                cell
-                for cell in line
-                if not mask.loc[cell] and pd.notna(values.loc[cell]) and values.loc[cell] > 0
-            ]
-            if not candidates:
-                candidates = [cell for cell in line if not mask.loc[cell]]
-            if not candidates:
-                continue
-
-            def rank(
-                cell: tuple[object, object], line: list = line, number: int = number
-            ) -> tuple[int, int, float, int]:
-                is_total = cell[0] == total_row or cell[1] == total_col
-                value = values.loc[cell]
-                size = float(value) if pd.notna(value) else np.inf
-                return (int(is_total), new_lone_lines(cell, number), size, line.index(cell))
-
-            mask.loc[min(candidates, key=rank)] = True
-            changed = True
+            if _exposed(line, mask, values, threshold):
+                changed |= hide_one(number)
+        if changed:
+            continue
+        # Lines can give a cell away together (all of a small table's hidden cells adding up
+        # to its shown grand total): widen the first such cell's lines until none is pinned.
+        pinned = pinned_cells(values, mask, lines)
+        if not pinned or not any(hide_one(number) for number in member[pinned[0]]):
+            break
     return mask
 
 
@@ -133,6 +216,7 @@ def suppress(
     total_row: object | None = "Total",
     total_col: str | None = "total",
     row_groups: Sequence[Sequence[object]] = (),
+    hidden_elsewhere: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The suppression mask of a whole table.
 
@@ -152,6 +236,10 @@ def suppress(
     row_groups : sequence of sequences, optional
         Groups of rows whose subtotal is published in another table (see
         ``secondary_mask``).
+    hidden_elsewhere : pandas.DataFrame, optional
+        Cells (True) holding a figure that another table of the same report hides: hidden
+        here too, before the complements are chosen, so one table cannot give away what the
+        other hides.
 
     Returns
     -------
@@ -170,8 +258,16 @@ def suppress(
     col_total = total_col if total_col in counts else None
     row_total = total_row if total_row in table.index else None
     primary = primary_mask(grid, threshold=threshold)
+    if hidden_elsewhere is not None:
+        also = hidden_elsewhere.reindex(index=grid.index, columns=grid.columns)
+        primary = primary | also.fillna(False).astype(bool)
     grid_mask = secondary_mask(
-        grid, primary, total_row=row_total, total_col=col_total, row_groups=row_groups
+        grid,
+        primary,
+        total_row=row_total,
+        total_col=col_total,
+        row_groups=row_groups,
+        threshold=threshold,
     )
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     mask[list(counts)] = grid_mask
@@ -204,17 +300,19 @@ def recoverable_cells(
     total_row: object | None = "Total",
     total_col: object | None = "total",
     row_groups: Sequence[Sequence[object]] = (),
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> list[tuple[object, object]]:
-    """Hidden cells that are alone in some additive line (a check used by tests and the gate).
+    """Hidden cells that some additive line gives away: alone in it, or among hidden cells
+    known to hold fewer than ``threshold`` children together (a check used by tests).
 
     >>> t = pd.DataFrame({"a": [3, 6, 9], "b": [8, 7, 15], "total": [11, 13, 24]},
     ...                  index=["x", "y", "Total"])
     >>> recoverable_cells(t, primary_mask(t))
     [('x', 'a')]
     """
+    values = counts.apply(pd.to_numeric, errors="coerce")
     found = []
     for line in _lines(counts, total_row, total_col, row_groups):
-        hidden = [cell for cell in line if mask.loc[cell]]
-        if len(hidden) == 1 and hidden[0] not in found:
-            found.append(hidden[0])
+        if _exposed(line, mask, values, threshold):
+            found += [c for c in line.cells if mask.loc[c] and c not in found]
     return found

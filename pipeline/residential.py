@@ -458,12 +458,27 @@ class ResidentialAppendix(Appendix):
     def _both_sources(self) -> str:
         return f"{self._source(self.settings.placements)} {self._source(self.settings.homes)}"
 
+    def _hidden_in_headline(
+        self, table: pd.DataFrame, cells: dict[tuple[object, str], str]
+    ) -> pd.DataFrame:
+        """Cells of ``table`` holding a headline figure (``cells``: cell -> column of the
+        regional comparison) that the regional comparison hides for this authority."""
+        mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+        for cell, column in cells.items():
+            if cell[0] in table.index and self._headline_hidden(column):
+                mask.loc[cell] = True
+        return mask
+
     def _profile_mask(self, table: pd.DataFrame) -> pd.DataFrame:
+        """A profile's totals are the headline's children in area, out of area and in all."""
+        headline = {(TOTAL, IN_AREA): IN_AREA, (TOTAL, OUT_OF_AREA): OUT_OF_AREA}
+        headline[(TOTAL, "total")] = "children"
         return disclosure.suppress(
             table,
             counts=[IN_AREA, OUT_OF_AREA, "total"],
             derived={"pct": "total"},
             threshold=self.threshold,
+            hidden_elsewhere=self._hidden_in_headline(table, headline),
         )
 
     def _profile(
@@ -759,6 +774,8 @@ class ResidentialAppendix(Appendix):
             derived={"share_of_beds_pct": "children"},
             threshold=self.threshold,
             total_col=None,
+            # the total is the headline's children placed in the authority's own homes
+            hidden_elsewhere=self._hidden_in_headline(table, {(TOTAL, "children"): IN_AREA}),
         )
         for row in table.index:
             for column, unit in (("homes", "count"), ("beds", "count")):
@@ -805,12 +822,18 @@ class ResidentialAppendix(Appendix):
         location = build_placement_location(
             self.placed, authority=self.authority, partners=self.authorities
         )
+        # the authority's own row is the headline's children in area, the total its children,
+        # and the other rows add up to the headline's children out of area
         mask = disclosure.suppress(
             location,
             counts=["children"],
             derived={"pct": "children"},
             threshold=self.threshold,
             total_col=None,
+            row_groups=[[r for r in location.index if r not in (self.authority, TOTAL)]],
+            hidden_elsewhere=self._hidden_in_headline(
+                location, {(self.authority, "children"): IN_AREA, (TOTAL, "children"): "children"}
+            ),
         )
         where = self._table(
             HtmlTable(
@@ -878,7 +901,11 @@ class ResidentialAppendix(Appendix):
         counts = pd.DataFrame({"n_total": table["n_total"]})
         mask = pd.DataFrame(False, index=table.index, columns=table.columns)
         mask["n_total"] = disclosure.suppress(
-            counts, counts=["n_total"], threshold=self.threshold, total_col=None
+            counts,
+            counts=["n_total"],
+            threshold=self.threshold,
+            total_col=None,
+            hidden_elsewhere=self._hidden_in_headline(counts, {(TOTAL, "n_total"): "children"}),
         )["n_total"]
         for name in (IN_AREA, OUT_OF_AREA, "total"):
             small = disclosure.small_base_mask(

@@ -7,7 +7,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import disclosure
 from pipeline.disclosure import (
+    pinned_cells,
     primary_mask,
     recoverable_cells,
     secondary_mask,
@@ -21,6 +23,17 @@ def with_totals(inner: pd.DataFrame) -> pd.DataFrame:
     table["total"] = table.sum(axis=1)
     table.loc["Total"] = table.sum()
     return table
+
+
+def pinned(values: pd.DataFrame, mask: pd.DataFrame, **lines) -> list:
+    """Hidden cells a reader can pin down from the whole table (``disclosure.pinned_cells``)."""
+    every_line = disclosure._lines(
+        values,
+        lines.get("total_row", "Total"),
+        lines.get("total_col", "total"),
+        lines.get("row_groups", ()),
+    )
+    return pinned_cells(values, mask, every_line)
 
 
 def test_zero_is_shown_and_small_counts_are_hidden():
@@ -89,6 +102,29 @@ def test_no_hidden_cell_is_ever_alone_in_a_line(cells):
     values = table[counts]
     assert not ((values > 0) & (values < 5) & ~mask).any().any(), "a small count is visible"
     assert recoverable_cells(values, mask) == []
+    assert pinned(values, mask) == []
+
+
+def test_hidden_cells_that_together_hold_fewer_than_the_threshold_get_another_complement():
+    # Two ethnic groups of one child each, both hidden: before this rule the total column
+    # read 23 + [c] + [c] = 25, so both were 1, and the whole table unravelled from there.
+    inner = pd.DataFrame(
+        {"in_area": [8, 0, 1, 0], "out_of_area": [15, 1, 0, 0]},
+        index=["White", "Asian", "Not known", "Mixed"],
+    )
+    table = with_totals(inner)
+    values = table[["in_area", "out_of_area", "total"]]
+    mask = suppress(table, counts=["in_area", "out_of_area", "total"])
+    assert mask.loc["Asian", "total"] and mask.loc["Not known", "total"]
+    assert mask.loc["White", "total"]  # the third cell that protects the pair
+    assert recoverable_cells(values, mask) == []
+    assert pinned(values, mask) == []
+    # the rule itself: hiding only the small cells and their row complements gives them away
+    lone = primary_mask(values)
+    lone.loc[["Asian", "Not known"], "total"] = True
+    lone.loc["White", ["in_area", "out_of_area"]] = True
+    assert ("Asian", "total") in pinned(values, lone)
+    assert ("Asian", "total") in recoverable_cells(values, lone)
 
 
 def test_rows_summed_in_another_table_are_protected_as_a_group():

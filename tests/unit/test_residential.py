@@ -481,6 +481,10 @@ def sample_report(
         + [DISABLED_CHILDRENS_TEAM] * dct
         + ["Children in Care"] * small_west,
     )
+    return report_of(homes, raw, authority)
+
+
+def report_of(homes: pd.DataFrame, raw: pd.DataFrame, authority: str) -> res.ResidentialAppendix:
     result = clean_residential_placements(raw, snapshot_date=AS_AT, salt="s")
     definition = load_report_definition(
         DEFINITION, {"filters": {"placing_authority": authority}, "fan_out": None}
@@ -493,6 +497,39 @@ def sample_report(
     return res.ResidentialAppendix(
         definition, homes, result.clean, cleaning, authority=authority, published=published
     )
+
+
+def test_a_figure_the_regional_comparison_hides_is_hidden_in_every_table_that_holds_it():
+    # West Sussex has 2 children in its own homes. The comparison hides them, and Kent's 12
+    # children in Kent as their complement in the column (with the column total shown, Kent's
+    # 12 would give the 2 away); every Kent table holding that 12 must hide it as well.
+    placed = {("Kent", "Kent"): 12, ("Kent", "Essex"): 6}
+    placed |= {("West Sussex", "West Sussex"): 2, ("West Sussex", "Hampshire"): 7}
+    raw = raw_placements(
+        sum(placed.values()),
+        placing_authority=[who for (who, _), n in placed.items() for _ in range(n)],
+        home_urn=["SCX100001"] * 12 + [""] * 15,
+        home_local_authority=[where for (_, where), n in placed.items() for _ in range(n)],
+        team=["Children in Care"] * 27,
+    )
+    report = report_of(homes_of(raw_homes()), raw, "Kent")
+    assert report.regional_mask.loc["Kent", "in_area"]
+    assert report.regional_mask.loc["West Sussex", "in_area"]
+    html = report.where_placed().to_html() + report.capacity().to_html()
+    html += report.equality_profile().to_html()
+    assert report.regional.loc["Kent", "in_area"] == 12
+    for payload in report.published:
+        if payload["name"] == "regional_comparison":
+            continue
+        columns = payload["tidy"]["columns"]
+        for row in payload["tidy"]["rows"]:
+            cells = dict(zip(columns, row, strict=True))
+            inside = cells.get("home_location") in ("Kent", "In Kent")
+            total_of_kent_homes = cells.get("district") == "Total" or (
+                cells.get("ofsted_rating") == "Total"
+            )
+            if inside or total_of_kent_homes:
+                assert cells.get("children") != 12, (payload["name"], cells)
 
 
 def test_headline_figures_use_the_published_ids_and_leave_excluded_teams_out():

@@ -162,3 +162,34 @@ def test_spend_history_keeps_unpublished_years_as_gaps():
     assert history["financial_year"].tolist() == ["2020/21", "2021/22"]
     assert pd.isna(history.loc[1, "spend_gbp"])
     assert history.loc[0, "spend_gbp_m"] == pytest.approx(49.244606)
+
+
+def _profile(totals: dict[str, int], hidden: set[str]):
+    from pipeline.present import Column, HtmlTable
+
+    frame = pd.DataFrame({"total": pd.Series(totals, dtype=float)})
+    frame.loc[tables.TOTAL] = frame["total"].sum()
+    frame["pct"] = frame["total"] / frame.loc[tables.TOTAL, "total"] * 100
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    mask.loc[list(hidden)] = True
+    columns = [Column("total", "Children"), Column("pct", "Share")]
+    return HtmlTable(frame, caption="c", columns=columns, row_header="Ethnic group", mask=mask)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "expected"),
+    [
+        (set(), "the largest ethnic group is White (80%)"),
+        ({"Asian"}, "the largest ethnic group is White (80%)"),
+        # with White hidden, Mixed (the largest shown) is not the largest: nothing is named
+        ({"White", "Asian"}, None),
+    ],
+)
+def test_the_largest_group_is_named_only_when_its_row_is_shown(hidden, expected):
+    from types import SimpleNamespace
+
+    from pipeline.appendix import Appendix
+
+    table = _profile({"White": 40, "Mixed": 8, "Asian": 2}, hidden)
+    stub = SimpleNamespace(_text=lambda t, row, column: f"{t.frame.loc[row, column]:.0f}%")
+    assert Appendix._largest_group(stub, table, "Ethnic group") == expected
