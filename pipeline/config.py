@@ -186,21 +186,25 @@ class Sections(_Strict):
     trend: list[str] | None = None
 
 
-class FanOut(_Strict):
-    """Render one appendix per value of a column (e.g. one per district) from one definition."""
-
-    column: Literal[
-        "school_district", "home_district", "school_la", "primary_need", "placing_authority"
-    ]
-    values: list[str] | None = None
-
-
 class Geography(_Strict):
     """The authority the report is about, for the tidy files (ONS and DfE codes)."""
 
     la_name: str = "Kent"
     new_la_code: str = "E10000016"
     old_la_code: str = "886"
+
+
+class FanOut(_Strict):
+    """Render one appendix per value of a column (e.g. one per district) from one definition.
+
+    Fanned out by placing authority, each member's tidy files carry that authority's codes:
+    from ``vocabulary.LOCAL_AUTHORITY_CODES``, or from ``geographies`` for any other."""
+
+    column: Literal[
+        "school_district", "home_district", "school_la", "primary_need", "placing_authority"
+    ]
+    values: list[str] | None = None
+    geographies: dict[str, Geography] = Field(default_factory=dict)
 
 
 class Parameters(_Strict):
@@ -313,15 +317,31 @@ def expand_fan_out(definition: ReportDefinition) -> list[dict]:
     variants = []
     for value in values:
         base = definition.subtitle or definition.title
-        variants.append(
-            {
-                "id": f"{definition.id}-{slug(value)}",
-                "subtitle": f"{base}: {value}",
-                "filters": {**definition.filters, definition.fan_out.column: value},
-                "fan_out": None,
-            }
-        )
+        variant = {
+            "id": f"{definition.id}-{slug(value)}",
+            "subtitle": f"{base}: {value}",
+            "filters": {**definition.filters, definition.fan_out.column: value},
+            "fan_out": None,
+        }
+        if definition.fan_out.column == "placing_authority":
+            variant["geography"] = _authority_geography(definition.fan_out, value)
+        variants.append(variant)
     return variants
+
+
+def _authority_geography(fan_out: FanOut, authority: str) -> dict:
+    """The codes of a placing authority's member report, for its tidy files."""
+    from pipeline.vocabulary import LOCAL_AUTHORITY_CODES
+
+    if authority in fan_out.geographies:
+        return fan_out.geographies[authority].model_dump()
+    if authority in LOCAL_AUTHORITY_CODES:
+        old, new = LOCAL_AUTHORITY_CODES[authority]
+        return {"la_name": authority, "new_la_code": new, "old_la_code": old}
+    raise ReportDefinitionError(
+        f"fan_out: no local authority codes for '{authority}'; add them under "
+        f"fan_out.geographies.{authority} (la_name, new_la_code, old_la_code)"
+    )
 
 
 def load_report_definition(path: str | Path, variant: dict | None = None) -> ReportDefinition:
@@ -354,6 +374,10 @@ def load_report_definition(path: str | Path, variant: dict | None = None) -> Rep
     if variant:
         raw = {**raw, **variant}
     try:
-        return ReportDefinition.model_validate(raw)
+        definition = ReportDefinition.model_validate(raw)
+        expand_fan_out(definition)  # every member can be made (each authority has its codes)
     except ValidationError as exc:
         raise ReportDefinitionError(f"{path}: {_describe(exc)}") from None
+    except ReportDefinitionError as exc:
+        raise ReportDefinitionError(f"{path}: {exc}") from None
+    return definition

@@ -24,6 +24,14 @@ KENT_DISTRICTS: tuple[str, ...] = (
     "Tunbridge Wells",
 )
 OUT_OF_AREA = "Out of area"
+#: DfE (old) and ONS (new) codes of the authorities the sample reports fan out over, for the
+#: geography columns of each member's tidy files.
+LOCAL_AUTHORITY_CODES: dict[str, tuple[str, str]] = {
+    "Kent": ("886", "E10000016"),
+    "Medway": ("887", "E06000035"),
+    "West Sussex": ("938", "E10000032"),
+    "Portsmouth": ("851", "E06000044"),
+}
 OUTSIDE_KENT = "Outside Kent"
 NOT_RECORDED = "Not recorded"
 

@@ -112,14 +112,30 @@ def test_every_member_shows_the_regional_comparison_with_illustrative_partners(r
 
 
 def test_every_member_hides_the_same_cells_of_the_regional_comparison(rendered):
+    # the figures are the same in every member; the geography columns name the member's own
+    # authority, whose report the file belongs to
+    geography = ["old_la_code", "new_la_code", "la_name"]
     tables = {
-        member: (PROJECT_ROOT / "reports" / member / "tables" / "regional_comparison.csv")
-        .read_text()
-        .splitlines()
+        member: pd.read_csv(
+            PROJECT_ROOT / "reports" / member / "tables" / "regional_comparison.csv", dtype=str
+        )
         for member in MEMBERS
     }
-    first = tables[MEMBERS[0]]
-    assert all(t == first for t in tables.values())
+    first = tables[MEMBERS[0]].drop(columns=geography)
+    for member, table in tables.items():
+        pd.testing.assert_frame_equal(table.drop(columns=geography), first)
+        name = member.removeprefix("res-2021-").replace("-", " ").title()
+        assert set(table["la_name"]) == {name}, member
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_each_member_s_tidy_files_carry_its_own_authority_s_codes(rendered, member):
+    codes = {"kent": "E10000016", "west-sussex": "E10000032", "portsmouth": "E06000044"}
+    tables = sorted((PROJECT_ROOT / "reports" / member / "tables").glob("*[!a].csv"))
+    assert len(tables) > 5
+    for path in tables:
+        table = pd.read_csv(path, dtype=str)
+        assert set(table["new_la_code"]) == {codes[member.removeprefix("res-2021-")]}, path.name
 
 
 @pytest.mark.parametrize("member", MEMBERS)

@@ -81,3 +81,39 @@ def test_missing_file_and_bad_yaml_are_clear(tmp_path):
     bad.write_text("id: [unclosed", encoding="utf-8")
     with pytest.raises(ReportDefinitionError, match="not valid YAML"):
         load_report_definition(bad)
+
+
+RESIDENTIAL = PROJECT_ROOT / "reports" / "res-2021.yml"
+
+
+def test_each_placing_authority_member_carries_its_own_codes_and_others_keep_the_report_s():
+    from pipeline.config import expand_fan_out
+
+    members = {v["id"]: v for v in expand_fan_out(load_report_definition(RESIDENTIAL))}
+    assert members["res-2021-portsmouth"]["geography"] == {
+        "la_name": "Portsmouth",
+        "new_la_code": "E06000044",
+        "old_la_code": "851",
+    }
+    assert members["res-2021-west-sussex"]["geography"]["new_la_code"] == "E10000032"
+    member = load_report_definition(RESIDENTIAL, members["res-2021-portsmouth"])
+    assert member.geography.la_name == "Portsmouth"
+    districts = expand_fan_out(load_report_definition(PROJECT_ROOT / "reports/districts-2025.yml"))
+    assert all("geography" not in v for v in districts)  # districts of Kent stay Kent's
+
+
+def test_an_authority_without_codes_is_refused_at_load_unless_the_definition_gives_them(tmp_path):
+    data = yaml.safe_load(RESIDENTIAL.read_text(encoding="utf-8"))
+    data["residential"]["partners"] = ["West Sussex", "Brighton and Hove"]
+    data["fan_out"]["values"] = ["Kent", "Brighton and Hove"]
+    for extract in data["inputs"].values():
+        extract["path"] = str(PROJECT_ROOT / extract["path"])
+    with pytest.raises(ReportDefinitionError) as caught:
+        load_report_definition(write(tmp_path, data))
+    message = str(caught.value)
+    assert "r.yml" in message and "Brighton and Hove" in message
+    assert "fan_out.geographies" in message
+    codes = {"la_name": "Brighton and Hove", "new_la_code": "E06000043", "old_la_code": "846"}
+    data["fan_out"]["geographies"] = {"Brighton and Hove": codes}
+    definition = load_report_definition(write(tmp_path, data))
+    assert definition.fan_out.geographies["Brighton and Hove"].old_la_code == "846"
