@@ -132,12 +132,14 @@ def secondary_mask(
     total_col: object | None = "total",
     row_groups: Sequence[Sequence[object]] = (),
     threshold: int = DEFAULT_THRESHOLD,
+    fixed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Add complementary suppressions until no additive line gives a hidden cell away.
 
     ``row_groups`` are sets of rows whose sum another published table shows (the year groups
     of a phase): within each column such a group is a line too, or a hidden cell could be
-    worked out from that other table.
+    worked out from that other table. ``fixed`` cells (True) are published elsewhere, so
+    hiding them here would protect nothing: they are never chosen as complements.
 
     A line (a row with its total, or a column with its total) gives hidden cells away when
     it has a single one (found by subtraction) or when its hidden cells, whose sum the shown
@@ -157,6 +159,11 @@ def secondary_mask(
     mask = primary.copy().astype(bool)
     values = counts.apply(pd.to_numeric, errors="coerce")
     lines = _lines(counts, total_row, total_col, row_groups)
+    known = (
+        fixed.reindex(index=counts.index, columns=counts.columns).fillna(False).astype(bool)
+        if fixed is not None
+        else pd.DataFrame(False, index=counts.index, columns=counts.columns)
+    )
     member: dict[tuple[object, object], list[int]] = {}
     for number, line in enumerate(lines):
         for cell in line.cells:
@@ -176,10 +183,13 @@ def secondary_mask(
         candidates = [
             cell
             for cell in line.cells
-            if not mask.loc[cell] and pd.notna(values.loc[cell]) and values.loc[cell] > 0
+            if not mask.loc[cell]
+            and not known.loc[cell]
+            and pd.notna(values.loc[cell])
+            and values.loc[cell] > 0
         ]
         if not candidates:
-            candidates = [cell for cell in line.cells if not mask.loc[cell]]
+            candidates = [c for c in line.cells if not mask.loc[c] and not known.loc[c]]
         if not candidates:
             return False
 
@@ -204,6 +214,13 @@ def secondary_mask(
         pinned = pinned_cells(values, mask, lines)
         if not pinned or not any(hide_one(number) for number in member[pinned[0]]):
             break
+    exposed = [c for line in lines if _exposed(line, mask, values, threshold) for c in line.cells]
+    given_away = pinned_cells(values, mask, lines) + [c for c in exposed if mask.loc[c]]
+    if given_away:  # only when every cell that could protect it is published elsewhere
+        raise ValueError(
+            f"disclosure control cannot hide {given_away[0]}: every cell that could protect it "
+            "is published in another table"
+        )
     return mask
 
 
@@ -217,6 +234,7 @@ def suppress(
     total_col: str | None = "total",
     row_groups: Sequence[Sequence[object]] = (),
     hidden_elsewhere: pd.DataFrame | None = None,
+    shown_elsewhere: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The suppression mask of a whole table.
 
@@ -240,6 +258,9 @@ def suppress(
         Cells (True) holding a figure that another table of the same report hides: hidden
         here too, before the complements are chosen, so one table cannot give away what the
         other hides.
+    shown_elsewhere : pandas.DataFrame, optional
+        Cells (True) holding a figure another table shows: never hidden as a complement here,
+        since hiding them would protect nothing (a reader has the figure anyway).
 
     Returns
     -------
@@ -268,6 +289,7 @@ def suppress(
         total_col=col_total,
         row_groups=row_groups,
         threshold=threshold,
+        fixed=shown_elsewhere,
     )
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     mask[list(counts)] = grid_mask

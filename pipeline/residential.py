@@ -458,16 +458,18 @@ class ResidentialAppendix(Appendix):
     def _both_sources(self) -> str:
         return f"{self._source(self.settings.placements)} {self._source(self.settings.homes)}"
 
-    def _hidden_in_headline(
+    def _headline_cells(
         self, table: pd.DataFrame, cells: dict[tuple[object, str], str]
-    ) -> pd.DataFrame:
+    ) -> dict[str, pd.DataFrame]:
         """Cells of ``table`` holding a headline figure (``cells``: cell -> column of the
-        regional comparison) that the regional comparison hides for this authority."""
-        mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+        regional comparison), as ``suppress`` takes them: hidden where the regional comparison
+        hides that figure for this authority, else shown (and so no use as a complement)."""
+        hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
+        shown = hidden.copy()
         for cell, column in cells.items():
-            if cell[0] in table.index and self._headline_hidden(column):
-                mask.loc[cell] = True
-        return mask
+            if cell[0] in table.index:
+                (hidden if self._headline_hidden(column) else shown).loc[cell] = True
+        return {"hidden_elsewhere": hidden, "shown_elsewhere": shown}
 
     def _profile_mask(self, table: pd.DataFrame) -> pd.DataFrame:
         """A profile's totals are the headline's children in area, out of area and in all."""
@@ -478,7 +480,7 @@ class ResidentialAppendix(Appendix):
             counts=[IN_AREA, OUT_OF_AREA, "total"],
             derived={"pct": "total"},
             threshold=self.threshold,
-            hidden_elsewhere=self._hidden_in_headline(table, headline),
+            **self._headline_cells(table, headline),
         )
 
     def _profile(
@@ -775,7 +777,7 @@ class ResidentialAppendix(Appendix):
             threshold=self.threshold,
             total_col=None,
             # the total is the headline's children placed in the authority's own homes
-            hidden_elsewhere=self._hidden_in_headline(table, {(TOTAL, "children"): IN_AREA}),
+            **self._headline_cells(table, {(TOTAL, "children"): IN_AREA}),
         )
         for row in table.index:
             for column, unit in (("homes", "count"), ("beds", "count")):
@@ -823,15 +825,16 @@ class ResidentialAppendix(Appendix):
             self.placed, authority=self.authority, partners=self.authorities
         )
         # the authority's own row is the headline's children in area, the total its children,
-        # and the other rows add up to the headline's children out of area
+        # and the other rows add up to the headline's children out of area (where it is shown)
+        others = [r for r in location.index if r not in (self.authority, TOTAL)]
         mask = disclosure.suppress(
             location,
             counts=["children"],
             derived={"pct": "children"},
             threshold=self.threshold,
             total_col=None,
-            row_groups=[[r for r in location.index if r not in (self.authority, TOTAL)]],
-            hidden_elsewhere=self._hidden_in_headline(
+            row_groups=[others] if not self._headline_hidden(OUT_OF_AREA) else [],
+            **self._headline_cells(
                 location, {(self.authority, "children"): IN_AREA, (TOTAL, "children"): "children"}
             ),
         )
@@ -905,7 +908,7 @@ class ResidentialAppendix(Appendix):
             counts=["n_total"],
             threshold=self.threshold,
             total_col=None,
-            hidden_elsewhere=self._hidden_in_headline(counts, {(TOTAL, "n_total"): "children"}),
+            **self._headline_cells(counts, {(TOTAL, "n_total"): "children"}),
         )["n_total"]
         for name in (IN_AREA, OUT_OF_AREA, "total"):
             small = disclosure.small_base_mask(

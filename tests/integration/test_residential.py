@@ -185,3 +185,16 @@ def test_verify_reruns_the_kent_appendix_and_finds_it_identical(rendered):
     result = verify_report(PROJECT_ROOT / "reports" / "res-2021-kent")
     assert result.ok, result.differences
     assert result.figures > 50 and result.tables > 10
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_the_where_placed_table_shows_the_own_area_count_its_sentence_gives(rendered, member):
+    # a figure the headline prints is never hidden as a complement in a table
+    key = member.removeprefix("res-2021-").replace("-", "_")
+    tidy = pd.read_csv(
+        PROJECT_ROOT / "reports" / member / "tables" / f"placement_location_{key}.csv", dtype=str
+    )
+    authority = set(tidy["la_name"]).pop()
+    own = tidy.loc[tidy["home_location"] == authority, "children"].item()
+    html = (PROJECT_ROOT / "reports" / member / "appendix.html").read_text()
+    assert f"{own} of {authority}&#x27;s" in html or f"{own} of {authority}'s" in html, own

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,3 +139,39 @@ def test_rows_summed_in_another_table_are_protected_as_a_group():
     assert grouped.loc[1, "a"] and grouped.loc[2, "a"]
     values = table[["a", "b", "total"]]
     assert recoverable_cells(values, grouped, row_groups=[[1, 2]]) == []
+
+
+def location_table() -> pd.DataFrame:
+    table = pd.DataFrame({"n": [9.0, 2.0, 1.0, 13.0]}, index=["own", "a", "b", "elsewhere"])
+    table.loc["Total"] = table["n"].sum()
+    return table
+
+
+def test_a_cell_another_table_shows_is_never_chosen_as_a_complement():
+    table = location_table()
+    plain = suppress(table, counts=["n"], total_col=None)
+    assert plain["n"].tolist() == [True, True, True, False, False]  # 9 hides the pair's 3
+    shown = pd.DataFrame(False, index=table.index, columns=table.columns)
+    shown.loc["own", "n"] = True  # the headline prints the 9
+    mask = suppress(table, counts=["n"], total_col=None, shown_elsewhere=shown)
+    assert mask["n"].tolist() == [False, True, True, True, False]
+    assert pinned(table[["n"]], mask, total_col=None) == []
+
+
+def test_a_cell_another_table_hides_is_hidden_here_with_a_complement():
+    table = pd.DataFrame({"n": [9.0, 6.0, 7.0, 13.0]}, index=["own", "a", "b", "elsewhere"])
+    table.loc["Total"] = table["n"].sum()
+    assert not suppress(table, counts=["n"], total_col=None).to_numpy().any()
+    hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
+    hidden.loc["own", "n"] = True  # the regional comparison hides the 9
+    mask = suppress(table, counts=["n"], total_col=None, hidden_elsewhere=hidden)
+    assert mask["n"].tolist() == [True, True, False, False, False]  # 6, the smallest, with it
+    assert recoverable_cells(table[["n"]], mask, total_col=None) == []
+
+
+def test_a_cell_only_cells_shown_elsewhere_could_protect_is_refused_not_published():
+    table = pd.DataFrame({"n": [9.0, 2.0]}, index=["own", "a"])
+    table.loc["Total"] = table["n"].sum()
+    shown = pd.DataFrame(True, index=table.index, columns=table.columns)
+    with pytest.raises(ValueError, match="cannot hide"):
+        suppress(table, counts=["n"], total_col=None, shown_elsewhere=shown)
