@@ -988,10 +988,19 @@ class ResidentialAppendix(Appendix):
             note=f"Age in years on the snapshot date. The procurement targets children aged "
             f"{low} to {high}. ",
         )
-        words = (
-            f"{self._text(table, groups[1][0], 'pct')} of {self.authority}'s children in "
-            f"residential homes were aged {low} to {high}, the group the procurement targets."
-        )
+        target = groups[1][0]
+        if table.hidden(target, "pct"):  # say why there is no figure, not "[c] of ..."
+            words = (
+                f"The share of {self.authority}'s children aged {low} to {high}, the group "
+                f"the procurement targets, is suppressed ({SUPPRESSED}) to protect the "
+                "small counts around it."
+            )
+        else:
+            words = (
+                f"{self._text(table, target, 'pct')} of {self.authority}'s children in "
+                f"residential homes were aged {low} to {high}, the group the procurement "
+                "targets."
+            )
         # the sex table itself is in the equality profile; this is its male share
         sex = build_profile(self.placed, authority=self.authority, column="sex", order=["M"])
         if len(self.placed) and not self._profile_mask(sex).loc["M", "pct"]:

@@ -198,3 +198,28 @@ def test_the_where_placed_table_shows_the_own_area_count_its_sentence_gives(rend
     own = tidy.loc[tidy["home_location"] == authority, "children"].item()
     html = (PROJECT_ROOT / "reports" / member / "appendix.html").read_text()
     assert f"{own} of {authority}&#x27;s" in html or f"{own} of {authority}'s" in html, own
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_the_target_age_sentence_says_why_a_hidden_share_is_missing(rendered, member):
+    key = member.removeprefix("res-2021-").replace("-", "_")
+    tidy = pd.read_csv(
+        PROJECT_ROOT / "reports" / member / "tables" / f"age_against_target_{key}.csv", dtype=str
+    )
+    authority = set(tidy["la_name"]).pop()
+    share = tidy.loc[
+        (tidy["age_group"] == "10 to 16 (target group)") & (tidy["home_location"] == "Total"),
+        "share_of_children",
+    ].item()
+    html = (PROJECT_ROOT / "reports" / member / "appendix.html").read_text().replace("&#x27;", "'")
+    assert "<p>[c] of" not in html
+    if share == "c":
+        assert (
+            f"The share of {authority}'s children aged 10 to 16, the group the procurement "
+            "targets, is suppressed ([c])" in html
+        )
+    else:
+        assert (
+            f"{int(float(share) + 0.5)}% of {authority}'s children in residential homes were "
+            "aged 10 to 16" in html
+        )
