@@ -541,23 +541,23 @@ def _rows_to_frame(
         )
     header_index = find_header_row(head, path)
     header = head[header_index]
-    data: list[list[str]] = []
-    pending_blank = 0  # blank rows count only when a row with values follows them
-    rest = ([cell_text(v) for v in row] for row in rows)
-    for texts in itertools.chain(head[header_index + 1 :], rest):
-        if _is_blank_row(texts):
-            pending_blank += 1
-            continue
-        data.extend([] for _ in range(pending_blank))
-        pending_blank = 0
-        data.append(texts)
-    width = max([len(header), *(len(r) for r in data)])
-    info.update(
-        header_row=header_index + 1,
-        rows_above_header=header_index,
-        trailing_blank_rows_trimmed=pending_blank,
+    # The data rows are turned into text a column at a time: most columns hold only strings,
+    # which pass as they are, so cell_text runs on the number and date cells alone. Blank
+    # rows stay (a blank row inside the data keeps its row number); _finish_frame trims the
+    # trailing ones.
+    data = [*head[header_index + 1 :], *rows]
+    width = max([len(header), *map(len, data)])
+    if any(len(r) != width for r in data):
+        data = [list(r) + [""] * (width - len(r)) for r in data]
+    columns = list(zip(*data, strict=True)) if data else [()] * width
+    info.update(header_row=header_index + 1, rows_above_header=header_index)
+    names = _column_names(header, width)
+    frame = pd.DataFrame(
+        {
+            name: pd.Series([v if type(v) is str else cell_text(v) for v in column], dtype="str")
+            for name, column in zip(names, columns, strict=True)
+        }
     )
-    frame = _frame_from_rows(_pad(data, width), _column_names(header, width))
     return _finish_frame(path, frame, header_index + 2, header, info)
 
 
