@@ -548,7 +548,7 @@ def _rows_to_frame(
     data = [*head[header_index + 1 :], *rows]
     width = max([len(header), *map(len, data)])
     if any(len(r) != width for r in data):
-        data = [list(r) + [""] * (width - len(r)) for r in data]
+        data = _pad(data, width)
     columns = list(zip(*data, strict=True)) if data else [()] * width
     info.update(header_row=header_index + 1, rows_above_header=header_index)
     names = _column_names(header, width)
