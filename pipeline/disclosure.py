@@ -210,9 +210,10 @@ def secondary_mask(
         if changed:
             continue
         # Lines can give a cell away together (all of a small table's hidden cells adding up
-        # to its shown grand total): widen the first such cell's lines until none is pinned.
+        # to its shown grand total): widen a pinned cell's lines until none is pinned.
         pinned = pinned_cells(values, mask, lines)
-        if not pinned or not any(hide_one(number) for number in member[pinned[0]]):
+        widened = any(hide_one(number) for cell in pinned for number in member[cell])
+        if not pinned or not widened:
             break
     exposed = [c for line in lines if _exposed(line, mask, values, threshold) for c in line.cells]
     given_away = pinned_cells(values, mask, lines) + [c for c in exposed if mask.loc[c]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline import disclosure
@@ -84,6 +84,9 @@ def test_suppression_is_deterministic():
 
 
 @settings(max_examples=150, deadline=None)
+# small tables whose hidden cells all add up to a shown grand total: each 1 is pinned down
+@example(cells=[[0, 1, 1], [1, 1, 1]])
+@example(cells=[[0, 0, 1], [1, 1, 1], [1, 1, 1]])
 @given(
     st.integers(min_value=1, max_value=6).flatmap(
         lambda rows: st.integers(min_value=1, max_value=4).flatmap(
