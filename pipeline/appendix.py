@@ -743,18 +743,30 @@ class Appendix:
         largest = phases.drop(index=tables.TOTAL)["total"].idxmax()
         section = Section("Phase and year group")
         peak_words = join_words([tables.ncy_label(y) for y in peaks])
+
+        def shown(years: list[int], column: str) -> bool:
+            # a peak is named only where the table shows it: naming a year whose count is
+            # hidden would tell the reader about that hidden count
+            return all(not ncy_table.hidden(y, column) for y in years)
+
         per_cat = [
             f"{join_words([tables.ncy_label(y) for y in years])} in {cat} schools"
             for cat, years in by_cat.items()
-            if years
+            if years and shown(years, cat)
         ]
-        section.para(
+        words = (
             f"{largest.split(' (')[0]} education accounts for the most placements "
-            f"({self._text(phase_table, largest, 'pct')}). {peak_words} "
-            f"{'has' if len(peaks) == 1 else 'have'} the highest "
-            f"placement volumes overall; by {self.framework.label} the peaks are "
-            f"{join_words(per_cat)}."
+            f"({self._text(phase_table, largest, 'pct')})."
         )
+        if peaks and shown(peaks, "total"):
+            words += (
+                f" {peak_words} {'has' if len(peaks) == 1 else 'have'} the highest "
+                "placement volumes overall"
+            )
+            if per_cat:
+                words += f"; by {self.framework.label} the peaks are {join_words(per_cat)}"
+            words += "."
+        section.para(words)
         chart_data = ncy.copy()
         hidden = ncy_table.mask.drop(index=tables.TOTAL)
         for cat in self.categories:

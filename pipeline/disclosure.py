@@ -71,13 +71,25 @@ def _exposed(line: _Line, mask: pd.DataFrame, values: pd.DataFrame, threshold: i
     subtracted from its total), or hidden cells that a reader can tell hold fewer than
     ``threshold`` children together (the total is shown, or published elsewhere for a group,
     so their sum is known: two hidden cells summing to 2 are both 1)."""
-    hidden = [cell for cell in line.cells if mask.loc[cell]]
-    if len(hidden) == 1:
+    if _alone(line, mask) is not None:
         return True
+    hidden = [cell for cell in line.cells if mask.loc[cell]]
     if not hidden or (line.total is not None and mask.loc[line.total]):
         return False
-    together = sum(float(values.loc[cell]) for cell in hidden if pd.notna(values.loc[cell]))
-    return 0 < together < threshold
+
+    def total_of(cells: Sequence[tuple[object, object]]) -> float:
+        return sum(float(values.loc[c]) for c in cells if pd.notna(values.loc[c]))
+
+    # a group's sum below the threshold is hidden wherever it is published: not known
+    if line.total is None and 0 < total_of(line.cells) < threshold:
+        return False
+    return 0 < total_of(hidden) < threshold
+
+
+def _alone(line: _Line, mask: pd.DataFrame) -> tuple[object, object] | None:
+    """The line's one hidden cell, when it has exactly one (subtraction gives it away)."""
+    hidden = [cell for cell in line.cells if mask.loc[cell]]
+    return hidden[0] if len(hidden) == 1 else None
 
 
 def pinned_cells(
@@ -215,8 +227,8 @@ def secondary_mask(
         widened = any(hide_one(number) for cell in pinned for number in member[cell])
         if not pinned or not widened:
             break
-    exposed = [c for line in lines if _exposed(line, mask, values, threshold) for c in line.cells]
-    given_away = pinned_cells(values, mask, lines) + [c for c in exposed if mask.loc[c]]
+    alone = [cell for line in lines if (cell := _alone(line, mask)) is not None]
+    given_away = pinned_cells(values, mask, lines) + alone
     if given_away:  # only when every cell that could protect it is published elsewhere
         raise ValueError(
             f"disclosure control cannot hide {given_away[0]}: every cell that could protect it "

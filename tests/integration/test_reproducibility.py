@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -104,6 +105,16 @@ def test_fan_out_gives_one_report_per_district():
     assert len({v["id"] for v in variants}) == 12
 
 
+def test_every_district_member_renders_and_passes_its_checks():
+    # small districts are where disclosure control has least room: each member must find
+    # complements for every hidden cell (a refusal here once stopped Dover's render)
+    results, failures = render.render_all(
+        [PROJECT_ROOT / "reports" / "districts-2025.yml"], jobs=2, progress=False
+    )
+    assert failures == []
+    assert len(results) == 12
+
+
 def test_a_district_with_no_dps_placements_says_so_and_shows_no_average_for_dps(tmp_path):
     """Dartford has no DPS school: there is no DPS average, so no cost gap to state, and the
     cost tables show [x] (nothing to show), not [c] (something hidden), for DPS."""
@@ -150,3 +161,31 @@ def test_cli_batch_prints_a_summary_of_failures(tmp_path):
     assert "1 of 2 reports failed" in result.stderr
     assert "25-00007" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_year_group_peaks_are_named_only_where_the_table_shows_them(tmp_path):
+    """Dover's year-group table hides most of its DPS / non-DPS split: a peak whose count is
+    hidden is not named (naming it would say something about the hidden count)."""
+    definitions = PROJECT_ROOT / "reports" / "districts-2025.yml"
+    variants = expand_fan_out(load_report_definition(definitions))
+    dover = next(v for v in variants if v["filters"] == {"school_district": "Dover"})
+    result = render.render_report(
+        definitions, variant=dover, force=True, out_dir=tmp_path / "out", interim=tmp_path
+    )
+    html = (result.out_dir / "appendix.html").read_text(encoding="utf-8")
+    path = next((result.out_dir / "tables").glob("year_group_*[!a].csv"))
+    with path.open(newline="", encoding="utf-8") as handle:
+        cells = {
+            (r["year_group"], r["framework_status"]): r["placements"]
+            for r in csv.DictReader(handle)
+        }
+    sentence = re.search(r"have the highest placement volumes overall([^.]*)\.", html)
+    assert sentence, "the overall peaks (shown in the table) are named"
+    year = r"(?:Year \d+|Reception|N\d)"
+    clauses = re.findall(rf"({year}(?:(?:, | and ){year})*) in ([\w-]+) schools", sentence.group(1))
+    for years, status in clauses:
+        for year_label in re.findall(year, years):
+            assert cells[(year_label, status)] != "c", (year_label, status)
+    hidden_somewhere = {s for (y, s), v in cells.items() if v == "c"}
+    assert hidden_somewhere, "Dover's table hides cells, so the test means something"
+    assert "in Non-DPS schools" not in sentence.group(1)
