@@ -105,6 +105,16 @@ def test_fan_out_gives_one_report_per_district():
     assert len({v["id"] for v in variants}) == 12
 
 
+def render_district(district: str, tmp_path) -> render.RenderResult:
+    """One member of the district fan-out, rendered afresh into ``tmp_path``."""
+    definitions = PROJECT_ROOT / "reports" / "districts-2025.yml"
+    variants = expand_fan_out(load_report_definition(definitions))
+    member = next(v for v in variants if v["filters"] == {"school_district": district})
+    return render.render_report(
+        definitions, variant=member, force=True, out_dir=tmp_path / "out", interim=tmp_path
+    )
+
+
 def test_every_district_member_renders_and_passes_its_checks():
     # small districts are where disclosure control has least room: each member must find
     # complements for every hidden cell (a refusal here once stopped Dover's render)
@@ -118,12 +128,7 @@ def test_every_district_member_renders_and_passes_its_checks():
 def test_a_district_with_no_dps_placements_says_so_and_shows_no_average_for_dps(tmp_path):
     """Dartford has no DPS school: there is no DPS average, so no cost gap to state, and the
     cost tables show [x] (nothing to show), not [c] (something hidden), for DPS."""
-    definitions = PROJECT_ROOT / "reports" / "districts-2025.yml"
-    variants = expand_fan_out(load_report_definition(definitions))
-    dartford = next(v for v in variants if v["filters"] == {"school_district": "Dartford"})
-    result = render.render_report(
-        definitions, variant=dartford, force=True, out_dir=tmp_path / "out", interim=tmp_path
-    )
+    result = render_district("Dartford", tmp_path)
     html = (result.out_dir / "appendix.html").read_text(encoding="utf-8")
     figures = json.loads((result.out_dir / "figures.json").read_text())["figures"]
     assert "DPS: no placements." in html
@@ -166,12 +171,7 @@ def test_cli_batch_prints_a_summary_of_failures(tmp_path):
 def test_year_group_peaks_are_named_only_where_the_table_shows_them(tmp_path):
     """Dover's year-group table hides most of its DPS / non-DPS split: a peak whose count is
     hidden is not named (naming it would say something about the hidden count)."""
-    definitions = PROJECT_ROOT / "reports" / "districts-2025.yml"
-    variants = expand_fan_out(load_report_definition(definitions))
-    dover = next(v for v in variants if v["filters"] == {"school_district": "Dover"})
-    result = render.render_report(
-        definitions, variant=dover, force=True, out_dir=tmp_path / "out", interim=tmp_path
-    )
+    result = render_district("Dover", tmp_path)
     html = (result.out_dir / "appendix.html").read_text(encoding="utf-8")
     path = next((result.out_dir / "tables").glob("year_group_*[!a].csv"))
     with path.open(newline="", encoding="utf-8") as handle:
