@@ -92,25 +92,33 @@ def masked(frame: pd.DataFrame, mask: pd.DataFrame, columns: list[str]) -> pd.Da
     return out
 
 
+def _count_and_share(column: str, label: str) -> dict[str, tuple[str, str, str]]:
+    """A count column and its share column, as both framework tables record them."""
+    return {
+        column: (f"{{p}}.{column}.{{k}}", "count", label),
+        f"{column}_pct": (
+            f"{{p}}.{column}_pct.{{k}}",
+            "percent_rounded",
+            f"Share of {label.lower()}",
+        ),
+    }
+
+
 #: Figures of the framework tables: column -> (figure id pattern, unit, label).
 SNAPSHOT_FIGURES: dict[str, tuple[str, str, str]] = {
-    "schools": ("{p}.schools.{k}", "count", "Schools"),
-    "schools_pct": ("{p}.schools_pct.{k}", "percent_rounded", "Share of schools"),
-    "placements": ("{p}.placements.{k}", "count", "Placements"),
-    "placements_pct": ("{p}.placements_pct.{k}", "percent_rounded", "Share of placements"),
+    **_count_and_share("schools", "Schools"),
+    **_count_and_share("placements", "Placements"),
     "avg_annual_fee": ("{p}.avg_annual_cost.{k}", "gbp_rounded", "Average annual cost per pupil"),
 }
 PERIOD_FIGURES: dict[str, tuple[str, str, str]] = {
-    "schools": ("{p}.schools.{k}", "count", "Schools"),
-    "schools_pct": ("{p}.schools_pct.{k}", "percent_rounded", "Share of schools"),
+    **_count_and_share("schools", "Schools"),
     "out_of_area_schools": ("{p}.out_of_area_schools.{k}", "count", "Out-of-area schools"),
     "out_of_area_pct": (
         "{p}.out_of_area_pct.{k}",
         "percent_rounded",
         "Share of out-of-area schools",
     ),
-    "placements": ("{p}.placements.{k}", "count", "Placements"),
-    "placements_pct": ("{p}.placements_pct.{k}", "percent_rounded", "Share of placements"),
+    **_count_and_share("placements", "Placements"),
     "spend_m": ("{p}.forecast_spend_gbp_m.{k}", "gbp_millions_2dp", "Gross forecast spend {fy}"),
     "spend_pct": ("{p}.spend_pct.{k}", "percent_rounded", "Share of spend"),
     "avg_k": (

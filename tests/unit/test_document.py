@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 import os
 import re
@@ -122,14 +123,7 @@ def test_html5_document_with_language_and_title(html: str, soup: BeautifulSoup) 
 
 
 def test_language_is_taken_from_meta() -> None:
-    meta = DocumentMeta(
-        title="T",
-        decision_number="1",
-        committee="C",
-        meeting_date=datetime.date(2025, 1, 2),
-        classification="U",
-        language="cy-GB",
-    )
+    meta = dataclasses.replace(META, language="cy-GB")
     out = BeautifulSoup(build_html(new_notebook(), meta), "html.parser")
     assert out.find("html")["lang"] == "cy-GB"
 
