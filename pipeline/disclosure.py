@@ -1,10 +1,13 @@
 """Statistical disclosure control: which cells of a table must not be published.
 
 Primary suppression hides any count of children below a threshold (zero is shown: it reveals
-nothing about a child). Secondary suppression then hides complementary cells so that no hidden
-cell can be worked out by subtraction from the other cells of its row or column, totals
-included. Values derived from a hidden count (its percentage, an average over it) are hidden
-with it.
+nothing about a child). Secondary suppression then hides complementary cells until no hidden
+cell can be worked out: none alone in its row or column (subtraction from the total), no
+row or column whose hidden cells, with the total shown, hold fewer than the threshold
+together, and none pinned down by the table's lines taken together. A table can also be told
+which of its cells another table of the report hides (hidden here too) or shows (never used
+as a complement). Values derived from a hidden count (its percentage, an average over it) are
+hidden with it.
 
 The functions return boolean masks aligned with the table; they never change the numbers, so
 the unsuppressed table exists only in memory and the presentation layer prints the symbol.
@@ -29,6 +32,13 @@ def primary_mask(counts: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) ->
     """
     values = counts.apply(pd.to_numeric, errors="coerce")
     return (values > 0) & (values < threshold)
+
+
+def _aligned(cells: pd.DataFrame | None, like: pd.DataFrame) -> pd.DataFrame:
+    """A mask of cells (True) laid over ``like``'s index and columns; False where absent."""
+    if cells is None:
+        return pd.DataFrame(False, index=like.index, columns=like.columns)
+    return cells.reindex(index=like.index, columns=like.columns).fillna(False).astype(bool)
 
 
 @dataclass(frozen=True)
@@ -71,9 +81,9 @@ def _exposed(line: _Line, mask: pd.DataFrame, values: pd.DataFrame, threshold: i
     subtracted from its total), or hidden cells that a reader can tell hold fewer than
     ``threshold`` children together (the total is shown, or published elsewhere for a group,
     so their sum is known: two hidden cells summing to 2 are both 1)."""
-    if _alone(line, mask) is not None:
+    hidden = _hidden(line, mask)
+    if len(hidden) == 1:
         return True
-    hidden = [cell for cell in line.cells if mask.loc[cell]]
     if not hidden or (line.total is not None and mask.loc[line.total]):
         return False
 
@@ -86,13 +96,11 @@ def _exposed(line: _Line, mask: pd.DataFrame, values: pd.DataFrame, threshold: i
     return 0 < total_of(hidden) < threshold
 
 
-def _alone(line: _Line, mask: pd.DataFrame) -> tuple[object, object] | None:
-    """The line's one hidden cell, when it has exactly one (subtraction gives it away)."""
-    hidden = [cell for cell in line.cells if mask.loc[cell]]
-    return hidden[0] if len(hidden) == 1 else None
+def _hidden(line: _Line, mask: pd.DataFrame) -> list[tuple[object, object]]:
+    return [cell for cell in line.cells if mask.loc[cell]]
 
 
-def pinned_cells(
+def _pinned(
     values: pd.DataFrame, mask: pd.DataFrame, lines: Sequence[_Line], passes: int = 100
 ) -> list[tuple[object, object]]:
     """Hidden non-zero cells whose exact value a reader can work out from the shown cells.
@@ -103,13 +111,6 @@ def pinned_cells(
     given away. Lines that only add up to a total published elsewhere (groups) are left out:
     that total may itself be hidden there.
 
-    >>> t = pd.DataFrame({"a": [1, 1, 2], "b": [1, 1, 2], "total": [2, 2, 4]},
-    ...                  index=["x", "y", "Total"])
-    >>> shown_total = t < 4  # four hidden ones and a grand total of 4: each must be 1
-    >>> pinned_cells(t, shown_total, _lines(t, "Total", "total"))[:2]
-    [('x', 'a'), ('x', 'b')]
-    >>> pinned_cells(t, t < 5, _lines(t, "Total", "total"))
-    []
     """
     cells = [(r, c) for r in values.index for c in values.columns]
     number = {
@@ -171,11 +172,7 @@ def secondary_mask(
     mask = primary.copy().astype(bool)
     values = counts.apply(pd.to_numeric, errors="coerce")
     lines = _lines(counts, total_row, total_col, row_groups)
-    known = (
-        fixed.reindex(index=counts.index, columns=counts.columns).fillna(False).astype(bool)
-        if fixed is not None
-        else pd.DataFrame(False, index=counts.index, columns=counts.columns)
-    )
+    known = _aligned(fixed, counts)
     member: dict[tuple[object, object], list[int]] = {}
     for number, line in enumerate(lines):
         for cell in line.cells:
@@ -184,9 +181,7 @@ def secondary_mask(
     def new_lone_lines(cell: tuple[object, object], current: int) -> int:
         # hiding this cell leaves a single hidden cell in each of its other lines that has none
         return sum(
-            1
-            for other in member[cell]
-            if other != current and not any(mask.loc[c] for c in lines[other].cells)
+            1 for other in member[cell] if other != current and not _hidden(lines[other], mask)
         )
 
     def hide_one(number: int) -> bool:
@@ -223,12 +218,12 @@ def secondary_mask(
             continue
         # Lines can give a cell away together (all of a small table's hidden cells adding up
         # to its shown grand total): widen a pinned cell's lines until none is pinned.
-        pinned = pinned_cells(values, mask, lines)
+        pinned = _pinned(values, mask, lines)
         widened = any(hide_one(number) for cell in pinned for number in member[cell])
         if not pinned or not widened:
             break
-    alone = [cell for line in lines if (cell := _alone(line, mask)) is not None]
-    given_away = pinned_cells(values, mask, lines) + alone
+    alone = [hidden[0] for line in lines if len(hidden := _hidden(line, mask)) == 1]
+    given_away = _pinned(values, mask, lines) + alone
     if given_away:  # only when every cell that could protect it is published elsewhere
         raise ValueError(
             f"disclosure control cannot hide {given_away[0]}: every cell that could protect it "
@@ -292,9 +287,7 @@ def suppress(
     col_total = total_col if total_col in counts else None
     row_total = total_row if total_row in table.index else None
     primary = primary_mask(grid, threshold=threshold)
-    if hidden_elsewhere is not None:
-        also = hidden_elsewhere.reindex(index=grid.index, columns=grid.columns)
-        primary = primary | also.fillna(False).astype(bool)
+    primary = primary | _aligned(hidden_elsewhere, grid)
     grid_mask = secondary_mask(
         grid,
         primary,
@@ -349,5 +342,28 @@ def recoverable_cells(
     found = []
     for line in _lines(counts, total_row, total_col, row_groups):
         if _exposed(line, mask, values, threshold):
-            found += [c for c in line.cells if mask.loc[c] and c not in found]
+            found += [c for c in _hidden(line, mask) if c not in found]
     return found
+
+
+def pinned_cells(
+    counts: pd.DataFrame,
+    mask: pd.DataFrame,
+    *,
+    total_row: object | None = "Total",
+    total_col: object | None = "total",
+    row_groups: Sequence[Sequence[object]] = (),
+) -> list[tuple[object, object]]:
+    """Hidden non-zero cells whose value the table's lines, taken together, give away (see
+    ``_pinned``; a check used by tests).
+
+    >>> t = pd.DataFrame({"a": [1, 1, 2], "b": [1, 1, 2], "total": [2, 2, 4]},
+    ...                  index=["x", "y", "Total"])
+    >>> shown_total = t < 4  # four hidden ones and a grand total of 4: each must be 1
+    >>> pinned_cells(t, shown_total)[:2]
+    [('x', 'a'), ('x', 'b')]
+    >>> pinned_cells(t, t < 5)
+    []
+    """
+    values = counts.apply(pd.to_numeric, errors="coerce")
+    return _pinned(values, mask, _lines(counts, total_row, total_col, row_groups))

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline import disclosure
 from pipeline.disclosure import (
     pinned_cells,
     primary_mask,
@@ -24,17 +23,6 @@ def with_totals(inner: pd.DataFrame) -> pd.DataFrame:
     table["total"] = table.sum(axis=1)
     table.loc["Total"] = table.sum()
     return table
-
-
-def pinned(values: pd.DataFrame, mask: pd.DataFrame, **lines) -> list:
-    """Hidden cells a reader can pin down from the whole table (``disclosure.pinned_cells``)."""
-    every_line = disclosure._lines(
-        values,
-        lines.get("total_row", "Total"),
-        lines.get("total_col", "total"),
-        lines.get("row_groups", ()),
-    )
-    return pinned_cells(values, mask, every_line)
 
 
 def test_zero_is_shown_and_small_counts_are_hidden():
@@ -106,7 +94,7 @@ def test_no_hidden_cell_is_ever_alone_in_a_line(cells):
     values = table[counts]
     assert not ((values > 0) & (values < 5) & ~mask).any().any(), "a small count is visible"
     assert recoverable_cells(values, mask) == []
-    assert pinned(values, mask) == []
+    assert pinned_cells(values, mask) == []
 
 
 @settings(max_examples=150, deadline=None)
@@ -125,7 +113,7 @@ def test_rows_grouped_as_another_table_s_subtotals_are_always_protected(cells):
     values = table[counts]
     assert not ((values > 0) & (values < 5) & ~mask).any().any()
     assert recoverable_cells(values, mask, row_groups=[[0, 1, 2]]) == []
-    assert pinned(values, mask, row_groups=[[0, 1, 2]]) == []
+    assert pinned_cells(values, mask, row_groups=[[0, 1, 2]]) == []
 
 
 def test_hidden_cells_that_together_hold_fewer_than_the_threshold_get_another_complement():
@@ -141,12 +129,12 @@ def test_hidden_cells_that_together_hold_fewer_than_the_threshold_get_another_co
     assert mask.loc["Asian", "total"] and mask.loc["Not known", "total"]
     assert mask.loc["White", "total"]  # the third cell that protects the pair
     assert recoverable_cells(values, mask) == []
-    assert pinned(values, mask) == []
+    assert pinned_cells(values, mask) == []
     # the rule itself: hiding only the small cells and their row complements gives them away
     lone = primary_mask(values)
     lone.loc[["Asian", "Not known"], "total"] = True
     lone.loc["White", ["in_area", "out_of_area"]] = True
-    assert ("Asian", "total") in pinned(values, lone)
+    assert ("Asian", "total") in pinned_cells(values, lone)
     assert ("Asian", "total") in recoverable_cells(values, lone)
 
 
@@ -177,7 +165,7 @@ def test_a_cell_another_table_shows_is_never_chosen_as_a_complement():
     shown.loc["own", "n"] = True  # the headline prints the 9
     mask = suppress(table, counts=["n"], total_col=None, shown_elsewhere=shown)
     assert mask["n"].tolist() == [False, True, True, True, False]
-    assert pinned(table[["n"]], mask, total_col=None) == []
+    assert pinned_cells(table[["n"]], mask, total_col=None) == []
 
 
 def test_a_cell_another_table_hides_is_hidden_here_with_a_complement():
