@@ -25,7 +25,7 @@ import datetime as dt
 import io
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -215,16 +215,21 @@ def _finish_frame(
     return frame
 
 
-def _frame_from_rows(rows: list[list[str]], names: list[str]) -> pd.DataFrame:
-    width = len(names)
+def _frame_from_rows(rows: list[Sequence[object]], header: Sequence[str]) -> pd.DataFrame:
+    """The data rows below ``header`` as a frame of text, as wide as the widest row (short
+    rows padded with blanks). Rows become text a column at a time: text cells pass as they
+    are, and ``cell_text`` writes a workbook's number and date cells as a person would."""
+    width = max([len(header), *map(len, rows)])
+    if any(len(r) != width for r in rows):
+        rows = [list(r) + [""] * (width - len(r)) for r in rows]
     columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    names = _column_names(header, width)
     return pd.DataFrame(
-        {name: pd.Series(col, dtype="str") for name, col in zip(names, columns, strict=True)}
+        {
+            name: pd.Series([v if type(v) is str else cell_text(v) for v in column], dtype="str")
+            for name, column in zip(names, columns, strict=True)
+        }
     )
-
-
-def _pad(rows: Iterable[Sequence[str]], width: int) -> list[list[str]]:
-    return [list(r) + [""] * (width - len(r)) for r in rows]
 
 
 # --- CSV
@@ -488,8 +493,7 @@ def _read_csv_whole(path: Path) -> pd.DataFrame:
         frame = _frame_from_table(table, header)
     else:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        width = max([len(header), *(len(r) for r in rows)])
-        frame = _frame_from_rows(_pad(rows, width), _column_names(header, width))
+        frame = _frame_from_rows(rows, header)
     return _finish_frame(path, frame, header_index + 2, header, info)
 
 
@@ -541,23 +545,10 @@ def _rows_to_frame(
         )
     header_index = find_header_row(head, path)
     header = head[header_index]
-    # The data rows are turned into text a column at a time: most columns hold only strings,
-    # which pass as they are, so cell_text runs on the number and date cells alone. Blank
-    # rows stay (a blank row inside the data keeps its row number); _finish_frame trims the
-    # trailing ones.
-    data = [*head[header_index + 1 :], *rows]
-    width = max([len(header), *map(len, data)])
-    if any(len(r) != width for r in data):
-        data = _pad(data, width)
-    columns = list(zip(*data, strict=True)) if data else [()] * width
+    # Blank rows stay (a blank row inside the data keeps its row number); _finish_frame
+    # trims the trailing ones.
     info.update(header_row=header_index + 1, rows_above_header=header_index)
-    names = _column_names(header, width)
-    frame = pd.DataFrame(
-        {
-            name: pd.Series([v if type(v) is str else cell_text(v) for v in column], dtype="str")
-            for name, column in zip(names, columns, strict=True)
-        }
-    )
+    frame = _frame_from_rows([*head[header_index + 1 :], *rows], header)
     return _finish_frame(path, frame, header_index + 2, header, info)
 
 
