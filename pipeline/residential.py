@@ -43,6 +43,13 @@ from pipeline.vocabulary import KENT_DISTRICTS, NOT_RECORDED, normalise_label
 
 TOTAL = tables.TOTAL
 IN_AREA, OUT_OF_AREA = "in_area", "out_of_area"
+#: The total row of a profile table holds the headline figures (the regional comparison's
+#: columns): children in area, out of area and in all.
+PROFILE_HEADLINE = {
+    (TOTAL, IN_AREA): IN_AREA,
+    (TOTAL, OUT_OF_AREA): OUT_OF_AREA,
+    (TOTAL, "total"): "children",
+}
 NOT_KNOWN = "Not known"
 #: Distance bands (km from the child's family home): only bands are ever published.
 DISTANCE_BANDS: tuple[tuple[str, float, float], ...] = (
@@ -473,14 +480,12 @@ class ResidentialAppendix(Appendix):
 
     def _profile_mask(self, table: pd.DataFrame) -> pd.DataFrame:
         """A profile's totals are the headline's children in area, out of area and in all."""
-        headline = {(TOTAL, IN_AREA): IN_AREA, (TOTAL, OUT_OF_AREA): OUT_OF_AREA}
-        headline[(TOTAL, "total")] = "children"
         return disclosure.suppress(
             table,
             counts=[IN_AREA, OUT_OF_AREA, "total"],
             derived={"pct": "total"},
             threshold=self.threshold,
-            **self._headline_cells(table, headline),
+            **self._headline_cells(table, PROFILE_HEADLINE),
         )
 
     def _profile(
