@@ -116,7 +116,9 @@ def suppression_summary(report, *, derived: str, not_children: str) -> str:
         f"Disclosure control: counts of fewer than {report.threshold} children, and "
         f"{derived} derived from them, are shown as {SUPPRESSED}; further cells are suppressed "
         "where a hidden figure could otherwise be worked out from its row or column total "
-        f"({fmt_count(hidden)} of the {fmt_count(len(report.published))} published tables "
+        "or from another table, or where the hidden cells of a row or column would be seen "
+        f"to hold fewer than {report.threshold} children together ({fmt_count(hidden)} of "
+        f"the {fmt_count(len(report.published))} published tables "
         f"have suppressed cells). {not_children} A cell with no figure to show (an average "
         f"over no children, a year with no published figure) is shown as {NOT_AVAILABLE}."
     )

@@ -626,6 +626,9 @@ def test_a_small_number_of_excluded_children_is_hidden_with_its_complement():
     assert "[c] were placements not open" in html  # 0, but it would give the 2 away
     assert "res21.children_excluded_kent" not in report.figures
     assert "quality.tables_with_suppression" in report.figures
+    # the definitions name every rule the suppression follows
+    assert "worked out from its row or column total or from another table" in html
+    assert "would be seen to hold fewer than 5 children together" in html
 
 
 def test_an_authority_with_no_children_renders_every_section():
