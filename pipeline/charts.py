@@ -26,7 +26,14 @@ import pandas as pd
 from afcharts.af_colours import get_af_colours
 from matplotlib.patches import Patch
 
-from pipeline.present import fmt_gbp_m, fmt_pct, join_words, round_half_up, sentence_case
+from pipeline.present import (
+    count_of,
+    fmt_gbp_m,
+    fmt_pct,
+    join_words,
+    round_half_up,
+    sentence_case,
+)
 from pipeline.tables import TOTAL, districts_without_contracted_school, ncy_label
 from pipeline.vocabulary import KENT_DISTRICTS
 
@@ -107,11 +114,6 @@ def _category_colours(n: int) -> list[str]:
     if n == 1:
         return [DARK_BLUE]
     return list(get_af_colours("categorical", number_of_colours=n))
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 placement``, ``1,784 placements``."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 # --------------------------------------------------------------------------- spend history
@@ -308,7 +310,7 @@ def plot_need_profile(need_profile: pd.DataFrame, *, extract_label: str, source:
     subtitle = f"Share of placements by primary need, per cent, {extract_label}"
     shares = [f"{w} {lab}" for w, lab in zip(words, labels, strict=True)]
     alt = (
-        f"Bar chart of primary need of {_count(total, 'placement')} ({extract_label}): "
+        f"Bar chart of primary need of {count_of(total, 'placement')} ({extract_label}): "
         f"{', '.join(shares)}. {title}."
     )
     notes = []
@@ -412,12 +414,14 @@ def plot_year_groups(
             f"{name}: {int(row[name]):,}" if pd.notna(row[name]) else f"{name}: suppressed"
             for name in categories
         )
-        details.append(f"{ncy_label(peak)} with {_count(int(row['total']), 'placement')} ({parts})")
+        details.append(
+            f"{ncy_label(peak)} with {count_of(int(row['total']), 'placement')} ({parts})"
+        )
     span = ""
     if len(years) > 1:
         span = f" Placements run from {ncy_label(years[0])} to {ncy_label(years[-1])}."
     alt = (
-        f"Grouped bar chart of {_count(total, 'placement')} ({extract_label}) by national "
+        f"Grouped bar chart of {count_of(total, 'placement')} ({extract_label}) by national "
         f"curriculum year, {join_words(categories)} side by side. {title}, "
         f"{join_words(details)}.{span}"
     )

@@ -17,14 +17,13 @@ from pipeline.charts import (
     TEXT_GREY,
     Chart,
     _category_colours,
-    _count,
     _fix_layout,
     _grouped_offsets,
     _integer_axis,
     _new_figure,
     chart_style,
 )
-from pipeline.present import SUPPRESSED, fmt_pct, join_words
+from pipeline.present import SUPPRESSED, count_of, fmt_pct, join_words
 
 
 def plot_beds_by_district(
@@ -43,7 +42,7 @@ def plot_beds_by_district(
     beds = capacity["beds"].astype(float).to_numpy()
     homes = capacity["homes"].astype(int).to_numpy()
     pairs = list(zip(beds, homes, strict=True))
-    labels = [f"{int(b):,} ({_count(h, 'home')})" for b, h in pairs]
+    labels = [f"{int(b):,} ({count_of(h, 'home')})" for b, h in pairs]
     with chart_style():
         figure = _new_figure(max(4.5, 0.42 * len(districts) + 1.0))
         ax = figure.add_subplot()

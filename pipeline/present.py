@@ -52,6 +52,15 @@ def fmt_count(value: object) -> str:
     return "" if _missing(value) else f"{int(round_half_up(float(value))):,}"
 
 
+def count_of(n: int, noun: str) -> str:
+    """A count and its noun, singular for one.
+
+    >>> count_of(1, "duplicate"), count_of(1784, "placement")
+    ('1 duplicate', '1,784 placements')
+    """
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def fmt_pct(value: object, places: int = 0) -> str:
     """``60.98`` -> ``61%``.
 

@@ -651,13 +651,7 @@ class ResidentialAppendix(Appendix):
             f"Children placed in {self.authority} occupy "
             f"{self._headline_text('share_of_beds_pct')} of the beds in {self.authority}.",
         ]
-        for name, report in self.cleaning.items():
-            items.append(
-                f"{self.definition.inputs[name].label}: {fmt_count(report['rows_in'])} rows read, "
-                f"{fmt_count(report['clean'])} used, {fmt_count(report['quarantined'])} "
-                f"quarantined and {fmt_count(report['duplicates'])} duplicates removed."
-            )
-        return section.bullets(items)
+        return section.bullets(items + self._cleaning_items())
 
     def _record_headline(self) -> None:
         """The seed's headline figures for this authority (published ids for Kent)."""

@@ -225,3 +225,10 @@ def test_the_target_age_sentence_says_why_a_hidden_share_is_missing(rendered, me
             f"{int(float(share) + 0.5)}% of {authority}'s children in residential homes were "
             "aged 10 to 16" in html
         )
+
+
+def test_key_figures_count_one_duplicate_in_the_singular(rendered):
+    # the sample placements export holds one exact copy of a row
+    html = member_html("res-2021-kent")
+    assert "185 rows read, 183 used, 1 quarantined and 1 duplicate removed." in html
+    assert "1 duplicates" not in html
