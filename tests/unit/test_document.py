@@ -152,13 +152,7 @@ def test_generated_note_is_shown(soup: BeautifulSoup) -> None:
 
 
 def test_title_block_text_is_escaped() -> None:
-    meta = DocumentMeta(
-        title="Costs <b>& more</b>",
-        decision_number="25/00065",
-        committee="C",
-        meeting_date=datetime.date(2025, 11, 18),
-        classification="Unrestricted",
-    )
+    meta = dataclasses.replace(META, title="Costs <b>& more</b>")
     out = build_html(new_notebook(), meta)
     assert "<b>&amp; more</b>" not in out
     assert BeautifulSoup(out, "html.parser").find("h1").get_text() == "Costs <b>& more</b>"
