@@ -11,7 +11,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from pipeline.config import PROJECT_ROOT, ReportDefinitionError
+from pipeline.config import PROJECT_ROOT
+from pipeline.errors import MissingColumnsError, UserError
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
 
@@ -273,24 +274,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.debug:
         return args.func(args)
-    from pipeline.render import USER_ERRORS
-
     try:
         return args.func(args)
     except KeyboardInterrupt:
         print("error: interrupted; previous outputs are unchanged", file=sys.stderr)
-    except Exception as exc:
-        # Matched by name: importing every module that defines one would slow a cached run.
-        name = type(exc).__name__
-        if name == "MissingColumnsError":
-            where = getattr(args, "input", "")
-            print(
-                f"error: {where}: {exc}. Fix: rename the columns or add an alias", file=sys.stderr
-            )
-        elif name in USER_ERRORS or isinstance(exc, (ReportDefinitionError, _Failed)):
-            print(f"error: {exc}", file=sys.stderr)
-        else:
-            raise
+    except MissingColumnsError as exc:
+        where = getattr(args, "input", "")
+        print(f"error: {where}: {exc}. Fix: rename the columns or add an alias", file=sys.stderr)
+    except (UserError, _Failed) as exc:
+        print(f"error: {exc}", file=sys.stderr)
     return EXIT_USAGE
 
 

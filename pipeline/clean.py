@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipeline import vocabulary as voc
 from pipeline.config import Framework
+from pipeline.errors import MissingColumnsError
 from pipeline.ingest import InputFileError
 
 SALT_ENV = "INMSS_PSEUDONYM_SALT"
@@ -87,15 +88,6 @@ FLAGS: dict[str, str] = {
     "sex": "sex: unrecognised (recorded as 'Other or not recorded')",
     "ethnicity": "ethnicity: unrecognised (recorded as 'Not known')",
 }
-
-
-class MissingColumnsError(ValueError):
-    """Required columns are absent; the message names them and the closest headers found."""
-
-    def __init__(self, message: str, missing: Iterable[str] = (), closest: dict | None = None):
-        super().__init__(message)
-        self.missing = list(missing)
-        self.closest = dict(closest or {})
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline.errors import ReportDefinitionError
 from pipeline.present import snake_case
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -28,10 +29,6 @@ def resolve_path(path: str | Path) -> Path:
     """A path as given if absolute, else relative to the project root (never the cwd)."""
     path = Path(path)
     return path if path.is_absolute() else PROJECT_ROOT / path
-
-
-class ReportDefinitionError(ValueError):
-    """A report definition that cannot be used; the message names the file and the key."""
 
 
 class _Strict(BaseModel):

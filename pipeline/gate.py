@@ -67,6 +67,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from pipeline.errors import PublicationRefused
 from pipeline.vocabulary import (
     DIRECT_IDENTIFIERS,
     KENT_DISTRICTS,
@@ -150,23 +151,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file}: [{self.check}] {self.detail}"
-
-
-class PublicationRefused(RuntimeError):
-    """Raised by ``enforce``: the files must not be published; ``problems`` says why."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: list[Problem] = list(problems)
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        count = len(self.problems)
-        lines = [f"publication refused: {count} problem{'s' if count != 1 else ''}"]
-        lines += [f"  {problem}" for problem in self.problems]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self._message()
 
 
 # --------------------------------------------------------------------------- entry points

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from pipeline import vocabulary as voc
+from pipeline.errors import InputFileError
 
 ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp1252")
 CSV_SUFFIXES = {".csv"}
@@ -57,16 +58,6 @@ ENCRYPTED_STREAMS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".en
 UTF8_FRAGMENTS = (b"\xc2\xa3", b"\xc2\xa0", b"\xe2\x80")
 _NUMBER_OR_DATE = re.compile(r"[£$€(+-]?\s*\d[\d,.:/ -]*\)?|\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4}")
 _LINE_END = re.compile(rb"\r\n|\n|\r")
-
-
-class InputFileError(ValueError):
-    """A whole-file fault: the file cannot be read as a placement export."""
-
-    def __init__(self, path: Path | str, problem: str, fix: str) -> None:
-        self.path = Path(path)
-        self.problem = problem
-        self.fix = fix
-        super().__init__(f"{self.path}: {problem}. Fix: {fix}")
 
 
 # --- header row

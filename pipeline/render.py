@@ -32,6 +32,7 @@ from pipeline.config import (
     load_report_definition,
     resolve_path,
 )
+from pipeline.errors import InputFileError, RenderError, UserError
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
@@ -44,10 +45,6 @@ REPORT_NOTEBOOKS = {
 PUBLISHED_FILES = ("appendix.html", "appendix.pdf", "figures.json", "tables.xlsx")
 TABLES_DIR = "tables"
 MANIFEST = "manifest.json"
-
-
-class RenderError(RuntimeError):
-    """A render that could not finish; the message says which step and why."""
 
 
 @dataclass
@@ -232,8 +229,6 @@ def _definition_path(path: str | Path) -> Path:
 def _check_inputs(definition: ReportDefinition, path: Path) -> None:
     for extract in definition.inputs.values():
         if not extract.resolved_path().exists():
-            from pipeline.ingest import InputFileError  # here: pandas only when needed
-
             raise InputFileError(
                 extract.resolved_path(),
                 "the input named in the report definition does not exist",
@@ -619,24 +614,9 @@ def _render_quietly(
     try:
         return render_report(path, variant=variant, force=force, runner=runner or _worker_runner())
     except Exception as exc:  # noqa: BLE001 - a batch reports every failure and goes on
-        # Classified by name so that a cached run need not import pandas to name its errors.
-        if type(exc).__name__ in USER_ERRORS:
+        if isinstance(exc, UserError):
             return str(exc)
         return f"{type(exc).__name__}: {exc}"
-
-
-#: Errors a user can cause (bad definition, bad input, refused publication): their message
-#: is the whole story. Anything else is reported with its type.
-USER_ERRORS = frozenset(
-    {
-        "RenderError",
-        "InputFileError",
-        "ReportDefinitionError",
-        "MissingColumnsError",
-        "PublicationRefused",
-        "VerifyError",
-    }
-)
 
 
 def _progress(total: int):

@@ -17,11 +17,8 @@ from pathlib import Path
 
 from pipeline import provenance
 from pipeline.config import PROJECT_ROOT, load_report_definition, resolve_path
+from pipeline.errors import VerifyError
 from pipeline.figures import Comparison, compare_with_published
-
-
-class VerifyError(RuntimeError):
-    """Verification cannot be done (missing manifest, changed inputs)."""
 
 
 @dataclass
