@@ -72,16 +72,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from pipeline import synth_residential
-    from pipeline.synth import DEFAULT_SEED, write_samples
+    from pipeline import reports
 
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-    paths = write_samples(Path(args.out), seed=seed)
-    # the residential samples (seed 004) have their own seed and folder under the same root
-    residential_seed = synth_residential.DEFAULT_SEED if args.seed is None else args.seed
-    paths += synth_residential.write_residential_samples(
-        Path(args.out) / "residential", seed=residential_seed
-    )
+    paths = []
+    # each report type writes its own samples, with its own default seed, in its own folder
+    for report_type in reports.all_types():
+        if report_type.samples:
+            write = reports.resolve(report_type.samples)
+            folder = Path(args.out) / report_type.samples_folder
+            paths += write(folder) if args.seed is None else write(folder, seed=args.seed)
     for path in paths:
         print(f"wrote {path}")
     return EXIT_OK

@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from pipeline import vocabulary as voc
 from pipeline.config import PROJECT_ROOT
-from pipeline.synth import NEEDS as NEED_CODES
+from pipeline.reports.inmss.synth import NEEDS as NEED_CODES
 from pipeline.vocabulary import ETHNIC_GROUP_ORDER, KENT_DISTRICTS, OUT_OF_AREA
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "clean.json"
@@ -53,7 +53,7 @@ TIME_RATIO_TARGET = 2.0
 FLOOR_RATIO_TARGET = 2.0
 PEAK_MEMORY_TARGET_MB = 1536.0
 
-# Column shapes follow pipeline.synth (canonical codes) but are headed as exports head them.
+# Column shapes follow the INMSS sample generator (canonical codes), headed as exports head them.
 HEADERS = voc.EXPORT_HEADERS
 DISTRICTS = np.array([*KENT_DISTRICTS, OUT_OF_AREA])
 LAS = np.array(["Medway", "East Sussex", "Surrey", "Essex", "Bexley", "Bromley", "Hampshire"])

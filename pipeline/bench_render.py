@@ -36,8 +36,8 @@ def plain_script(definition_path: Path, out: Path) -> dict[str, float]:
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    from pipeline import appendix, document, io
     from pipeline.render import document_meta, table_files
+    from pipeline.reports.inmss import appendix, document, io
 
     timings = {}
     start = time.perf_counter()

@@ -7,22 +7,27 @@ errors that name the key (``ReportDefinitionError``), never warnings.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
+from pipeline import reports
 from pipeline.errors import ReportDefinitionError
 from pipeline.present import snake_case
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-ExtractKind = Literal["placements", "spend_history", "homes", "residential_placements"]
-ReportType = Literal["inmss", "residential"]
-#: Input kinds that are cleaned into interim tables (one row per child or per home).
-CLEANED_KINDS: tuple[str, ...] = ("placements", "homes", "residential_placements")
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -31,8 +36,13 @@ def resolve_path(path: str | Path) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """A configuration model: unknown keys are errors, values never change once read."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_Strict = Strict
 
 
 class FrameworkCategory(_Strict):
@@ -100,7 +110,7 @@ class Extract(_Strict):
     """One input file of a report."""
 
     path: Path
-    kind: ExtractKind = "placements"
+    kind: str
     label: str
     figure_prefix: str | None = None
     as_at: dt.date | None = None
@@ -125,62 +135,6 @@ class FinancialYear(_Strict):
     label: str = "2024-25"
     start: dt.date = dt.date(2024, 4, 1)
     end: dt.date = dt.date(2025, 3, 31)
-
-
-class ResidentialSections(_Strict):
-    """Inputs and choices of a residential children's homes sufficiency report (seed 004)."""
-
-    homes: str
-    placements: str
-    authority: str = "Kent"
-    partners: list[str] = Field(default_factory=list)
-    excluded_teams: list[str] = Field(default_factory=lambda: ["Disabled Children's Team"])
-    target_age: Annotated[list[int], Field(min_length=2, max_length=2)] = Field(
-        default_factory=lambda: [10, 16]
-    )
-    figure_prefix: str = "res"
-    illustrative_authorities: list[str] = Field(default_factory=list)
-
-
-class Scenario(_Strict):
-    """One placement trajectory of the contract value projection."""
-
-    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-    label: str
-    trajectory: list[Annotated[float, Field(ge=0)]] = Field(default_factory=lambda: [1.0])
-    trajectory_source: str | None = None
-    published_total_gbp_m: float | None = None
-    published_source: str | None = None
-
-
-class Projection(_Strict):
-    """Assumptions of the contract value projection (seed 003 §6.5-6.7)."""
-
-    first_year: int = Field(ge=2000, le=2100)
-    years: int = Field(ge=1, le=30)
-    average_cost_gbp: float = Field(gt=0)
-    annual_uplift_pct: float = Field(ge=-50, le=100)
-    base_placements: int | None = Field(default=None, ge=0)
-    assumptions_source: str
-    scenarios: list[Scenario] = Field(min_length=1)
-
-
-class Sections(_Strict):
-    """Which extract each section of the appendix notebook draws on (absent = not shown)."""
-
-    framework_snapshot: str | None = None
-    framework_period: str | None = None
-    demand_profile: str | None = None
-    need_profile: str | None = None
-    year_groups: str | None = None
-    districts: str | None = None
-    cost_comparison: Annotated[list[str], Field(min_length=2, max_length=2)] | None = None
-    spend_history: str | None = None
-    cost_breakdown: str | None = None
-    travel: str | None = None
-    equality_profile: str | None = None
-    projection: str | None = None
-    trend: list[str] | None = None
 
 
 class Geography(_Strict):
@@ -231,13 +185,28 @@ class ReportDefinition(_Strict):
     source_note: str | None = None
     framework: Framework = Field(default_factory=Framework)
     inputs: dict[str, Extract]
-    report_type: ReportType = "inmss"
-    sections: Sections = Field(default_factory=lambda: Sections())
-    residential: ResidentialSections | None = None
+    report_type: str = "inmss"
     parameters: Parameters = Field(default_factory=Parameters)
-    projection: Projection | None = None
     fan_out: FanOut | None = None
     filters: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_kinds(cls, raw: object) -> object:
+        """An input without ``kind:`` is of its report type's first (main) kind."""
+        if isinstance(raw, dict) and isinstance(raw.get("inputs"), dict):
+            try:
+                main = reports.get(str(raw.get("report_type", "inmss"))).kinds[0].name
+            except ReportDefinitionError:
+                return raw  # the report_type check below names the problem
+            raw = {
+                **raw,
+                "inputs": {
+                    name: {"kind": main, **value} if isinstance(value, dict) else value
+                    for name, value in raw["inputs"].items()
+                },
+            }
+        return raw
 
     @field_validator("id")
     @classmethod
@@ -246,36 +215,62 @@ class ReportDefinition(_Strict):
             raise ValueError("id must be letters, digits, '.', '_' or '-' (it names a folder)")
         return value
 
+    @field_validator("report_type")
+    @classmethod
+    def _report_type_is_registered(cls, value: str) -> str:
+        try:
+            reports.get(value)
+        except ReportDefinitionError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
     @model_validator(mode="after")
-    def _sections_name_known_inputs(self) -> ReportDefinition:
-        for name, value in self.sections.model_dump().items():
-            extracts = value if isinstance(value, list) else [value]
-            for extract in extracts:
-                if extract is not None and extract not in self.inputs:
-                    raise ValueError(
-                        f"sections.{name} names input '{extract}', which is not under inputs "
-                        f"(inputs: {', '.join(self.inputs)})"
-                    )
-        if self.report_type == "residential":
-            if self.residential is None:
-                raise ValueError("report_type residential needs a residential: block")
-            for key in ("homes", "placements"):
-                name = getattr(self.residential, key)
-                if name not in self.inputs:
-                    raise ValueError(
-                        f"residential.{key} names input '{name}', which is not under inputs"
-                    )
-        if self.sections.projection and self.projection is None:
-            raise ValueError("sections.projection needs a projection: block of assumptions")
-        if self.sections.spend_history:
-            kind = self.inputs[self.sections.spend_history].kind
-            if kind != "spend_history":
-                raise ValueError("sections.spend_history must name an input of kind spend_history")
+    def _inputs_are_of_known_kinds(self) -> ReportDefinition:
+        kind_of = self.type
+        for name, extract in self.inputs.items():
+            if kind_of.kind(extract.kind) is None:
+                known = ", ".join(k.name for k in kind_of.kinds)
+                raise ValueError(
+                    f"inputs.{name}.kind '{extract.kind}' is not an input kind of report type "
+                    f"{self.report_type} (kinds: {known})"
+                )
+        if kind_of.check:
+            reports.resolve(kind_of.check)(self)
         return self
 
-    def placement_inputs(self) -> dict[str, Extract]:
-        """Inputs cleaned into interim tables (placements, homes, residential placements)."""
-        return {k: v for k, v in self.inputs.items() if v.kind in CLEANED_KINDS}
+    @property
+    def type(self) -> reports.ReportType:
+        """The report type's declaration (notebook, input kinds, identifier columns)."""
+        return reports.get(self.report_type)
+
+    def cleaned_inputs(self) -> dict[str, Extract]:
+        """Inputs cleaned into interim tables (those whose kind has a cleaner)."""
+        kinds = self.type
+        return {k: v for k, v in self.inputs.items() if kinds.kind(v.kind).cleaned}
+
+
+@functools.cache
+def definition_model(report_type: str) -> type[ReportDefinition]:
+    """The definition model of a report type: the common keys and the type's own."""
+    declared = reports.get(report_type)
+    if not declared.settings:
+        return ReportDefinition
+    fields = {
+        key: (model, Field(default_factory=default) if callable(default) else default)
+        for key, (model, default) in declared.settings.items()
+    }
+    name = "".join(part.capitalize() for part in snake_case(report_type).split("_"))
+    return create_model(f"{name}Definition", __base__=ReportDefinition, **fields)
+
+
+def parse_definition(raw: dict) -> ReportDefinition:
+    """Validate a definition's mapping with its report type's model."""
+    report_type = raw.get("report_type", "inmss")
+    try:
+        model = definition_model(str(report_type))
+    except ReportDefinitionError:
+        model = ReportDefinition  # validation names the unknown type
+    return model.model_validate(raw)
 
 
 def _describe(error: ValidationError) -> str:
@@ -371,7 +366,7 @@ def load_report_definition(path: str | Path, variant: dict | None = None) -> Rep
     if variant:
         raw = {**raw, **variant}
     try:
-        definition = ReportDefinition.model_validate(raw)
+        definition = parse_definition(raw)
         expand_fan_out(definition)  # every member can be made (each authority has its codes)
     except ValidationError as exc:
         raise ReportDefinitionError(f"{path}: {_describe(exc)}") from None

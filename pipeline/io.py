@@ -11,9 +11,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from pipeline.clean import CleanResult, MissingColumnsError, clean_snapshot
+from pipeline.clean import CleanResult, MissingColumnsError
 from pipeline.config import Extract, ReportDefinition, resolve_path
 from pipeline.ingest import InputFileError, read_export
+from pipeline.reports import resolve
 
 CLEAN_FILE = "clean.parquet"
 QUARANTINE_FILE = "quarantine.csv"
@@ -87,28 +88,11 @@ def clean_inputs(definition: ReportDefinition, interim_dir: str | Path) -> pd.Da
     Returns one row per input with the reconciliation counts, for display.
     """
     rows = []
-    for name, extract in definition.placement_inputs().items():
+    for name, extract in definition.cleaned_inputs().items():
         raw = read_export(extract.resolved_path(), sheet=extract.sheet)
+        cleaner = resolve(definition.type.kind(extract.kind).cleaner)
         try:
-            if extract.kind == "placements":
-                result = clean_snapshot(
-                    raw,
-                    framework=definition.framework,
-                    snapshot_date=snapshot_date_of(extract),
-                    fee_ceiling=definition.parameters.fee_ceiling_gbp,
-                    source=extract.path.name,
-                )
-            else:
-                # the residential report's inputs: same rules, their own columns
-                from pipeline import clean_residential
-
-                cleaner = {
-                    "homes": clean_residential.clean_homes,
-                    "residential_placements": clean_residential.clean_residential_placements,
-                }[extract.kind]
-                result = cleaner(
-                    raw, snapshot_date=snapshot_date_of(extract), source=extract.path.name
-                )
+            result = cleaner(raw, definition=definition, extract=extract)
         except MissingColumnsError as exc:
             raise InputFileError(
                 extract.resolved_path(), str(exc), "rename those columns in the export"

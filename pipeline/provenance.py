@@ -102,6 +102,62 @@ def code_files(root: Path = PROJECT_ROOT) -> list[Path]:
     return [f for f in files if f.is_file() and "__pycache__" not in f.parts]
 
 
+def _module_file(name: str, root: Path) -> Path | None:
+    base = root.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports_of(path: Path, module: str) -> set[str]:
+    """Every ``pipeline`` module ``path`` imports, at the top or inside a function."""
+    import ast
+
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                source = f"{base}.{node.module}" if node.module else base
+            else:
+                source = node.module or ""
+            found.add(source)
+            found.update(f"{source}.{alias.name}" for alias in node.names)  # a submodule
+    return {name for name in found if name == "pipeline" or name.startswith("pipeline.")}
+
+
+def module_closure(modules: Iterable[str], root: Path = PROJECT_ROOT) -> list[Path]:
+    """The files of ``modules`` and of every ``pipeline`` module they import, transitively.
+
+    Read from the code itself (imports inside functions included), so a cache keyed on it
+    follows the code that runs: a new module a cleaner imports is in the key without anyone
+    listing it. Each package a module sits in is included (its ``__init__`` runs first).
+
+    >>> names = {p.name for p in module_closure(["pipeline.errors"])}
+    >>> sorted(names)
+    ['__init__.py', 'errors.py']
+    """
+    seen: dict[str, Path] = {}
+    todo = list(modules)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        path = _module_file(name, root)
+        if path is None:
+            continue  # a name imported from a module, not a module
+        seen[name] = path
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+        todo += sorted(_imports_of(path, name))
+    return sorted(set(seen.values()))
+
+
 def files_digest(files: Iterable[Path]) -> str:
     """One hash of a set of files' names (relative to the project) and contents."""
     digest = hashlib.sha256()

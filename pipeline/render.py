@@ -36,12 +36,6 @@ from pipeline.errors import InputFileError, RenderError, UserError
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
-APPENDIX_NOTEBOOK = NOTEBOOKS / "02-appendix.ipynb"
-#: The notebook that builds each report type's appendix; cleaning is shared by all.
-REPORT_NOTEBOOKS = {
-    "inmss": APPENDIX_NOTEBOOK,
-    "residential": NOTEBOOKS / "03-residential.ipynb",
-}
 PUBLISHED_FILES = ("appendix.html", "appendix.pdf", "figures.json", "tables.xlsx")
 TABLES_DIR = "tables"
 MANIFEST = "manifest.json"
@@ -336,7 +330,7 @@ def render_report(
             write_interim_stamp(interim, parent)
             timings["clean"] = time.perf_counter() - start
         start = time.perf_counter()
-        notebook = REPORT_NOTEBOOKS[definition.report_type]
+        notebook = definition.type.notebook
         nb = runner.run(notebook, internal / notebook.name, parameters)
         timings["execute"] = time.perf_counter() - start
     finally:
@@ -426,14 +420,20 @@ def gate_forbidden_values(definition: ReportDefinition, interim: Path) -> set[st
 
     raws = []
     pseudonyms: set[str] = set()
-    for name, extract in definition.placement_inputs().items():
+    for name, extract in definition.cleaned_inputs().items():
         raws.append(read_export(extract.resolved_path(), sheet=extract.sheet))
         clean_path = Path(interim) / name
         if (clean_path / io.CLEAN_FILE).exists():
             clean = io.read_clean(clean_path)
-            for column in ("pupil_id", "child_id"):
-                if column in clean:
-                    pseudonyms |= set(clean[column].astype(str))
+            for column in definition.type.kind(extract.kind).identifiers:
+                if column not in clean:
+                    # a declared identifier the cleaner did not write would go unsearched
+                    raise RenderError(
+                        f"the clean {extract.kind} table of input '{name}' has no column "
+                        f"'{column}', which its report type declares as an identifier; the "
+                        "publication gate cannot search for its values"
+                    )
+                pseudonyms |= set(clean[column].astype(str))
     return set(gate.forbidden_values(raws, pseudonyms))
 
 
@@ -463,26 +463,28 @@ def _interim_current(interim: Path, definition: ReportDefinition, inputs: dict) 
     wanted = _interim_stamp(definition, inputs)
     if not stamp.exists():
         return False
-    names = definition.placement_inputs()
+    names = definition.cleaned_inputs()
     if not all((Path(interim) / name / "clean.parquet").exists() for name in names):
         return False
     return json.loads(stamp.read_text()) == wanted
 
 
-#: The modules whose code decides what the clean data looks like.
-CLEANING_CODE = frozenset(
-    {"clean.py", "clean_residential.py", "ingest.py", "vocabulary.py", "io.py"}
-)
+def cleaning_code(definition: ReportDefinition) -> list[Path]:
+    """The files whose code decides what the clean data looks like: the cleaning notebook's
+    ``pipeline.io`` and each cleaner of the report's input kinds, with all they import."""
+    cleaners = {
+        definition.type.kind(extract.kind).cleaner.partition(":")[0]
+        for extract in definition.cleaned_inputs().values()
+    }
+    return [CLEAN_NOTEBOOK, *provenance.module_closure(["pipeline.io", *sorted(cleaners)])]
 
 
 def _interim_stamp(definition: ReportDefinition, inputs: dict) -> dict:
     return {
-        "inputs": {n: inputs[n]["sha256"] for n in definition.placement_inputs()},
+        "inputs": {n: inputs[n]["sha256"] for n in definition.cleaned_inputs()},
         "framework": definition.framework.model_dump(mode="json"),
         "fee_ceiling": definition.parameters.fee_ceiling_gbp,
-        "code": provenance.files_digest(
-            p for p in provenance.code_files() if p.name in CLEANING_CODE
-        ),
+        "code": provenance.files_digest(cleaning_code(definition)),
     }
 
 

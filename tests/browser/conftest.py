@@ -93,7 +93,8 @@ def report_html(report_id: str) -> str:
     from pipeline.config import load_report_definition
 
     definition_path = PROJECT_ROOT / "reports" / f"{report_id}.yml"
-    executed = PROJECT_ROOT / "reports" / report_id / "internal" / render.APPENDIX_NOTEBOOK.name
+    notebook = load_report_definition(definition_path).type.notebook
+    executed = PROJECT_ROOT / "reports" / report_id / "internal" / notebook.name
     if not executed.exists():
         render.render_report(definition_path)
     nb = _finished_notebook(executed)

@@ -8,7 +8,7 @@ import tomllib
 import yaml
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.synth import write_samples
+from pipeline.reports.inmss.synth import write_samples
 
 
 def _name(requirement: str) -> str:

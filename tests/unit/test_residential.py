@@ -11,19 +11,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import charts, charts_residential
-from pipeline import residential as res
+from pipeline import charts
 from pipeline.clean import MissingColumnsError, match_columns
-from pipeline.clean_residential import (
+from pipeline.config import PROJECT_ROOT, load_report_definition
+from pipeline.ingest import read_export
+from pipeline.reports.residential import appendix as res
+from pipeline.reports.residential import charts as charts_residential
+from pipeline.reports.residential.clean import (
     DISABLED_CHILDRENS_TEAM,
     HOMES_COLUMNS,
     PLACEMENTS_COLUMNS,
     clean_homes,
     clean_residential_placements,
 )
-from pipeline.config import PROJECT_ROOT, load_report_definition
-from pipeline.ingest import read_export
-from pipeline.synth_residential import (
+from pipeline.reports.residential.synth import (
     HOMES_FILE,
     PLACEMENTS_FILE,
     PLANS,

@@ -188,7 +188,7 @@ def _profile(totals: dict[str, int], hidden: set[str]):
 def test_the_largest_group_is_named_only_when_its_row_is_shown(hidden, expected):
     from types import SimpleNamespace
 
-    from pipeline.appendix import Appendix
+    from pipeline.reports.inmss.appendix import Appendix
 
     table = _profile({"White": 40, "Mixed": 8, "Asian": 2}, hidden)
     stub = SimpleNamespace(_text=lambda t, row, column: f"{t.frame.loc[row, column]:.0f}%")

@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import charts_residential, disclosure, io, sections, tables, vocabulary
-from pipeline.appendix import Appendix, masked
-from pipeline.clean_residential import OFSTED_RATINGS, PROVIDER_TYPES
+from pipeline import disclosure, io, sections, tables, vocabulary
+from pipeline.reports.residential import charts as charts_residential
+from pipeline.reports.inmss.appendix import Appendix, masked
+from pipeline.reports.residential.clean import OFSTED_RATINGS, PROVIDER_TYPES
 from pipeline.config import PROJECT_ROOT, ReportDefinition, load_report_definition, resolve_path
 from pipeline.present import (
     SUPPRESSED,
@@ -408,7 +409,7 @@ class ResidentialAppendix(Appendix):
         provenance: dict | None = None,
         published: dict[str, dict] | None = None,
     ) -> None:
-        settings = definition.residential
+        settings = getattr(definition, "residential", None)
         if settings is None:
             raise ValueError(f"{definition.id}: not a residential report (no residential: block)")
         super().__init__(
@@ -1200,9 +1201,12 @@ def load(
     data are not filtered: the regional comparison needs every partner's children.
     """
     definition = load_report_definition(report_definition, variant)
+    if definition.report_type != "residential":
+        raise ValueError(
+            f"{report_definition}: not a residential report (report_type is "
+            f"{definition.report_type})"
+        )
     settings = definition.residential
-    if settings is None:
-        raise ValueError(f"{report_definition}: not a residential report (no residential: block)")
     unknown = sorted(set(definition.filters) - {"placing_authority"})
     if unknown:
         raise ValueError(

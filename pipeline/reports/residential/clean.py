@@ -657,3 +657,19 @@ def clean_residential_placements(
     if "date_of_birth" in result.report["columns_matched"].values():
         result.report["date_of_birth"] = "used for age where age was blank, then dropped"
     return result
+
+
+def clean_homes_input(raw: pd.DataFrame, *, definition, extract) -> CleanResult:
+    """Clean a report's homes export (``kind: homes``) as at its date."""
+    from pipeline.io import snapshot_date_of
+
+    return clean_homes(raw, snapshot_date=snapshot_date_of(extract), source=extract.path.name)
+
+
+def clean_placements_input(raw: pd.DataFrame, *, definition, extract) -> CleanResult:
+    """Clean a report's residential placements export (``kind: residential_placements``)."""
+    from pipeline.io import snapshot_date_of
+
+    return clean_residential_placements(
+        raw, snapshot_date=snapshot_date_of(extract), source=extract.path.name
+    )

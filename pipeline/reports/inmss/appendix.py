@@ -1727,7 +1727,7 @@ def load(
     definition = load_report_definition(report_definition, variant)
     interim_dir = resolve_path(interim_dir)
     placements, cleaning = {}, {}
-    for name in definition.placement_inputs():
+    for name in definition.cleaned_inputs():
         frame = io.read_clean(Path(interim_dir) / name)
         for column, value in definition.filters.items():
             frame = frame.loc[frame[column] == value].reset_index(drop=True)

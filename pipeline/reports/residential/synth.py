@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import clean_residential
-from pipeline.clean_residential import DISABLED_CHILDRENS_TEAM, OFSTED_RATINGS, PROVIDER_TYPES
-from pipeline.synth import (
+from pipeline.reports.residential import clean as clean_residential
+from pipeline.reports.residential.clean import DISABLED_CHILDRENS_TEAM, OFSTED_RATINGS, PROVIDER_TYPES
+from pipeline.reports.inmss.synth import (
     ETHNICITIES,
     ETHNICITY_P,
     NAME_ENDINGS,

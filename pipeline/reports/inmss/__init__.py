@@ -1,0 +1,32 @@
+"""The INMSS report type: placements in independent and non-maintained special schools.
+
+Its appendix (``appendix.Appendix``, notebook ``02-appendix``) shows placements and schools
+by framework status, needs, year groups, districts, costs, spend, the contract value
+projection and the equality profile (seeds 001-003). Everything the core needs of it is
+declared here, in ``REPORT_TYPE``.
+"""
+
+from __future__ import annotations
+
+from pipeline.config import PROJECT_ROOT
+from pipeline.reports import InputKind, ReportType, register
+from pipeline.reports.inmss.settings import Projection, Sections
+
+REPORT_TYPE = register(
+    ReportType(
+        name="inmss",
+        notebook=PROJECT_ROOT / "notebooks" / "02-appendix.ipynb",
+        kinds=(
+            InputKind(
+                "placements",
+                cleaner="pipeline.reports.inmss.inputs:clean_placements",
+                identifiers=("pupil_id",),
+            ),
+            InputKind("spend_history"),
+        ),
+        settings={"sections": (Sections, Sections), "projection": (Projection | None, None)},
+        check="pipeline.reports.inmss.settings:check_definition",
+        samples="pipeline.reports.inmss.synth:write_samples",
+        description="INMSS placements by framework status (committee data appendix)",
+    )
+)

@@ -1,0 +1,23 @@
+"""How an INMSS report's placement exports are cleaned: the shared engine, with the report's
+framework categories, fee ceiling and snapshot date."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.clean import CleanResult, clean_snapshot
+from pipeline.config import Extract, ReportDefinition
+from pipeline.io import snapshot_date_of
+
+
+def clean_placements(
+    raw: pd.DataFrame, *, definition: ReportDefinition, extract: Extract
+) -> CleanResult:
+    """Clean one placement export of ``definition`` (``kind: placements``)."""
+    return clean_snapshot(
+        raw,
+        framework=definition.framework,
+        snapshot_date=snapshot_date_of(extract),
+        fee_ceiling=definition.parameters.fee_ceiling_gbp,
+        source=extract.path.name,
+    )
