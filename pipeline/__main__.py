@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.errors import MissingColumnsError, UserError
+from pipeline.errors import MissingColumnsError, ReportDefinitionError, UserError
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
 
@@ -102,6 +102,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
         clean_snapshot,
         load_clean_config,
     )
+    from pipeline.councils import known_councils, load_council
     from pipeline.ingest import InputFileError, read_export
 
     try:
@@ -130,11 +131,21 @@ def _cmd_clean(args: argparse.Namespace) -> int:
                     f"salt_env names {config.salt_env}, which is not set in the environment",
                     f"set it (export {config.salt_env}=...) or remove salt_env",
                 )
+        council_name = args.council or config.council
+        if council_name is None:
+            raise InputFileError(
+                args.input,
+                "no council is given, so its districts cannot be checked",
+                f"pass --council NAME (one of: {', '.join(known_councils())}) or set council in "
+                "the --config file",
+            )
+        council = load_council(council_name)
         raw = read_export(args.input, sheet=args.sheet)
         try:
             result = clean_snapshot(
                 raw,
                 framework=config.framework,
+                council=council,
                 snapshot_date=snapshot,
                 fee_ceiling=config.fee_ceiling_gbp,
                 salt=salt,
@@ -155,7 +166,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
                 f"the outputs cannot be written ({exc.strerror or exc})",
                 "choose a folder you can write to with --out",
             ) from None
-    except InputFileError:
+    except (InputFileError, ReportDefinitionError):
         raise
     except Exception as exc:  # a bug, not a user fault: still one line, unless --debug
         if args.debug:
@@ -255,7 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="YYYY-MM-DD that ages and year groups are checked on (default: config, else today)",
     )
     clean.add_argument(
-        "--config", help="YAML with any of framework, fee_ceiling_gbp, salt_env, snapshot_date"
+        "--council", help="the council whose export it is (kent, west-sussex, ...: see --help)"
+    )
+    clean.add_argument(
+        "--config",
+        help="YAML with any of council, framework, fee_ceiling_gbp, salt_env, snapshot_date",
     )
     clean.set_defaults(func=_cmd_clean)
 

@@ -36,8 +36,9 @@ import pyarrow as pa
 
 from pipeline import vocabulary as voc
 from pipeline.config import PROJECT_ROOT
+from pipeline.councils import load_council
 from pipeline.reports.inmss.synth import NEEDS as NEED_CODES
-from pipeline.vocabulary import ETHNIC_GROUP_ORDER, KENT_DISTRICTS, OUT_OF_AREA
+from pipeline.vocabulary import ETHNIC_GROUP_ORDER, OUT_OF_AREA
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "clean.json"
 SNAPSHOT = dt.date(2025, 6, 30)
@@ -55,7 +56,9 @@ PEAK_MEMORY_TARGET_MB = 1536.0
 
 # Column shapes follow the INMSS sample generator (canonical codes), headed as exports head them.
 HEADERS = voc.EXPORT_HEADERS
-DISTRICTS = np.array([*KENT_DISTRICTS, OUT_OF_AREA])
+#: The council whose geography the generated export has (any council's file would do).
+COUNCIL = load_council("kent")
+DISTRICTS = np.array([*COUNCIL.districts, OUT_OF_AREA])
 LAS = np.array(["Medway", "East Sussex", "Surrey", "Essex", "Bexley", "Bromley", "Hampshire"])
 # the synthetic need codes, plus two spelled-out forms and a blank as exports write them
 NEEDS = np.array(
@@ -113,7 +116,7 @@ def generate_columns(n: int, seed: int = SEED) -> dict[str, np.ndarray]:
     school_la = np.where(
         DISTRICTS[school_district] == "Out of area",
         LAS[rng.integers(0, len(LAS), n_schools)],
-        "Kent",
+        COUNCIL.name,
     )
     school = rng.integers(0, n_schools, n)
     pupils = rng.choice(9_000_000, size=n, replace=False) + 1_000_000
@@ -188,7 +191,7 @@ def write_xlsx(path: Path, n: int, seed: int = SEED) -> Path:
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet("Placements")
     date = book.add_format({"num_format": "dd/mm/yyyy"})
-    sheet.write_row(0, 0, ["Kent County Council: INMSS placements"])
+    sheet.write_row(0, 0, [f"{COUNCIL.full_name}: INMSS placements"])
     sheet.write_row(1, 0, [f"Snapshot as at {SNAPSHOT:%d %B %Y}"])
     sheet.write_row(3, 0, [HEADERS[k] for k in columns])
     for r, row in enumerate(frame.itertuples(index=False), start=4):
@@ -229,7 +232,9 @@ def _child(task: str, path: str, warm_path: str) -> dict:
         started = time.perf_counter()
         raw = read_export(source)
         read = time.perf_counter()
-        result = clean_snapshot(raw, framework=Framework(), snapshot_date=SNAPSHOT, salt="bench")
+        result = clean_snapshot(
+            raw, framework=Framework(), council=COUNCIL, snapshot_date=SNAPSHOT, salt="bench"
+        )
         cleaned = time.perf_counter()
         build_framework_summary(result.clean, categories=["DPS", "Non-DPS"])
         finished = time.perf_counter()

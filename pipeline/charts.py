@@ -35,7 +35,7 @@ from pipeline.present import (
     sentence_case,
 )
 from pipeline.tables import TOTAL, districts_without_contracted_school, ncy_label
-from pipeline.vocabulary import KENT_DISTRICTS
+from pipeline.vocabulary import OUT_OF_AREA
 
 AF_STYLE = Path(afcharts.__file__).with_name("afcharts.mplstyle")
 DARK_BLUE = "#12436D"
@@ -447,14 +447,16 @@ def plot_districts(
     contracted: Sequence[str],
     extract_label: str,
     source: str,
+    council_name: str,
 ) -> Chart:
-    """Schools in each Kent district by framework category; districts lacking a contracted school
-    are marked.
+    """Schools in each of the council's districts by framework category; districts lacking a
+    contracted school are marked.
 
     Parameters
     ----------
     district_summary : pandas.DataFrame
-        ``tables.build_district_summary`` output (Kent districts, ``Out of area``, ``Total``).
+        ``tables.build_district_summary`` output (the council's districts, ``Out of area``,
+        ``Total``).
     categories : sequence of str
         Framework categories in display order.
     contracted : sequence of str
@@ -463,11 +465,13 @@ def plot_districts(
         Which extract the placements come from.
     source : str
         Source note shown under the chart.
+    council_name : str
+        The council's name, for the title and the text alternative.
     """
     categories = list(categories)
     contracted = [c for c in contracted]
-    kent = district_summary.loc[district_summary.index.isin(KENT_DISTRICTS)]
-    districts = [str(d) for d in kent.index]
+    inside = district_summary.drop(index=[OUT_OF_AREA, TOTAL], errors="ignore")
+    districts = [str(d) for d in inside.index]
     without = districts_without_contracted_school(district_summary)
     colours = _category_colours(len(categories))
     n_cat = len(categories)
@@ -480,14 +484,14 @@ def plot_districts(
         positions = np.arange(len(districts))
         offsets, bar_height = _grouped_offsets(n_cat)
         for offset, name, colour in zip(offsets, categories, colours, strict=True):
-            counts = kent[f"schools_{name}"].astype(int).to_numpy()
+            counts = inside[f"schools_{name}"].astype(int).to_numpy()
             bars = ax.barh(positions + offset, counts, height=bar_height, color=colour, label=name)
             ax.bar_label(
                 bars, labels=[f"{c:,}" for c in counts], padding=3, color=TEXT_GREY, fontsize=10
             )
         ax.set_yticks(positions, labels)
         ax.invert_yaxis()  # official (alphabetical) order from the top; first category on top
-        most = max(float(kent[[f"schools_{c}" for c in categories]].to_numpy().max()), 1)
+        most = max(float(inside[[f"schools_{c}" for c in categories]].to_numpy().max()), 1)
         ax.set_xlim(0, most * 1.1)
         ax.set_ylim(len(districts) - 0.5, -0.5)
         _integer_axis(ax.xaxis)
@@ -501,29 +505,33 @@ def plot_districts(
         )
 
     contracted_words = join_words(contracted, "or") if contracted else "a contracted category"
-    n_without, n_kent = len(without), len(districts)
+    n_without, n_districts = len(without), len(districts)
     if n_without == 0:
-        title = f"All {n_kent} Kent districts have a contracted school"
-    elif n_without == n_kent:
-        title = f"None of the {n_kent} Kent districts has a contracted school"
+        title = f"All {n_districts} {council_name} districts have a contracted school"
+    elif n_without == n_districts:
+        title = f"None of the {n_districts} {council_name} districts has a contracted school"
     else:
         verb = "has" if n_without == 1 else "have"
-        title = f"{n_without} of the {n_kent} Kent districts {verb} no contracted school"
+        title = (
+            f"{n_without} of the {n_districts} {council_name} districts {verb} no contracted school"
+        )
     subtitle = (
-        f"Schools with placements in each Kent district, by framework status, {extract_label}"
+        f"Schools with placements in each {council_name} district, by framework status, "
+        f"{extract_label}"
     )
     rows = []
     for district in districts:
         parts = ", ".join(
-            f"{name}: {int(kent.loc[district, f'schools_{name}']):,}" for name in categories
+            f"{name}: {int(inside.loc[district, f'schools_{name}']):,}" for name in categories
         )
         rows.append(f"{district} ({parts})")
     without_text = (
         f" Districts with no contracted school: {join_words(without)}." if without else ""
     )
     alt = (
-        f"Horizontal bar chart of the number of schools in each of the {n_kent} Kent districts, "
-        f"{join_words(categories)} side by side: {'; '.join(rows)}. {title}.{without_text}"
+        f"Horizontal bar chart of the number of schools in each of the {n_districts} "
+        f"{council_name} districts, {join_words(categories)} side by side: {'; '.join(rows)}. "
+        f"{title}.{without_text}"
     )
     notes = [
         f"A contracted school has at least one placement under {contracted_words}. A school "
@@ -533,7 +541,7 @@ def plot_districts(
         outside = int(district_summary.loc["Out of area", "schools"])
         if outside:
             noun = "school is" if outside == 1 else "schools are"
-            notes.append(f"A further {outside:,} {noun} outside Kent and not shown.")
+            notes.append(f"A further {outside:,} {noun} outside {council_name} and not shown.")
     return Chart(_fix_layout(figure), title, subtitle, alt, source, " ".join(notes))
 
 

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipeline import vocabulary as voc
 from pipeline.config import Framework
+from pipeline.councils import Council, load_council
 from pipeline.errors import MissingColumnsError
 from pipeline.ingest import InputFileError
 
@@ -66,7 +67,7 @@ REPEATED_HEADER = "repeated header row"
 REASONS: dict[str, str] = {
     "school_urn": "school_urn: not a six-digit URN",
     "framework_status": "framework_status: not one of {names}",
-    "school_district": "school_district: not a Kent district or 'Out of area'",
+    "school_district": "school_district: not a {council} district or 'Out of area'",
     "primary_need": "primary_need: unrecognised primary need",
     "ncy": "ncy: not a national curriculum year (-2 to 14)",
     "placement_type": "placement_type: not day or residential",
@@ -685,41 +686,43 @@ def _overlaps(
     return flagged
 
 
-CLEAN_SCHEMA = pa.DataFrameSchema(
-    {
-        "source_row": pa.Column(int, pa.Check.ge(1)),
-        "pupil_id": pa.Column("string", pa.Check.str_length(16, 16)),
-        "school_urn": pa.Column("Int64", pa.Check.in_range(100000, 999999)),
-        "school_name": pa.Column("category", pa.Check.str_length(min_value=1)),
-        "school_type": pa.Column(
-            "category",
-            pa.Check.isin(["non_maintained_special", "independent_special"]),
-            nullable=True,
-        ),
-        "framework_status": pa.Column("category"),
-        "school_district": pa.Column(
-            "category", pa.Check.isin([*voc.KENT_DISTRICTS, voc.OUT_OF_AREA])
-        ),
-        "school_la": pa.Column("category", nullable=True),
-        "primary_need": pa.Column("category", pa.Check.isin(list(voc.PRIMARY_NEEDS))),
-        "ncy": pa.Column("Int64", pa.Check.in_range(-2, 14)),
-        "placement_type": pa.Column("category", pa.Check.isin(["day", "residential"])),
-        "placement_start": pa.Column("datetime64[ns]"),
-        "placement_end": pa.Column("datetime64[ns]", nullable=True),
-        "annual_fee": pa.Column(float, pa.Check.ge(0)),
-        "home_district": pa.Column(
-            "category",
-            pa.Check.isin([*voc.KENT_DISTRICTS, voc.OUTSIDE_KENT]),
-            nullable=True,
-        ),
-        "sex": pa.Column("category", nullable=True),
-        "ethnicity": pa.Column("category", nullable=True),
-        "age": pa.Column("Int64", pa.Check.in_range(*AGE_RANGE), nullable=True),
-        "flags": pa.Column("string"),
-    },
-    strict=True,
-    ordered=True,
-)
+@functools.cache
+def clean_schema(districts: tuple[str, ...], outside: str) -> pa.DataFrameSchema:
+    """The clean table's schema for a council: its districts, ``Out of area`` for schools and
+    ``outside`` (``Outside Kent``) for homes."""
+    return pa.DataFrameSchema(
+        {
+            "source_row": pa.Column(int, pa.Check.ge(1)),
+            "pupil_id": pa.Column("string", pa.Check.str_length(16, 16)),
+            "school_urn": pa.Column("Int64", pa.Check.in_range(100000, 999999)),
+            "school_name": pa.Column("category", pa.Check.str_length(min_value=1)),
+            "school_type": pa.Column(
+                "category",
+                pa.Check.isin(["non_maintained_special", "independent_special"]),
+                nullable=True,
+            ),
+            "framework_status": pa.Column("category"),
+            "school_district": pa.Column("category", pa.Check.isin([*districts, voc.OUT_OF_AREA])),
+            "school_la": pa.Column("category", nullable=True),
+            "primary_need": pa.Column("category", pa.Check.isin(list(voc.PRIMARY_NEEDS))),
+            "ncy": pa.Column("Int64", pa.Check.in_range(-2, 14)),
+            "placement_type": pa.Column("category", pa.Check.isin(["day", "residential"])),
+            "placement_start": pa.Column("datetime64[ns]"),
+            "placement_end": pa.Column("datetime64[ns]", nullable=True),
+            "annual_fee": pa.Column(float, pa.Check.ge(0)),
+            "home_district": pa.Column(
+                "category",
+                pa.Check.isin([*districts, outside]),
+                nullable=True,
+            ),
+            "sex": pa.Column("category", nullable=True),
+            "ethnicity": pa.Column("category", nullable=True),
+            "age": pa.Column("Int64", pa.Check.in_range(*AGE_RANGE), nullable=True),
+            "flags": pa.Column("string"),
+        },
+        strict=True,
+        ordered=True,
+    )
 
 
 def _strings(values: Iterable[str | None], codes: np.ndarray) -> pd.arrays.ArrowStringArray:
@@ -913,15 +916,17 @@ def _run_all(tasks: dict[str, Callable[[], object]], parallel: bool) -> dict[str
         return {name: future.result() for name, future in futures.items()}
 
 
-def _parsers(framework: Framework) -> dict[str, Callable[[pd.Series], tuple] | None]:
+def _parsers(
+    framework: Framework, council: Council
+) -> dict[str, Callable[[pd.Series], tuple] | None]:
     """The parser of each dictionary-encoded column (None: free text, kept as written)."""
     lookups = {
         "school_type": voc.label_lookup(voc.SCHOOL_TYPES),
         "framework_status": framework_lookup(framework),
-        "school_district": voc.label_lookup(voc.DISTRICT_ALIASES),
+        "school_district": voc.label_lookup(voc.district_aliases(council)),
         "primary_need": voc.label_lookup(voc.NEED_ALIASES, *voc.PRIMARY_NEEDS),
         "placement_type": voc.label_lookup(voc.PLACEMENT_TYPES),
-        "home_district": voc.label_lookup(voc.HOME_DISTRICT_ALIASES),
+        "home_district": voc.label_lookup(voc.home_district_aliases(council)),
         "sex": voc.label_lookup(voc.SEX_CODES),
         "ethnicity": voc.label_lookup(voc.ETHNIC_GROUPS),
     }
@@ -955,6 +960,7 @@ def clean_snapshot(
     raw: pd.DataFrame,
     *,
     framework: Framework,
+    council: Council,
     snapshot_date: dt.date,
     fee_ceiling: float = 350_000,
     salt: str | None = None,
@@ -969,6 +975,8 @@ def clean_snapshot(
         (any other index is numbered from 2, as if row 1 were the header).
     framework : Framework
         The report's framework categories and their accepted spellings.
+    council : Council
+        The council whose districts the school and home districts must be.
     snapshot_date : datetime.date
         Date ages are measured on and NCYs checked against.
     fee_ceiling : float
@@ -981,7 +989,7 @@ def clean_snapshot(
     Returns
     -------
     CleanResult
-        Clean table (canonical columns, ``CLEAN_SCHEMA``), quarantine (source row, every
+        Clean table (canonical columns, ``clean_schema``), quarantine (source row, every
         reason, the row's recognised values with the child's id pseudonymised and the date of
         birth replaced by the age) and a report of counts.
 
@@ -1024,7 +1032,7 @@ def clean_snapshot(
         text = _plain_text(column["annual_fee"])
         return (text, *_money(text))
 
-    parsers = _parsers(framework)
+    parsers = _parsers(framework, council)
     tasks: dict[str, Callable[[], object]] = {"pupil_id": pupils, "annual_fee": fees}
     for name, parser in parsers.items():
         tasks[name] = functools.partial(_parse_column, column.get(name), n, parser)
@@ -1068,7 +1076,9 @@ def clean_snapshot(
             reasons[f"{name}: missing"] = is_blank
     for name, label in REASONS.items():
         if name in bad:  # the rest (end before start, negative fee) are set just below
-            reasons[label.format(names=", ".join(framework.names))] = bad[name]
+            reasons[label.format(names=", ".join(framework.names), council=council.name)] = bad[
+                name
+            ]
     start = coded["placement_start"].rows(values["placement_start"])
     end = coded["placement_end"].rows(values["placement_end"])
     reasons[REASONS["end_before_start"]] = end < start
@@ -1171,7 +1181,8 @@ def clean_snapshot(
         flag_masks[FLAGS[name]] = bad[name][kept]
     everyone = np.arange(len(kept))
     clean["flags"] = _joined(flag_masks, everyone)
-    clean = CLEAN_SCHEMA.validate(clean, inplace=True)  # a new table: no copy needed
+    schema = clean_schema(tuple(council.districts), council.outside)
+    clean = schema.validate(clean, inplace=True)  # a new table: no copy needed
 
     # Quarantine: source row, reasons, recognised values (id pseudonymised, age not birth date).
     quarantine = pd.DataFrame(
@@ -1247,6 +1258,17 @@ class CleanConfig(BaseModel):
     fee_ceiling_gbp: float = Field(default=350_000, gt=0)
     salt_env: str | None = None
     snapshot_date: dt.date | None = None
+    council: str | None = None
+
+    @field_validator("council")
+    @classmethod
+    def _is_a_known_council(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                load_council(value)
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("salt_env")
     @classmethod
@@ -1267,7 +1289,7 @@ def load_clean_config(path: str | Path) -> CleanConfig:
     """
     path = Path(path)
     fix = (
-        "use only the keys framework, fee_ceiling_gbp, salt_env and snapshot_date "
+        "use only the keys council, framework, fee_ceiling_gbp, salt_env and snapshot_date "
         "(framework as in a report definition)"
     )
     if not path.is_file():

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from pipeline import reports
+from pipeline.councils import Council, known_councils, load_council
 from pipeline.errors import ReportDefinitionError
 from pipeline.present import snake_case
 
@@ -140,16 +141,22 @@ class FinancialYear(_Strict):
 class Geography(_Strict):
     """The authority the report is about, for the tidy files (ONS and DfE codes)."""
 
-    la_name: str = "Kent"
-    new_la_code: str = "E10000016"
-    old_la_code: str = "886"
+    la_name: str
+    new_la_code: str
+    old_la_code: str
+
+    @classmethod
+    def of(cls, council: Council) -> Geography:
+        return cls(
+            la_name=council.name, new_la_code=council.new_la_code, old_la_code=council.old_la_code
+        )
 
 
 class FanOut(_Strict):
     """Render one appendix per value of a column (e.g. one per district) from one definition.
 
     Fanned out by placing authority, each member's tidy files carry that authority's codes:
-    from ``vocabulary.LOCAL_AUTHORITY_CODES``, or from ``geographies`` for any other."""
+    from ``geographies``, else from the authority's council file (``pipeline/councils/``)."""
 
     column: Literal[
         "school_district", "home_district", "school_la", "primary_need", "placing_authority"
@@ -179,8 +186,8 @@ class ReportDefinition(_Strict):
     committee: str
     meeting_date: dt.date
     classification: str = "Unrestricted"
-    council: str = "Kent County Council"
-    geography: Geography = Field(default_factory=Geography)
+    council: str
+    geography: Geography | None = None
     synthetic_data: bool = False
     source_note: str | None = None
     framework: Framework = Field(default_factory=Framework)
@@ -207,6 +214,27 @@ class ReportDefinition(_Strict):
                 },
             }
         return raw
+
+    @field_validator("council")
+    @classmethod
+    def _council_is_known(cls, value: str) -> str:
+        try:
+            load_council(value)
+        except ReportDefinitionError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _geography_defaults_to_the_council(self) -> ReportDefinition:
+        if self.geography is None:
+            # frozen: set once, here, while the model is being built
+            object.__setattr__(self, "geography", Geography.of(self.authority))
+        return self
+
+    @property
+    def authority(self) -> Council:
+        """The council whose report this is (name, codes, region, districts)."""
+        return load_council(self.council)
 
     @field_validator("id")
     @classmethod
@@ -303,9 +331,19 @@ def expand_fan_out(definition: ReportDefinition) -> list[dict]:
     """
     if definition.fan_out is None:
         return [{}]
-    from pipeline.vocabulary import KENT_DISTRICTS
-
-    values = definition.fan_out.values or list(KENT_DISTRICTS)
+    values = definition.fan_out.values
+    if not values:
+        if definition.fan_out.column not in ("school_district", "home_district"):
+            raise ReportDefinitionError(
+                f"fan_out.values: list the values of {definition.fan_out.column} to render "
+                "(only a district fan-out defaults to the council's districts)"
+            )
+        values = list(definition.authority.districts)
+        if not values:
+            raise ReportDefinitionError(
+                f"fan_out: {definition.authority.name} has no districts (a unitary authority), "
+                "so there is nothing to fan out over; remove fan_out or list its values"
+            )
     variants = []
     for value in values:
         base = definition.subtitle or definition.title
@@ -322,14 +360,12 @@ def expand_fan_out(definition: ReportDefinition) -> list[dict]:
 
 
 def _authority_geography(fan_out: FanOut, authority: str) -> dict:
-    """The codes of a placing authority's member report, for its tidy files."""
-    from pipeline.vocabulary import LOCAL_AUTHORITY_CODES
-
+    """The codes of a placing authority's member report, for its tidy files: from
+    ``fan_out.geographies``, else from the authority's council file."""
     if authority in fan_out.geographies:
         return fan_out.geographies[authority].model_dump()
-    if authority in LOCAL_AUTHORITY_CODES:
-        old, new = LOCAL_AUTHORITY_CODES[authority]
-        return {"la_name": authority, "new_la_code": new, "old_la_code": old}
+    if authority.lower().replace(" ", "-") in known_councils():
+        return Geography.of(load_council(authority)).model_dump()
     raise ReportDefinitionError(
         f"fan_out: no local authority codes for '{authority}'; add them under "
         f"fan_out.geographies.{authority} (la_name, new_la_code, old_la_code)"

@@ -70,10 +70,8 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from pipeline.errors import PublicationRefused
 from pipeline.vocabulary import (
     DIRECT_IDENTIFIERS,
-    KENT_DISTRICTS,
     NOT_RECORDED,
     OUT_OF_AREA,
-    OUTSIDE_KENT,
     PRIMARY_NEEDS,
     header_lookup,
     normalise_header,
@@ -241,7 +239,7 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 #: Words too common in the appendix itself to be searched for on their own.
 _COMMON_WORDS = frozenset(
     {
-        "kent", "county", "council", "school", "schools", "college", "academy", "house",
+        "county", "council", "school", "schools", "college", "academy", "house",
         "total", "other", "unknown", "none", "null", "not", "known", "recorded", "withheld",
         "redacted", "refused", "true", "false", "male", "female", "year", "day", "days",
     }
@@ -318,12 +316,11 @@ def _date_forms(day: dt.date) -> list[str]:
     ]
 
 
-def _public_words(frames: list[pd.DataFrame]) -> set[str]:
+def _public_words(frames: list[pd.DataFrame], labels: Iterable[str] = ()) -> set[str]:
     """Lower-case words that appear in the appendix legitimately, so never alone identify."""
     words = {w.lower() for w in _MONTHS + _WEEKDAYS} | {m[:3].lower() for m in _MONTHS}
     words |= _COMMON_WORDS
-    for label in (*KENT_DISTRICTS, *PRIMARY_NEEDS, *PRIMARY_NEEDS.values(), NOT_RECORDED,
-                  OUT_OF_AREA, OUTSIDE_KENT):  # fmt: skip
+    for label in (*labels, *PRIMARY_NEEDS, *PRIMARY_NEEDS.values(), NOT_RECORDED, OUT_OF_AREA):
         words |= {w.lower() for w in _TOKEN.findall(label)}
     # Words in the export's own public columns (school names, districts, local authorities)
     # are published by design; free-text columns the cleaner does not know are not trusted.
@@ -354,7 +351,9 @@ def _worth_searching(value: str, public: set[str]) -> bool:
 
 
 def forbidden_values(
-    raw_exports: Iterable[pd.DataFrame], pseudonyms: Iterable[str] = ()
+    raw_exports: Iterable[pd.DataFrame],
+    pseudonyms: Iterable[str] = (),
+    public_labels: Iterable[str] = (),
 ) -> set[str]:
     """The identifier values of the raw exports: none of them may appear in a published file.
 
@@ -366,6 +365,9 @@ def forbidden_values(
         ``pupil_id`` and ``date_of_birth``.
     pseudonyms : iterable of str
         The pseudonymised pupil ids of the clean data.
+    public_labels : iterable of str
+        Names the appendix prints by design (the council's, its districts', ``Outside Kent``):
+        their words are never searched for alone.
 
     Returns
     -------
@@ -389,7 +391,7 @@ def forbidden_values(
     ['A123', 'Jane', 'Jane Smith', 'Smith', 'Smith Jane']
     """
     frames = [frame for frame in raw_exports]
-    public = _public_words(frames)
+    public = _public_words(frames, public_labels)
     values: set[str] = set()
     for frame in frames:
         # by position: an export may repeat a header

@@ -37,9 +37,9 @@ META_COLUMNS = (
 class Geography:
     """The geography every row of a report's tidy files belongs to."""
 
-    la_name: str = "Kent"
-    new_la_code: str = "E10000016"
-    old_la_code: str = "886"
+    la_name: str
+    new_la_code: str
+    old_la_code: str
     country_code: str = "E92000001"
     country_name: str = "England"
 

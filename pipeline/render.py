@@ -181,7 +181,7 @@ def table_files(definition: ReportDefinition, payloads: list[dict]) -> dict[str,
         payloads,
         title=definition.title,
         about=about,
-        source_note=definition.council,
+        source_note=definition.authority.full_name,
         threshold=definition.parameters.suppression_threshold,
     )
     return files
@@ -434,7 +434,9 @@ def gate_forbidden_values(definition: ReportDefinition, interim: Path) -> set[st
                         "publication gate cannot search for its values"
                     )
                 pseudonyms |= set(clean[column].astype(str))
-    return set(gate.forbidden_values(raws, pseudonyms))
+    council = definition.authority
+    public = (council.name, council.full_name, council.outside, *council.districts)
+    return set(gate.forbidden_values(raws, pseudonyms, public_labels=public))
 
 
 def _published(out: Path) -> list[Path]:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from pipeline.vocabulary import KENT_DISTRICTS, NOT_RECORDED, OUT_OF_AREA, PRIMARY_NEEDS
+from pipeline.present import snake_case
+from pipeline.vocabulary import NOT_RECORDED, OUT_OF_AREA, PRIMARY_NEEDS
 
 TOTAL = "Total"
 
@@ -232,20 +233,26 @@ def build_phase_profile(placements: pd.DataFrame, *, categories: Sequence[str]) 
 
 
 def build_district_summary(
-    placements: pd.DataFrame, *, categories: Sequence[str], contracted: Sequence[str]
+    placements: pd.DataFrame,
+    *,
+    categories: Sequence[str],
+    contracted: Sequence[str],
+    districts: Sequence[str],
 ) -> pd.DataFrame:
     """Schools and placements by school district and framework status.
 
-    Every Kent district appears, with zeros where there is no school, then ``Out of area``
-    and ``Total``. ``contracted_schools`` counts schools under any contracted category.
+    Every one of the council's ``districts`` appears, with zeros where there is no school,
+    then ``Out of area`` and ``Total``. ``contracted_schools`` counts schools under any
+    contracted category.
 
     >>> frame = pd.DataFrame({"school_district": ["Thanet", "Dover"], "school_urn": [1, 2],
     ...                       "framework_status": ["DPS", "Non-DPS"]})
-    >>> table = build_district_summary(frame, categories=["DPS", "Non-DPS"], contracted=["DPS"])
+    >>> table = build_district_summary(frame, categories=["DPS", "Non-DPS"], contracted=["DPS"],
+    ...                                districts=["Dover", "Thanet"])
     >>> int(table.loc["Dover", "contracted_schools"]), int(table.loc["Thanet", "schools"])
     (0, 1)
     """
-    index = [*KENT_DISTRICTS, OUT_OF_AREA]
+    index = [*districts, OUT_OF_AREA]
     district = placements["school_district"]
     schools = (
         placements.groupby(["school_district", "framework_status"])["school_urn"]
@@ -284,15 +291,15 @@ def build_district_summary(
 
 
 def districts_without_contracted_school(district_summary: pd.DataFrame) -> list[str]:
-    """Kent districts (not ``Out of area``) with no contracted school, in official order.
+    """The council's districts (not ``Out of area``) with no contracted school, in order.
 
     >>> table = pd.DataFrame({"contracted_schools": [0, 2, 0, 5]},
     ...                      index=["Dartford", "Dover", "Out of area", "Total"])
     >>> districts_without_contracted_school(table)
     ['Dartford']
     """
-    kent = district_summary.loc[district_summary.index.isin(KENT_DISTRICTS)]
-    return kent.index[kent["contracted_schools"] == 0].tolist()
+    inside = district_summary.drop(index=[OUT_OF_AREA, TOTAL], errors="ignore")
+    return inside.index[inside["contracted_schools"] == 0].tolist()
 
 
 def build_cost_change(
@@ -407,18 +414,32 @@ def build_profile_by(
     return table
 
 
-def build_travel_summary(placements: pd.DataFrame) -> pd.DataFrame:
+def other_district_column(council_name: str) -> str:
+    """The travel table's column of schools in another of the council's districts.
+
+    >>> other_district_column("West Sussex")
+    'other_west_sussex_district'
+    """
+    return f"other_{snake_case(council_name)}_district"
+
+
+def build_travel_summary(
+    placements: pd.DataFrame, *, districts: Sequence[str], council_name: str
+) -> pd.DataFrame:
     """Where children from each home district go to school (where home district is known).
 
-    Columns: placements, ``same_district``, ``other_kent_district``, ``out_of_area`` and the
-    share placed outside the home district. Children living outside Kent are a row of their own.
+    Columns: placements, ``same_district``, ``other_<council>_district``, ``out_of_area`` and
+    the share placed outside the home district. Every one of the council's ``districts`` is a
+    row; children living outside the council's area (``Outside <council>``) are a row of their
+    own when there are any.
 
     >>> frame = pd.DataFrame({"home_district": ["Dover", "Dover", "Thanet"],
     ...                       "school_district": ["Dover", "Out of area", "Dover"]})
-    >>> t = build_travel_summary(frame)
+    >>> t = build_travel_summary(frame, districts=["Dover", "Thanet"], council_name="Kent")
     >>> t.loc["Dover", ["same_district", "out_of_area"]].tolist(), t.loc["Total", "placements"]
     ([1, 1], np.int64(3))
     """
+    other = other_district_column(council_name)
     known = placements.loc[placements["home_district"].notna()]
     home = known["home_district"].astype(str)
     school = known["school_district"].astype(str)
@@ -428,15 +449,13 @@ def build_travel_summary(placements: pd.DataFrame) -> pd.DataFrame:
         {
             "home": home,
             "same_district": same.astype(int),
-            "other_kent_district": (~same & ~out).astype(int),
+            other: (~same & ~out).astype(int),
             "out_of_area": (out & ~same).astype(int),
         }
     )
-    order = [*KENT_DISTRICTS, "Outside Kent"]
-    table = frame.groupby("home")[["same_district", "other_kent_district", "out_of_area"]].sum()
-    table = table.reindex(
-        [d for d in order if d in table.index or d in KENT_DISTRICTS], fill_value=0
-    )
+    order = [*districts, f"Outside {council_name}"]
+    table = frame.groupby("home")[["same_district", other, "out_of_area"]].sum()
+    table = table.reindex([d for d in order if d in table.index or d in districts], fill_value=0)
     table.insert(0, "placements", table.sum(axis=1))
     table.loc[TOTAL] = table.sum()
     table["outside_home_pct"] = _pct(

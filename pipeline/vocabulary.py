@@ -9,30 +9,8 @@ from __future__ import annotations
 import functools
 import re
 
-KENT_DISTRICTS: tuple[str, ...] = (
-    "Ashford",
-    "Canterbury",
-    "Dartford",
-    "Dover",
-    "Folkestone and Hythe",
-    "Gravesham",
-    "Maidstone",
-    "Sevenoaks",
-    "Swale",
-    "Thanet",
-    "Tonbridge and Malling",
-    "Tunbridge Wells",
-)
+#: A school outside the council's area (its districts come from the council's file).
 OUT_OF_AREA = "Out of area"
-#: DfE (old) and ONS (new) codes of the authorities the sample reports fan out over, for the
-#: geography columns of each member's tidy files.
-LOCAL_AUTHORITY_CODES: dict[str, tuple[str, str]] = {
-    "Kent": ("886", "E10000016"),
-    "Medway": ("887", "E06000035"),
-    "West Sussex": ("938", "E10000032"),
-    "Portsmouth": ("851", "E06000044"),
-}
-OUTSIDE_KENT = "Outside Kent"
 NOT_RECORDED = "Not recorded"
 
 #: canonical column -> (required, description)
@@ -358,26 +336,35 @@ PLACEMENT_TYPES: dict[str, str] = {
     "residential 52 week": "residential",
 }
 
-DISTRICT_ALIASES: dict[str, str] = {
-    **{d.lower(): d for d in KENT_DISTRICTS},
-    "folkestone & hythe": "Folkestone and Hythe",
-    "shepway": "Folkestone and Hythe",
-    "tonbridge & malling": "Tonbridge and Malling",
-    "out of area": OUT_OF_AREA,
-    "out of county": OUT_OF_AREA,
-    "ooa": OUT_OF_AREA,
-    "outside kent": OUT_OF_AREA,
-}
 
-HOME_DISTRICT_ALIASES: dict[str, str] = {
-    **{d.lower(): d for d in KENT_DISTRICTS},
-    "folkestone & hythe": "Folkestone and Hythe",
-    "shepway": "Folkestone and Hythe",
-    "tonbridge & malling": "Tonbridge and Malling",
-    "outside kent": OUTSIDE_KENT,
-    "out of county": OUTSIDE_KENT,
-    "out of area": OUTSIDE_KENT,
-}
+def district_aliases(council) -> dict[str, str]:
+    """Spellings of a school's district -> the council's district, or ``Out of area``.
+
+    >>> from pipeline.councils import load_council
+    >>> aliases = district_aliases(load_council("kent"))
+    >>> aliases["shepway"], aliases["outside kent"], aliases["ooa"]
+    ('Folkestone and Hythe', 'Out of area', 'Out of area')
+    """
+    return {
+        **{d.lower(): d for d in council.districts},
+        **{k.lower(): v for k, v in council.district_aliases.items()},
+        "out of area": OUT_OF_AREA,
+        "out of county": OUT_OF_AREA,
+        "ooa": OUT_OF_AREA,
+        council.outside.lower(): OUT_OF_AREA,
+    }
+
+
+def home_district_aliases(council) -> dict[str, str]:
+    """Spellings of a child's home district -> the council's district, or ``Outside <name>``."""
+    return {
+        **{d.lower(): d for d in council.districts},
+        **{k.lower(): v for k, v in council.district_aliases.items()},
+        council.outside.lower(): council.outside,
+        "out of county": council.outside,
+        "out of area": council.outside,
+    }
+
 
 SEX_CODES: dict[str, str] = {
     "f": "F",

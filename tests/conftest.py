@@ -9,6 +9,10 @@ import pytest
 
 from pipeline.clean import clean_snapshot
 from pipeline.config import Framework
+from pipeline.councils import load_council
+
+#: The council of the sample data (its districts are the sample exports' districts).
+KENT = load_council("kent")
 
 
 def raw_rows(n: int = 6) -> pd.DataFrame:
@@ -47,6 +51,10 @@ def framework() -> Framework:
 @pytest.fixture
 def clean_frame(framework: Framework) -> pd.DataFrame:
     result = clean_snapshot(
-        raw_rows(12), framework=framework, snapshot_date=dt.date(2025, 6, 30), salt="test"
+        raw_rows(12),
+        framework=framework,
+        council=KENT,
+        snapshot_date=dt.date(2025, 6, 30),
+        salt="test",
     )
     return result.clean

@@ -41,6 +41,8 @@ def test_missing_input_file_is_named(tmp_path):
 def test_clean_command_writes_the_three_files(tmp_path):
     result = run(
         "clean",
+        "--council",
+        "kent",
         "data/raw/snapshot_2025_06_30.csv",
         "--out",
         str(tmp_path),
@@ -56,10 +58,19 @@ def test_clean_command_writes_the_three_files(tmp_path):
     assert "1816 rows read" in result.stdout
 
 
+def test_clean_command_without_a_council_says_how_to_name_one(tmp_path):
+    result = run("clean", "data/raw/snapshot_2025_06_30.csv", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error:") and "no council is given" in result.stderr
+    assert "--council NAME" in result.stderr and "west-sussex" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "clean.parquet").exists()
+
+
 def test_clean_command_names_missing_columns(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("Child ID,Provision URN\n1,990001\n")
-    result = run("clean", str(bad), "--out", str(tmp_path / "out"))
+    result = run("clean", "--council", "kent", str(bad), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert result.stderr.startswith("error:") and "required columns missing" in result.stderr
     assert "Traceback" not in result.stderr

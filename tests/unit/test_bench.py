@@ -10,6 +10,7 @@ from pipeline import bench
 from pipeline.clean import clean_snapshot
 from pipeline.config import Framework
 from pipeline.ingest import read_export
+from tests.conftest import KENT
 
 
 def figures(reference: float, floor: float, pipeline: float, peak: float = 700.0) -> dict:
@@ -57,7 +58,9 @@ def test_the_generated_export_is_messy_but_cleans_with_the_expected_share_quaran
     raw = read_export(path)
     assert len(raw) == 3000
     assert raw["Annual Fee"].str.startswith("£").mean() > 0.99
-    result = clean_snapshot(raw, framework=Framework(), snapshot_date=bench.SNAPSHOT, salt="bench")
+    result = clean_snapshot(
+        raw, framework=Framework(), council=KENT, snapshot_date=bench.SNAPSHOT, salt="bench"
+    )
     report = result.report
     assert report["rows_in"] == 3000 == report["clean"] + report["quarantined"]
     # the unusable rows are the rare fees of "n/a" (1 in 1,000), nothing else

@@ -15,7 +15,7 @@ from matplotlib.colors import to_hex
 
 from pipeline import charts, tables
 from pipeline.present import fmt_gbp_m, fmt_pct
-from pipeline.vocabulary import KENT_DISTRICTS
+from tests.conftest import KENT
 
 TWO = ["DPS", "Non-DPS"]
 THREE = ["Lot 1", "Lot 2", "Off-framework"]
@@ -83,7 +83,7 @@ def year_chart(categories: list[str] = TWO, peaks: list[int] | None = None) -> c
 
 def district_chart(categories: list[str] = TWO) -> charts.Chart:
     summary = tables.build_district_summary(
-        day(categories), categories=categories, contracted=categories[:1]
+        day(categories), categories=categories, contracted=categories[:1], districts=KENT.districts
     )
     return charts.plot_districts(
         summary,
@@ -91,6 +91,7 @@ def district_chart(categories: list[str] = TWO) -> charts.Chart:
         contracted=categories[:1],
         extract_label=LABEL,
         source=SOURCE,
+        council_name="Kent",
     )
 
 
@@ -263,7 +264,9 @@ def test_year_group_axis_uses_short_labels_for_early_years():
 
 
 def test_district_title_counts_districts_without_contracted_school():
-    summary = tables.build_district_summary(day(), categories=TWO, contracted=["DPS"])
+    summary = tables.build_district_summary(
+        day(), categories=TWO, contracted=["DPS"], districts=KENT.districts
+    )
     without = tables.districts_without_contracted_school(summary)
     chart = district_chart()
     assert len(without) == 10  # only Thanet and Maidstone have a DPS school
@@ -275,25 +278,32 @@ def test_districts_without_contracted_school_are_marked_on_the_axis():
     chart = district_chart()
     ax = chart.figure.axes[0]
     labels = tick_texts(ax.yaxis)
-    assert len(labels) == len(KENT_DISTRICTS)
+    assert len(labels) == len(KENT.districts)
     marked = [label.split("\n")[0] for label in labels if "no contracted school" in label]
     assert "Thanet" not in marked and "Dartford" in marked
     assert not any("Out of area" in label for label in labels)
-    assert len(ax.patches) == len(KENT_DISTRICTS) * len(TWO)
+    assert len(ax.patches) == len(KENT.districts) * len(TWO)
     assert "2 schools are outside Kent" in chart.note
 
 
 def test_all_districts_with_contracted_schools_says_so():
     frame = pd.DataFrame(
         {
-            "school_district": list(KENT_DISTRICTS),
-            "school_urn": range(len(KENT_DISTRICTS)),
-            "framework_status": ["DPS"] * len(KENT_DISTRICTS),
+            "school_district": list(KENT.districts),
+            "school_urn": range(len(KENT.districts)),
+            "framework_status": ["DPS"] * len(KENT.districts),
         }
     )
-    summary = tables.build_district_summary(frame, categories=TWO, contracted=["DPS"])
+    summary = tables.build_district_summary(
+        frame, categories=TWO, contracted=["DPS"], districts=KENT.districts
+    )
     chart = charts.plot_districts(
-        summary, categories=TWO, contracted=["DPS"], extract_label=LABEL, source=SOURCE
+        summary,
+        categories=TWO,
+        contracted=["DPS"],
+        extract_label=LABEL,
+        source=SOURCE,
+        council_name="Kent",
     )
     assert chart.title == "All 12 Kent districts have a contracted school"
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from pipeline import clean as clean_module
 from pipeline.__main__ import main
 from pipeline.clean import (
-    CLEAN_SCHEMA,
     SALT_ENV,
     MissingColumnsError,
+    clean_schema,
     clean_snapshot,
     load_clean_config,
     parse_dates,
@@ -29,13 +29,14 @@ from pipeline.clean import (
 )
 from pipeline.config import Framework, FrameworkCategory
 from pipeline.ingest import InputFileError
-from tests.conftest import raw_rows
+from tests.conftest import KENT, raw_rows
 
 DAY = dt.date(2025, 6, 30)
 
 
 def run(raw: pd.DataFrame, **kwargs):
     kwargs.setdefault("framework", Framework())
+    kwargs.setdefault("council", KENT)
     return clean_snapshot(raw, snapshot_date=DAY, salt="s", **kwargs)
 
 
@@ -43,7 +44,7 @@ def test_valid_rows_are_all_clean_and_match_the_schema():
     result = run(raw_rows(6))
     assert len(result.clean) == 6
     assert result.report["quarantined"] == 0
-    CLEAN_SCHEMA.validate(result.clean)
+    clean_schema(KENT.districts, KENT.outside).validate(result.clean)
 
 
 def test_pupil_ids_are_pseudonymised_and_dates_of_birth_dropped():
@@ -55,9 +56,15 @@ def test_pupil_ids_are_pseudonymised_and_dates_of_birth_dropped():
 
 
 def test_same_salt_gives_same_pseudonym_and_different_salt_does_not():
-    a = clean_snapshot(raw_rows(2), framework=Framework(), snapshot_date=DAY, salt="one")
-    b = clean_snapshot(raw_rows(2), framework=Framework(), snapshot_date=DAY, salt="one")
-    c = clean_snapshot(raw_rows(2), framework=Framework(), snapshot_date=DAY, salt="two")
+    a = clean_snapshot(
+        raw_rows(2), framework=Framework(), council=KENT, snapshot_date=DAY, salt="one"
+    )
+    b = clean_snapshot(
+        raw_rows(2), framework=Framework(), council=KENT, snapshot_date=DAY, salt="one"
+    )
+    c = clean_snapshot(
+        raw_rows(2), framework=Framework(), council=KENT, snapshot_date=DAY, salt="two"
+    )
     assert a.clean["pupil_id"].tolist() == b.clean["pupil_id"].tolist()
     assert a.clean["pupil_id"].tolist() != c.clean["pupil_id"].tolist()
 
@@ -274,12 +281,14 @@ def test_the_same_child_gets_the_same_pseudonym_however_the_id_is_spaced():
 
 def test_salt_comes_from_the_environment_when_not_configured(monkeypatch):
     monkeypatch.setenv(SALT_ENV, "from-env")
-    a = clean_snapshot(raw_rows(2), framework=Framework(), snapshot_date=DAY)
-    b = clean_snapshot(raw_rows(2), framework=Framework(), snapshot_date=DAY, salt="from-env")
+    a = clean_snapshot(raw_rows(2), framework=Framework(), council=KENT, snapshot_date=DAY)
+    b = clean_snapshot(
+        raw_rows(2), framework=Framework(), council=KENT, snapshot_date=DAY, salt="from-env"
+    )
     assert a.report["pseudonymisation"]["salt_source"] == "environment"
     assert a.clean["pupil_id"].tolist() == b.clean["pupil_id"].tolist()
     monkeypatch.delenv(SALT_ENV)
-    c = clean_snapshot(raw_rows(2), framework=Framework(), snapshot_date=DAY)
+    c = clean_snapshot(raw_rows(2), framework=Framework(), council=KENT, snapshot_date=DAY)
     assert c.report["pseudonymisation"]["salt_source"] == "ephemeral"
 
 
@@ -408,7 +417,7 @@ def test_clean_configuration_is_validated_and_names_unknown_keys(tmp_path):
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(["clean", *args])
+    code = main(["clean", "--council", "kent", *args])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -478,7 +487,7 @@ def test_an_internal_error_is_one_line_unless_debugging(tmp_path, capsys, monkey
     assert code == 2 and "internal error" in err and "--debug" in err
     assert "Traceback" not in err
     with pytest.raises(KeyError):
-        main(["--debug", "clean", source, "--out", str(tmp_path / "o")])
+        main(["--debug", "clean", "--council", "kent", source, "--out", str(tmp_path / "o")])
 
 
 def test_an_output_folder_that_cannot_be_written_is_a_clear_error(tmp_path, capsys):

@@ -15,6 +15,7 @@ from pipeline import vocabulary as voc
 from pipeline.clean import MissingColumnsError, clean_snapshot, match_columns
 from pipeline.config import Framework
 from pipeline.ingest import InputFileError, cell_text, find_header_row, read_export
+from tests.conftest import KENT
 from tests.fixtures.corpus import CANONICAL, SNAPSHOT, Case, build_corpus, placement, table
 
 
@@ -36,7 +37,12 @@ def _cases(kind: str) -> list[str]:
 def clean(path, case: Case):
     raw = read_export(path, sheet=case.sheet)
     return clean_snapshot(
-        raw, framework=Framework(), snapshot_date=SNAPSHOT, salt="corpus", source=path.name
+        raw,
+        framework=Framework(),
+        council=KENT,
+        snapshot_date=SNAPSHOT,
+        salt="corpus",
+        source=path.name,
     )
 
 
@@ -225,7 +231,9 @@ def test_no_generated_csv_crashes_reading_or_cleaning(
     except InputFileError as exc:
         assert str(exc).startswith(str(path))
         return
-    result = clean_snapshot(raw, framework=Framework(), snapshot_date=SNAPSHOT, salt="gen")
+    result = clean_snapshot(
+        raw, framework=Framework(), council=KENT, snapshot_date=SNAPSHOT, salt="gen"
+    )
     r = result.report
     assert r["rows_in"] == r["clean"] + r["quarantined"] + r["duplicates"]
     assert len(result.quarantine) == r["quarantined"]
@@ -242,7 +250,9 @@ def test_mostly_valid_rows_with_generated_damage_still_reconcile(picks, extra):
         if rows:
             rows[index % len(rows)][column] = value
     raw = pd.DataFrame(table(rows)[1:], columns=list(CANONICAL), dtype=str)
-    result = clean_snapshot(raw, framework=Framework(), snapshot_date=SNAPSHOT, salt="gen")
+    result = clean_snapshot(
+        raw, framework=Framework(), council=KENT, snapshot_date=SNAPSHOT, salt="gen"
+    )
     r = result.report
     assert r["rows_in"] == len(rows) - r["blank_rows_skipped"]
     assert r["rows_in"] == r["clean"] + r["quarantined"] + r["duplicates"]
@@ -270,6 +280,8 @@ def test_the_render_path_and_the_command_give_the_same_counts(corpus, tmp_path, 
         main(
             [
                 "clean",
+                "--council",
+                "kent",
                 extract["path"],
                 "--out",
                 str(tmp_path / "cli"),

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline import tables
+from tests.conftest import KENT
 
 CATS = ["DPS", "Non-DPS"]
 FY = {"spend_start": dt.date(2024, 4, 1), "spend_end": dt.date(2025, 3, 31)}
@@ -133,7 +134,9 @@ def test_districts_without_a_contracted_school_ignore_out_of_area():
         school_district=["Dover", "Thanet", "Out of area"],
         framework_status=["DPS", "Non-DPS", "Non-DPS"],
     )
-    table = tables.build_district_summary(frame, categories=CATS, contracted=["DPS"])
+    table = tables.build_district_summary(
+        frame, categories=CATS, contracted=["DPS"], districts=KENT.districts
+    )
     lacking = tables.districts_without_contracted_school(table)
     assert "Dover" not in lacking and "Thanet" in lacking and "Out of area" not in lacking
     assert len(lacking) == 11

@@ -50,25 +50,28 @@ from pipeline.present import (
     sentence_case,
     snake_case,
 )
-from pipeline.vocabulary import ETHNIC_GROUP_ORDER, KENT_DISTRICTS, NOT_RECORDED, PRIMARY_NEEDS
+from pipeline.vocabulary import ETHNIC_GROUP_ORDER, NOT_RECORDED, PRIMARY_NEEDS
 
 #: The category a blank value of an equality characteristic belongs to (its own "not
 #: recorded" answer), so the profile never shows one category under two names.
 MISSING_AS = {"sex": "Other or not recorded", "ethnicity": "Not known"}
 
-#: Words a label may start with that are names, so keep their capital inside a sentence.
-PROPER_NAMES = frozenset({"Kent", *(d.split()[0] for d in KENT_DISTRICTS)})
+def proper_names(council) -> frozenset[str]:
+    """Words a label may start with that are names (the council's and its districts'), so
+    keep their capital inside a sentence."""
+    return frozenset({council.name.split()[0], *(d.split()[0] for d in council.districts)})
 
 
-def mid_sentence(text: str) -> str:
-    """Lower-case a label's first letter for use inside a sentence, keeping acronyms and names.
+def mid_sentence(text: str, names: frozenset[str] = frozenset()) -> str:
+    """Lower-case a label's first letter for use inside a sentence, keeping acronyms and
+    ``names`` (see ``proper_names``).
 
     >>> mid_sentence("Financial year 2024-25"), mid_sentence("DPS schools")
     ('financial year 2024-25', 'DPS schools')
-    >>> mid_sentence("Kent Analytics snapshot, January 2024")
+    >>> mid_sentence("Kent Analytics snapshot, January 2024", frozenset({"Kent"}))
     'Kent Analytics snapshot, January 2024'
     """
-    if (len(text) > 1 and text[1].isupper()) or text.split(" ", 1)[0] in PROPER_NAMES:
+    if (len(text) > 1 and text[1].isupper()) or text.split(" ", 1)[0] in names:
         return text
     return text[:1].lower() + text[1:]
 
@@ -166,6 +169,8 @@ class Appendix:
         self.placements = placements
         self.cleaning = cleaning
         self.spend = spend
+        self.council = definition.authority
+        self._names = proper_names(self.council)
         self.figures = FigureRegistry()
         self.published: list[dict] = []
         self._tables = 0
@@ -564,7 +569,7 @@ class Appendix:
                     f"period. Forecast spend pro-rates each placement's annual fee to the days "
                     f"it runs between {fmt_date(fy.start)} and {fmt_date(fy.end)}; average gross "
                     f"cost is forecast spend divided by placements. 'Out of area' schools are "
-                    f"outside Kent. " + self._source(name)
+                    f"outside {self.council.name}. " + self._source(name)
                 ),
                 mask=mask,
                 name="framework_status_period",
@@ -807,7 +812,7 @@ class Appendix:
         frame = self._section_data(name)
         contracted = self.framework.contracted
         table = tables.build_district_summary(
-            frame, categories=self.categories, contracted=contracted
+            frame, categories=self.categories, contracted=contracted, districts=self.council.districts
         )
         placement_columns = [f"placements_{c}" for c in self.categories] + ["placements"]
         mask = disclosure.suppress(
@@ -819,7 +824,7 @@ class Appendix:
             f"{prefix}.districts_without_{label}_school",
             lacking,
             "district_list",
-            "Kent districts with no contracted school",
+            f"{self.council.name} districts with no contracted school",
         )
         for district in table.index:
             key = snake_case(district)
@@ -838,18 +843,22 @@ class Appendix:
         if lacking:
             section.para(
                 f"There are no {contracted_words} schools in {join_words(lacking)} "
-                f"({fmt_count(len(lacking))} of Kent's 12 districts). Pupils needing INMSS "
+                f"({fmt_count(len(lacking))} of {self.council.name}'s "
+                f"{fmt_count(len(self.council.districts))} districts). Pupils needing INMSS "
                 f"provision there travel to a {contracted_words} school in another district "
                 f"or attend a school outside the framework."
             )
         else:
-            section.para(f"Every Kent district has at least one {contracted_words} school.")
+            section.para(
+                f"Every {self.council.name} district has at least one {contracted_words} school."
+            )
         chart = charts.plot_districts(
             table,
             categories=self.categories,
             contracted=contracted,
             extract_label=_period_words(extract),
             source=self._source(name),
+            council_name=self.council.name,
         )
         section.add(self._figure(chart))
         columns = [Column(f"schools_{c}", f"{c} schools") for c in self.categories]
@@ -875,7 +884,8 @@ class Appendix:
                     ),
                     columns=columns,
                     row_header="School district",
-                    note="District is where the school stands; 'Out of area' is outside Kent. "
+                    note="District is where the school stands; 'Out of area' is outside "
+                    f"{self.council.name}. "
                     "Contracted schools hold at least one placement under "
                     f"{join_words(contracted) if contracted else 'a contract'}. "
                     + self._source(name),
@@ -988,7 +998,7 @@ class Appendix:
         section = Section("Change in average cost")
         for cat in self.framework.contracted[:1]:
             section.para(
-                f"In {mid_sentence(earlier_extract.label)}, "
+                f"In {mid_sentence(earlier_extract.label, self._names)}, "
                 f"{self._text(table, cat, 'placements')} of the "
                 f"{fmt_count(earlier.loc[tables.TOTAL, 'placements'])} placements funded were "
                 f"made through the {cat}, with £{self._text(table, cat, 'spend_m')}m spent on "
@@ -1003,8 +1013,8 @@ class Appendix:
         ]
         if moves:
             section.para(
-                f"Between {mid_sentence(earlier_extract.label)} and the "
-                f"{mid_sentence(later_extract.label)}, the average annual cost "
+                f"Between {mid_sentence(earlier_extract.label, self._names)} and the "
+                f"{mid_sentence(later_extract.label, self._names)}, the average annual cost "
                 f"{join_words(moves)}."
             )
         return section.add(table)
@@ -1218,9 +1228,12 @@ class Appendix:
                 "The extract does not record children's home districts, so journeys between "
                 "home and school cannot be described."
             )
-        table = tables.build_travel_summary(frame)
+        table = tables.build_travel_summary(
+            frame, districts=self.council.districts, council_name=self.council.name
+        )
         missing_home = int(frame["home_district"].isna().sum())
-        counts = ["same_district", "other_kent_district", "out_of_area", "placements"]
+        other = tables.other_district_column(self.council.name)
+        counts = ["same_district", other, "out_of_area", "placements"]
         mask = disclosure.suppress(
             table,
             counts=counts,
@@ -1251,8 +1264,8 @@ class Appendix:
                 columns=[
                     Column("placements", "Placements"),
                     Column("same_district", "School in home district"),
-                    Column("other_kent_district", "School in another Kent district"),
-                    Column("out_of_area", "School outside Kent"),
+                    Column(other, f"School in another {self.council.name} district"),
+                    Column("out_of_area", f"School outside {self.council.name}"),
                     Column(
                         "outside_home_pct", "Placed outside home district", fmt_pct, unit="%", dp=1
                     ),
@@ -1279,7 +1292,7 @@ class Appendix:
             f"Of {fmt_count(total['placements'])} placements with a recorded home district, "
             f"{self._text(html_table, tables.TOTAL, 'outside_home_pct')} are at a school outside "
             f"the child's home district and {self._text(html_table, tables.TOTAL, 'out_of_area')} "
-            "are at a school outside Kent."
+            f"are at a school outside {self.council.name}."
         )
         return section.add(html_table)
 
@@ -1379,7 +1392,7 @@ class Appendix:
                 if summary is not None
                 else len(self._section_data(name))
             )
-            base_from = f"placements in the {mid_sentence(self.definition.inputs[name].label)}"
+            base_from = f"placements in the {mid_sentence(self.definition.inputs[name].label, self._names)}"
         self.figures.add(
             "projection.base_placements", base, "count", "Placements at the start of the projection"
         )

@@ -17,6 +17,7 @@ def clean_placements(
     return clean_snapshot(
         raw,
         framework=definition.framework,
+        council=definition.authority,
         snapshot_date=snapshot_date_of(extract),
         fee_ceiling=definition.parameters.fee_ceiling_gbp,
         source=extract.path.name,

@@ -67,3 +67,10 @@ def check_definition(definition) -> None:
         kind = definition.inputs[definition.sections.spend_history].kind
         if kind != "spend_history":
             raise ValueError("sections.spend_history must name an input of kind spend_history")
+    if not definition.authority.districts:
+        for key in ("districts", "travel"):
+            if getattr(definition.sections, key):
+                raise ValueError(
+                    f"sections.{key}: {definition.authority.name} has no districts (a unitary "
+                    "authority), so this section has nothing to show; remove it"
+                )

@@ -40,7 +40,8 @@ from pipeline.present import (
     round_half_up,
     sentence_case,
 )
-from pipeline.vocabulary import KENT_DISTRICTS, NOT_RECORDED, normalise_label
+from pipeline.councils import load_council
+from pipeline.vocabulary import NOT_RECORDED, normalise_label
 
 TOTAL = tables.TOTAL
 IN_AREA, OUT_OF_AREA = "in_area", "out_of_area"
@@ -734,7 +735,7 @@ class ResidentialAppendix(Appendix):
                 self.homes,
                 authority=self.authority,
                 by="district",
-                order=list(KENT_DISTRICTS),
+                order=list(load_council(self.authority).districts),
                 placed=self.placed,
             )
             table = self._capacity_table(district, "district", "District", "district")
