@@ -48,6 +48,7 @@ lab: $(STAMP) ## Open the notebooks in JupyterLab
 bench: $(STAMP) ## Measure speed and memory; writes bench/results/
 	$(PY) -m pipeline.bench
 	$(PY) -m pipeline.bench_render
+	$(PY) -m pipeline.bench_startup
 
 verify: $(STAMP) ## Rerun the sample appendices from their manifests; compare with the papers
 	$(PY) -m pipeline render $(SAMPLE_REPORTS)

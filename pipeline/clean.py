@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import secrets
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 import yaml
@@ -40,6 +40,25 @@ from pipeline.config import Framework
 from pipeline.councils import Council, load_council
 from pipeline.errors import MissingColumnsError
 from pipeline.ingest import InputFileError
+
+
+def _import_pandera():
+    """pandera, without the hypothesis it imports whenever it is installed (about 0.3 s, for
+    test-data synthesis this project never asks of it), unless something already loaded it."""
+    keep_out = "hypothesis" not in sys.modules
+    if keep_out:
+        sys.modules["hypothesis"] = None  # type: ignore[assignment]  # import fails: skipped
+    try:
+        import pandera.backends.pandas.builtin_checks  # noqa: F401  (loaded on first validate)
+        import pandera.pandas as pandera
+    finally:
+        if keep_out:
+            del sys.modules["hypothesis"]
+    return pandera
+
+
+pa = _import_pandera()
+
 
 SALT_ENV = "INMSS_PSEUDONYM_SALT"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")

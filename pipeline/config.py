@@ -26,7 +26,7 @@ from pydantic import (
 from pipeline import reports
 from pipeline.councils import Council, known_councils, load_council
 from pipeline.errors import ReportDefinitionError
-from pipeline.present import snake_case
+from pipeline.naming import snake_case
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,12 +11,13 @@ import base64
 import datetime as dt
 import html
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
+
+from pipeline.naming import snake_case
 
 Formatter = Callable[[object], str]
 SUPPRESSED = "[c]"
@@ -189,15 +190,6 @@ class Column:
     def name(self) -> str:
         """Snake-case indicator name for tidy files."""
         return self.indicator or snake_case(self.source)
-
-
-def snake_case(text: str) -> str:
-    """``"Non-DPS placements"`` -> ``"non_dps_placements"``.
-
-    >>> snake_case("Non-DPS placements")
-    'non_dps_placements'
-    """
-    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from pipeline.present import snake_case
+from pipeline.naming import snake_case
 from pipeline.vocabulary import NOT_RECORDED, OUT_OF_AREA, PRIMARY_NEEDS
 
 TOTAL = "Total"
