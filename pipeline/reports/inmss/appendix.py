@@ -32,7 +32,7 @@ from pipeline import (
     tables,
 )
 from pipeline.config import Extract, ReportDefinition, load_report_definition, resolve_path
-from pipeline.figures import FigureRegistry
+from pipeline.kernel import ReportKernel
 from pipeline.ingest import read_spend_history
 from pipeline.present import (
     Column,
@@ -153,8 +153,27 @@ def _one_input(method: Callable[..., Section]) -> Callable[[Appendix], Section |
     return section
 
 
-class Appendix:
+class Appendix(ReportKernel):
     """Tables, figures and narrative of one report, computed from its clean inputs."""
+
+    SECTIONS = (
+        "summary",
+        "framework_snapshot",
+        "framework_period",
+        "spend_history",
+        "demand_profile",
+        "need_profile",
+        "year_groups",
+        "districts",
+        "cost_comparison",
+        "travel",
+        "cost_breakdown",
+        "projection",
+        "equality_profile",
+        "trend",
+        "data_quality",
+        "methods",
+    )
 
     def __init__(
         self,
@@ -164,17 +183,11 @@ class Appendix:
         spend: pd.DataFrame | None = None,
         provenance: dict | None = None,
     ) -> None:
-        self.definition = definition
-        self.provenance = provenance or {}
+        super().__init__(definition, cleaning, provenance)
         self.placements = placements
-        self.cleaning = cleaning
         self.spend = spend
         self.council = definition.authority
         self._names = proper_names(self.council)
-        self.figures = FigureRegistry()
-        self.published: list[dict] = []
-        self._tables = 0
-        self._charts = 0
 
     # --- helpers
 
@@ -186,37 +199,19 @@ class Appendix:
     def categories(self) -> list[str]:
         return self.framework.names
 
-    @property
-    def threshold(self) -> int:
-        return self.definition.parameters.suppression_threshold
-
     def _key(self, name: str) -> str:
         return self.framework.key(name)
 
-    def _prefix(self, extract_name: str) -> str:
-        extract = self.definition.inputs[extract_name]
-        return extract.figure_prefix or extract_name
-
-    def _caption(self, text: str) -> str:
-        self._tables += 1
-        return f"Table {self._tables}: {text}"
-
     def _figure(self, chart: charts.Chart, extra_note: str | None = None) -> HtmlFigure:
-        self._charts += 1
         note = " ".join(n for n in (chart.note, extra_note) if n) or None
         return HtmlFigure(
             svg=charts.to_svg(chart),
-            title=f"Chart {self._charts}: {chart.title}",
+            title=self._chart_title(chart.title),
             subtitle=chart.subtitle,
             alt=chart.alt,
             source=chart.source,
             note=note,
         )
-
-    def _source(self, extract_name: str) -> str:
-        extract = self.definition.inputs[extract_name]
-        synthetic = " (synthetic sample data)" if self.definition.synthetic_data else ""
-        return f"Source: {extract.label}{synthetic}."
 
     def _data(self, extract_name: str, *, day_only: bool = False) -> pd.DataFrame:
         frame = self.placements[extract_name]
@@ -228,45 +223,6 @@ class Appendix:
         """Day provision when the extract is the one the day-provision table is built from."""
         day_only = extract_name == self.definition.sections.framework_snapshot
         return self._data(extract_name, day_only=day_only)
-
-    def _table(
-        self, table: HtmlTable, *, extract: str | None, row_filter: str, publish_: bool = True
-    ) -> HtmlTable:
-        """Set a table's threshold and hand it to the published files (tidy CSV, XLSX)."""
-        table.threshold = self.threshold
-        if publish_ and table.name:
-            source_extract = self.definition.inputs[extract] if extract else None
-            period = publish.time_of(
-                source_extract.as_at if source_extract else None,
-                source_extract.period_start if source_extract else None,
-            )
-            self.published.append(
-                publish.table_payload(
-                    table,
-                    row_filter=row_filter,
-                    time_period=period[0],
-                    time_identifier=period[1],
-                    source=self._source(extract) if extract else "",
-                )
-            )
-        return table
-
-    def _put(
-        self,
-        figure_id: str,
-        frame: pd.DataFrame,
-        row: object,
-        column: str,
-        unit: str,
-        label: str,
-        mask: pd.DataFrame | None = None,
-        scale: float = 1.0,
-    ) -> None:
-        """Record one table cell as a figure, unless disclosure control hides it."""
-        if mask is not None and column in mask.columns and bool(mask.loc[row, column]):
-            return
-        value = frame.loc[row, column]
-        self.figures.add(figure_id, value / scale if scale != 1.0 else value, unit, label)
 
     def _put_rows(
         self,
@@ -297,11 +253,6 @@ class Appendix:
                     mask,
                     scale=(scale or {}).get(column, 1.0),
                 )
-
-    def _text(self, table: HtmlTable, row: object, column: str) -> str:
-        """A cell as printed in its table, for binding into a sentence."""
-        spec = next(c for c in table.columns if c.source == column)
-        return table.cell_text(row, spec)
 
     def _by_status_table(
         self,
@@ -1716,14 +1667,6 @@ class Appendix:
             for k, v in figures.items()
             if k.endswith(wanted) and k.count(".") <= 2 and not k.startswith("trend.")
         }
-
-    def publish_figures(self) -> None:
-        """Display the figures and published tables as hidden output, for the renderer."""
-        display(
-            {FIGURES_MIMETYPE: self.figures.as_dict(), TABLES_MIMETYPE: self.published},
-            raw=True,
-            metadata={"pipeline": {"hidden": True}},
-        )
 
 
 def load(

@@ -399,6 +399,17 @@ class ResidentialAppendix(Appendix):
         Published figures by id, to say where the paper printed a figure differently.
     """
 
+    SECTIONS = (
+        "summary",
+        "capacity",
+        "where_placed",
+        "cohort",
+        "equality_profile",
+        "regional_comparison",
+        "data_quality",
+        "methods",
+    )
+
     def __init__(
         self,
         definition: ReportDefinition,

@@ -1,0 +1,178 @@
+"""The report kernel: what every report needs, whatever its type.
+
+A report type's report class (``reports.inmss.appendix.Appendix``, a plug-in's own) builds
+on ``ReportKernel``, which owns the parts no section should write twice:
+
+* table and chart numbering (``caption``, ``chart``), the same every time a section runs:
+  numbers belong to a section's place in the report, so re-running a notebook cell in
+  JupyterLab keeps its numbers and does not renumber the tables after it;
+* the figure registry (``figures``; ``put`` records a table cell unless it is hidden);
+* table publication (``table``): the tidy CSV / workbook payload of each published table,
+  replaced, never repeated, when its section runs again;
+* sources (``source``) and figure-id prefixes (``prefix``);
+* handing the figures and tables to the renderer (``publish_figures``).
+
+A type names its sections in ``SECTIONS`` (the methods its notebook calls, one per cell);
+the kernel wraps each so that its numbering is scoped to it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ClassVar
+
+import pandas as pd
+
+from pipeline import FIGURES_MIMETYPE, TABLES_MIMETYPE, publish
+from pipeline.config import ReportDefinition
+from pipeline.figures import FigureRegistry
+from pipeline.present import HtmlTable
+
+
+def _scoped(method: Callable) -> Callable:
+    """Run a section with its own numbering scope (see ``ReportKernel``)."""
+
+    @functools.wraps(method)
+    def section(self: ReportKernel, *args, **kwargs):
+        outer = self._scope
+        self._scope = (method.__name__, {})
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._scope = outer
+
+    section.__wrapped_section__ = True
+    return section
+
+
+class ReportKernel:
+    """Numbering, figures, published tables and sources of one report.
+
+    Parameters
+    ----------
+    definition : ReportDefinition
+        The report's validated definition.
+    cleaning : dict
+        The cleaning report of each cleaned input, by input name.
+    provenance : dict, optional
+        Commit, input hashes and the reproducing command (for the reviewers' notes).
+    """
+
+    #: The methods the type's notebook calls, one per cell, in report order.
+    SECTIONS: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in cls.SECTIONS:
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "__wrapped_section__", False):
+                setattr(cls, name, _scoped(method))
+
+    def __init__(
+        self,
+        definition: ReportDefinition,
+        cleaning: dict[str, dict],
+        provenance: dict | None = None,
+    ) -> None:
+        self.definition = definition
+        self.cleaning = cleaning
+        self.provenance = provenance or {}
+        self.figures = FigureRegistry()
+        self._published: dict[str, dict] = {}
+        self._numbers: dict[tuple, int] = {}
+        self._scope: tuple[str, dict] = ("", {})
+
+    # --- numbering
+
+    def _number(self, kind: str) -> int:
+        """The number of the next table or chart of the running section: the same on every
+        run of that section, the next free one the first time."""
+        section, seen = self._scope
+        seen[kind] = seen.get(kind, 0) + 1
+        key = (kind, section, seen[kind]) if section else (kind, len(self._numbers))
+        if key not in self._numbers:
+            self._numbers[key] = 1 + sum(1 for k in self._numbers if k[0] == kind)
+        return self._numbers[key]
+
+    def _caption(self, text: str) -> str:
+        """``Table N: text``, numbered in report order."""
+        return f"Table {self._number('table')}: {text}"
+
+    def _chart_title(self, title: str) -> str:
+        """``Chart N: title``, numbered in report order."""
+        return f"Chart {self._number('chart')}: {title}"
+
+    # --- the report's settings
+
+    @property
+    def threshold(self) -> int:
+        return self.definition.parameters.suppression_threshold
+
+    def _prefix(self, extract_name: str) -> str:
+        extract = self.definition.inputs[extract_name]
+        return extract.figure_prefix or extract_name
+
+    def _source(self, extract_name: str) -> str:
+        extract = self.definition.inputs[extract_name]
+        synthetic = " (synthetic sample data)" if self.definition.synthetic_data else ""
+        return f"Source: {extract.label}{synthetic}."
+
+    # --- tables and figures
+
+    @property
+    def published(self) -> list[dict]:
+        """The published tables' payloads, in the order they first appeared."""
+        return list(self._published.values())
+
+    def _table(
+        self, table: HtmlTable, *, extract: str | None, row_filter: str, publish_: bool = True
+    ) -> HtmlTable:
+        """Set a table's threshold and hand it to the published files (tidy CSV, XLSX)."""
+        table.threshold = self.threshold
+        if publish_ and table.name:
+            source_extract = self.definition.inputs[extract] if extract else None
+            period = publish.time_of(
+                source_extract.as_at if source_extract else None,
+                source_extract.period_start if source_extract else None,
+            )
+            self._published[table.name] = publish.table_payload(
+                table,
+                row_filter=row_filter,
+                time_period=period[0],
+                time_identifier=period[1],
+                source=self._source(extract) if extract else "",
+            )
+        return table
+
+    def _put(
+        self,
+        figure_id: str,
+        frame: pd.DataFrame,
+        row: object,
+        column: str,
+        unit: str,
+        label: str,
+        mask: pd.DataFrame | None = None,
+        scale: float = 1.0,
+    ) -> None:
+        """Record one table cell as a figure, unless disclosure control hides it."""
+        if mask is not None and column in mask.columns and bool(mask.loc[row, column]):
+            return
+        value = frame.loc[row, column]
+        self.figures.add(figure_id, value / scale if scale != 1.0 else value, unit, label)
+
+    def _text(self, table: HtmlTable, row: object, column: str) -> str:
+        """A cell as printed in its table, for binding into a sentence."""
+        spec = next(c for c in table.columns if c.source == column)
+        return table.cell_text(row, spec)
+
+    def publish_figures(self) -> None:
+        """Display the figures and published tables as hidden output, for the renderer."""
+        from IPython.display import display
+
+        display(
+            {FIGURES_MIMETYPE: self.figures.as_dict(), TABLES_MIMETYPE: self.published},
+            raw=True,
+            metadata={"pipeline": {"hidden": True}},
+        )
