@@ -62,6 +62,16 @@ def count_of(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
+def with_article(word: str) -> str:
+    """``a`` or ``an`` before a label, by its first letter (labels here are not acronyms
+    said letter by letter, which would need ``an`` before ``SEN``: a rule for later).
+
+    >>> with_article("Off-framework"), with_article("Lot 1"), with_article("Non-DPS")
+    ('an Off-framework', 'a Lot 1', 'a Non-DPS')
+    """
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def fmt_pct(value: object, places: int = 0) -> str:
     """``60.98`` -> ``61%``.
 

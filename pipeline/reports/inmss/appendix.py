@@ -49,6 +49,7 @@ from pipeline.present import (
     join_words,
     sentence_case,
     snake_case,
+    with_article,
 )
 from pipeline.vocabulary import ETHNIC_GROUP_ORDER, NOT_RECORDED, PRIMARY_NEEDS
 
@@ -199,6 +200,12 @@ class Appendix(ReportKernel):
     def categories(self) -> list[str]:
         return self.framework.names
 
+    @property
+    def _status(self) -> str:
+        """The framework label inside a sentence or caption (``DPS status``, ``framework
+        status``); tables head their rows with it as written."""
+        return mid_sentence(self.framework.label, self._names)
+
     def _key(self, name: str) -> str:
         return self.framework.key(name)
 
@@ -283,7 +290,7 @@ class Appendix(ReportKernel):
         return self._table(
             HtmlTable(
                 frame,
-                caption=self._caption(f"Placements by {what} and {self.framework.label}, {period}"),
+                caption=self._caption(f"Placements by {what} and {self._status}, {period}"),
                 columns=columns,
                 row_header=row_header,
                 row_labels=row_labels,
@@ -395,7 +402,7 @@ class Appendix(ReportKernel):
             HtmlTable(
                 table,
                 caption=self._caption(
-                    f"Schools and placements by {self.framework.label}, {scope}, "
+                    f"Schools and placements by {self._status}, {scope}, "
                     f"{_period_words(extract)}"
                 ),
                 columns=[
@@ -407,15 +414,15 @@ class Appendix(ReportKernel):
                 ],
                 row_header=self.framework.label,
                 note=scope_note
-                + "Average annual cost is the mean agreed annual fee; as in the committee "
-                "paper's table, none is given for the total. " + self._source(name),
+                + "Average annual cost is the mean agreed annual fee; no average is shown for "
+                "the total. " + self._source(name),
                 mask=mask,
                 name="framework_status_snapshot",
             ),
             extract=name,
             row_filter="framework_status",
         )
-        section = Section(f"Schools and placements by {self.framework.label}")
+        section = Section(f"Schools and placements by {self._status}")
         total = table.loc[tables.TOTAL]
         section.para(
             f"{sentence_case(_period_words(extract))}, "
@@ -463,8 +470,9 @@ class Appendix(ReportKernel):
                     f"Cost gap across {cat} placements, per year",
                 )
                 section.para(
-                    f"A {cat} placement costs on average {fmt_gbp(abs(gap))} {more} per year "
-                    f"than a {base} placement. Across the "
+                    f"{sentence_case(with_article(cat))} placement costs on average "
+                    f"{fmt_gbp(abs(gap))} {more} per year than {with_article(base)} placement. "
+                    "Across the "
                     f"{self._text(html_table, cat, 'placements')} {cat} placements that "
                     f"difference is worth {fmt_gbp(abs(worth))} a year."
                 )
@@ -486,7 +494,7 @@ class Appendix(ReportKernel):
             HtmlTable(
                 table,
                 caption=self._caption(
-                    f"Schools, placements and forecast spend by {self.framework.label}, "
+                    f"Schools, placements and forecast spend by {self._status}, "
                     f"{_period_words(extract)}"
                 ),
                 columns=[
@@ -738,7 +746,7 @@ class Appendix(ReportKernel):
                 "placement volumes overall"
             )
             if per_cat:
-                words += f"; by {self.framework.label} the peaks are {join_words(per_cat)}"
+                words += f"; by {self._status} the peaks are {join_words(per_cat)}"
             words += "."
         section.para(words)
         chart_data = ncy.copy()
@@ -789,7 +797,8 @@ class Appendix(ReportKernel):
                     f"{column.replace('_', ' ').capitalize()}, {district}",
                     mask,
                 )
-        contracted_words = join_words(contracted) if contracted else "contracted"
+        # a district lacks a contracted school when it has none under any contracted category
+        contracted_words = join_words(contracted, "or") if contracted else "contracted"
         section = Section("Schools by district")
         if lacking:
             section.para(
@@ -831,14 +840,14 @@ class Appendix(ReportKernel):
                     table,
                     caption=self._caption(
                         f"Schools and placements by school district and "
-                        f"{self.framework.label}, {_period_words(extract)}"
+                        f"{self._status}, {_period_words(extract)}"
                     ),
                     columns=columns,
                     row_header="School district",
                     note="District is where the school stands; 'Out of area' is outside "
                     f"{self.council.name}. "
                     "Contracted schools hold at least one placement under "
-                    f"{join_words(contracted) if contracted else 'a contract'}. "
+                    f"{join_words(contracted, 'or') if contracted else 'a contract'}. "
                     + self._source(name),
                     mask=mask,
                     name=f"school_district_{prefix}",
@@ -902,7 +911,7 @@ class Appendix(ReportKernel):
             HtmlTable(
                 shown,
                 caption=self._caption(
-                    f"Average annual cost by {self.framework.label}: {earlier_extract.label} "
+                    f"Average annual cost by {self._status}: {earlier_extract.label} "
                     f"against {later_extract.label}"
                 ),
                 columns=[
@@ -1121,7 +1130,7 @@ class Appendix(ReportKernel):
                 HtmlTable(
                     table,
                     caption=self._caption(
-                        f"Average annual cost by {header.lower()} and {self.framework.label}, "
+                        f"Average annual cost by {header.lower()} and {self._status}, "
                         f"{_period_words(extract)}"
                     ),
                     columns=[
@@ -1164,8 +1173,8 @@ class Appendix(ReportKernel):
                 cheap = visible["avg_total"].idxmin()
                 sentences.append(
                     f"By {header.lower()}, the average annual cost is highest for "
-                    f"{labels(dear)} ({self._text(html_table, dear, 'avg_total')}) and lowest "
-                    f"for {labels(cheap)} ({self._text(html_table, cheap, 'avg_total')})."
+                    f"{labels(dear)}, at {self._text(html_table, dear, 'avg_total')}, and "
+                    f"lowest for {labels(cheap)}, at {self._text(html_table, cheap, 'avg_total')}."
                 )
         section.parts[:0] = [f"<p>{' '.join(sentences)}</p>"] if sentences else []
         return section
@@ -1590,8 +1599,8 @@ class Appendix(ReportKernel):
         items += self._cleaning_items()
         if self.definition.synthetic_data:
             section.para(
-                "This appendix is rendered from synthetic sample data generated by the project "
-                "and calibrated to the published figures. It contains no real pupil data."
+                "This appendix is rendered from synthetic sample data made by the project's "
+                "seeded generator. It contains no real pupil data."
             )
         for column, value in self.definition.filters.items():
             section.para(
@@ -1624,9 +1633,16 @@ class Appendix(ReportKernel):
                 "Schools: distinct school URNs. A school counts under each framework status it "
                 "holds placements under, once in the total.",
                 "Average annual cost: mean agreed annual fee of the placements.",
-                f"Forecast spend: annual fee x days inside {fmt_date(fy.start)} to "
-                f"{fmt_date(fy.end)} / 365 (both ends inclusive; an open end date runs to the "
-                "end of the year).",
+                *(
+                    [
+                        f"Forecast spend: annual fee x days inside {fmt_date(fy.start)} to "
+                        f"{fmt_date(fy.end)} / 365 (both ends inclusive; an open end date runs "
+                        "to the end of the year)."
+                    ]
+                    if self.definition.sections.framework_period
+                    or self.definition.sections.cost_comparison
+                    else []
+                ),
                 "Percentages are rounded half up; components may not sum to 100%.",
                 "Day provision excludes residential (boarding) placements.",
                 disclosure_text,
