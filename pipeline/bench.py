@@ -23,7 +23,6 @@ import datetime as dt
 import functools
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import vocabulary as voc
+from pipeline.bench_startup import write_results
 from pipeline.config import PROJECT_ROOT
 from pipeline.councils import load_council
 from pipeline.reports.inmss.synth import NEEDS as NEED_CODES
@@ -458,19 +458,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = Path(args.data) if args.data else Path(scratch)
         results = run_bench(data_dir, tuple(args.sizes), args.xlsx_size, args.repeats)
-    results["machine"] = {
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "pandas": pd.__version__,
-        "pyarrow": pa.__version__,
-        "numpy": np.__version__,
-        "measured": dt.datetime.now().isoformat(timespec="seconds"),
-        "repeats": args.repeats,
-    }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    out = write_results(
+        results,
+        Path(args.out),
+        repeats=args.repeats,
+        versions={"pandas": pd.__version__, "pyarrow": pa.__version__, "numpy": np.__version__},
+    )
     print(summary_table(results))
     print(f"\nwrote {out}")
     return 0

@@ -211,6 +211,23 @@ def summary(results: dict) -> str:
     return "\n".join(lines)
 
 
+def write_results(
+    results: dict, out: Path, *, repeats: int, versions: dict[str, str] | None = None
+) -> Path:
+    """Write a bench's results with the machine they were measured on (both benches)."""
+    results["machine"] = {
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        **(versions or {}),
+        "measured": dt.datetime.now().isoformat(timespec="seconds"),
+        "repeats": repeats,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.bench_startup", description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
@@ -222,16 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = Path(args.data) if args.data else Path(scratch)
         data_dir.mkdir(parents=True, exist_ok=True)
         results = run(data_dir, tuple(args.sizes), args.repeats)
-    results["machine"] = {
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "measured": dt.datetime.now().isoformat(timespec="seconds"),
-        "repeats": args.repeats,
-    }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    out = write_results(results, Path(args.out), repeats=args.repeats)
     print(summary(results))
     print(f"\nwrote {out}")
     return 0
