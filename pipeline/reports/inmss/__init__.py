@@ -26,7 +26,7 @@ REPORT_TYPE = register(
         ),
         settings={"sections": (Sections, Sections), "projection": (Projection | None, None)},
         check="pipeline.reports.inmss.settings:check_definition",
-        samples="pipeline.reports.inmss.synth:write_samples",
+        samples="pipeline.reports.inmss.council_sample:write_samples",
         description="INMSS placements by framework status (committee data appendix)",
     )
 )
