@@ -1,0 +1,79 @@
+"""Any council from configuration: West Sussex's sample renders with its own name, codes and
+committee in every published file, and no Kent word in any of them."""
+
+from __future__ import annotations
+
+import csv
+import io as stdio
+import re
+import subprocess
+import zipfile
+
+import pytest
+
+from pipeline.config import PROJECT_ROOT, load_report_definition
+from pipeline.councils import load_council
+from pipeline.render import render_report
+
+DEFINITION = PROJECT_ROOT / "reports" / "west-sussex-2025.yml"
+WEST_SUSSEX = load_council("west-sussex")
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    result = render_report(DEFINITION, force=True)
+    files = {path.relative_to(result.out_dir).as_posix(): path for path in result.files}
+    assert "appendix.pdf" in files and any(name.startswith("tables/") for name in files)
+    return files
+
+
+def published_text(path) -> str:
+    """A published file as a reader sees its words: PDF and workbook text included."""
+    if path.suffix == ".pdf":
+        return subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            return " ".join(book.read(n).decode("utf-8") for n in book.namelist())
+    return path.read_text(encoding="utf-8")
+
+
+def test_no_published_file_names_kent(rendered):
+    for name, path in rendered.items():
+        text = published_text(path)
+        assert not re.search(r"\bKent\b|\bKCC\b", text, re.IGNORECASE), name
+
+
+def test_every_tidy_file_carries_west_sussex_codes(rendered):
+    tidy = [p for n, p in rendered.items() if n.endswith(".csv") and not n.endswith(".meta.csv")]
+    assert len(tidy) >= 10
+    for path in tidy:
+        rows = list(csv.DictReader(stdio.StringIO(path.read_text(encoding="utf-8"))))
+        assert rows, path.name
+        for row in rows:
+            assert (row["la_name"], row["old_la_code"], row["new_la_code"]) == (
+                "West Sussex",
+                WEST_SUSSEX.old_la_code,
+                WEST_SUSSEX.new_la_code,
+            ), path.name
+
+
+def test_the_appendix_names_west_sussex_its_committee_and_districts(rendered):
+    text = published_text(rendered["appendix.pdf"])
+    flat = " ".join(text.split())
+    assert WEST_SUSSEX.committee in flat
+    assert f"of the {len(WEST_SUSSEX.districts)} West Sussex districts" in flat.replace(
+        f"All {len(WEST_SUSSEX.districts)}", f"of the {len(WEST_SUSSEX.districts)}"
+    )
+    district_csv = rendered["tables/school_district_s25.csv"].read_text(encoding="utf-8")
+    for district in WEST_SUSSEX.districts:
+        assert f",{district}," in district_csv
+
+
+def test_its_framework_is_lot_1_lot_2_and_off_framework(rendered):
+    definition = load_report_definition(DEFINITION)
+    assert definition.framework.names == ["Lot 1", "Lot 2", "Off-framework"]
+    snapshot = rendered["tables/framework_status_snapshot.csv"].read_text(encoding="utf-8")
+    for name in definition.framework.names:
+        assert f",{name}," in snapshot
