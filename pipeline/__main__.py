@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from pipeline.config import PROJECT_ROOT
+from pipeline.councils import known_councils
 from pipeline.errors import MissingColumnsError, ReportDefinitionError, UserError
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
@@ -266,7 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="YYYY-MM-DD that ages and year groups are checked on (default: config, else today)",
     )
     clean.add_argument(
-        "--council", help="the council whose export it is (kent, west-sussex, ...: see --help)"
+        "--council",
+        help=f"the council whose export it is (one of: {', '.join(known_councils())})",
     )
     clean.add_argument(
         "--config",

@@ -8,7 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.vocabulary import CANONICAL_COLUMNS, ETHNIC_GROUP_ORDER
+from pipeline.samples import (
+    ETHNICITIES,
+    ETHNICITY_P,
+    NAME_ENDINGS,
+    NAME_STEMS,
+)
+from pipeline.samples import choose as _choose
+from pipeline.samples import exact_counts as _exact_counts
+from pipeline.vocabulary import CANONICAL_COLUMNS
 
 DEFAULT_SEED = 20250630
 
@@ -93,8 +101,6 @@ SPECIALISMS: dict[str, tuple[float, np.ndarray]] = {
 }
 RESIDENTIAL_NEEDS = np.array([40, 20, 5, 0, 15, 10, 0, 0, 0, 5, 5, 0], dtype=float)
 
-ETHNICITIES: tuple[str, ...] = ETHNIC_GROUP_ORDER
-ETHNICITY_P = np.array([80.0, 6.0, 3.0, 4.0, 1.5, 5.5]) / 100
 
 # Year-group mix (NCY 0..14, reception = 0) of the two dated snapshots. Their exact counts are
 # fixed by largest remainder so that the published peaks and phase shares hold by construction.
@@ -137,58 +143,6 @@ NEED_COUNTS_2025_DAY = {
     "": 8,
 }
 
-NAME_STEMS = (
-    "Alder",
-    "Birch",
-    "Bramble",
-    "Cedar",
-    "Elder",
-    "Fern",
-    "Hazel",
-    "Holly",
-    "Juniper",
-    "Larch",
-    "Linden",
-    "Maple",
-    "Rowan",
-    "Willow",
-    "Yew",
-    "Heather",
-    "Wren",
-    "Lark",
-    "Kestrel",
-    "Heron",
-    "Otter",
-    "Sorrel",
-    "Teasel",
-    "Clover",
-    "Beacon",
-    "Chalk",
-    "Flint",
-    "Merlin",
-    "Thistle",
-    "Quince",
-    "Medlar",
-    "Tansy",
-)
-NAME_ENDINGS = (
-    "brook",
-    "mead",
-    "dene",
-    "hurst",
-    "combe",
-    "ley",
-    "croft",
-    "holme",
-    "lea",
-    "vale",
-    "bury",
-    "wick",
-    "stow",
-    "gate",
-    "thorpe",
-    "worth",
-)
 NAME_KINDS = (
     "House School",
     "School",
@@ -236,21 +190,6 @@ def _uniform_dates(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) 
     """A uniformly random date in each inclusive interval ``low``..``high``."""
     span = (high - low).astype(np.int64) + 1
     return low + (rng.random(len(span)) * span).astype(np.int64)
-
-
-def _exact_counts(weights: np.ndarray, n: int) -> np.ndarray:
-    """Integer counts summing to ``n`` in proportion to ``weights`` (largest remainder)."""
-    raw = weights / weights.sum() * n
-    counts = np.floor(raw).astype(np.int64)
-    order = np.argsort(-(raw - counts), kind="stable")
-    counts[order[: n - counts.sum()]] += 1
-    return counts
-
-
-def _choose(rng: np.random.Generator, probs: np.ndarray, n: int) -> np.ndarray:
-    """``n`` independent draws of an index with probabilities ``probs`` (normalised here)."""
-    cum = np.cumsum(probs / probs.sum())
-    return np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), len(probs) - 1)
 
 
 @dataclass
