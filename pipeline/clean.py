@@ -25,7 +25,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -110,13 +110,99 @@ FLAGS: dict[str, str] = {
 }
 
 
-@dataclass
+class ReconciliationError(AssertionError):
+    """Rows read do not equal rows used + quarantined + duplicates: a row was lost (a bug)."""
+
+
+@dataclass(frozen=True)
+class CleanReport(Mapping):
+    """What cleaning did with every row of one export: the record kept as ``cleaning.json``.
+
+    One type for every cleaner, so the two engines cannot drift apart, and the one place the
+    invariant ``rows_in == clean + quarantined + duplicates`` is checked (on construction: a
+    report that does not reconcile cannot exist). It reads like the JSON it is written as
+    (``report["rows_in"]``), so readers of ``cleaning.json`` and of a fresh result are alike.
+
+    >>> report = CleanReport(source="x.csv", snapshot_date="2025-06-30", rows_in=3, clean=2,
+    ...                      quarantined=1, duplicates=0)
+    >>> report["clean"], report.duplicate_rows
+    (2, ())
+    >>> CleanReport(source="x.csv", snapshot_date="2025-06-30", rows_in=3, clean=3,
+    ...             quarantined=1, duplicates=0)
+    Traceback (most recent call last):
+    ...
+    pipeline.clean.ReconciliationError: x.csv: 3 rows read but 3 used + 1 quarantined + 0 duplicates
+    """
+
+    source: str
+    snapshot_date: str
+    rows_in: int
+    clean: int
+    quarantined: int
+    duplicates: int
+    blank_rows_skipped: int = 0
+    reasons: Mapping[str, int] = field(default_factory=dict)
+    flags: Mapping[str, int] = field(default_factory=dict)
+    flagged_rows: int = 0
+    #: source rows of totals rows (quarantined as such)
+    totals_rows: tuple[int, ...] = ()
+    #: ``{"source_row": r, "same_as": f}`` for each exact duplicate (the first 200)
+    duplicate_rows: tuple[Mapping[str, int], ...] = ()
+    columns_matched: Mapping[str, str] = field(default_factory=dict)
+    #: a second header for an already matched column -> that column
+    columns_not_used: Mapping[str, str] = field(default_factory=dict)
+    columns_ignored: tuple[str, ...] = ()
+    identifier_columns_dropped: tuple[str, ...] = ()
+    pseudonymisation: Mapping[str, str] | str = "not applicable (no child identifiers)"
+    ingest: Mapping[str, object] = field(default_factory=dict)
+    #: what one kind of export adds (the fee ceiling, what became of dates of birth)
+    details: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rows_in != self.clean + self.quarantined + self.duplicates:
+            raise ReconciliationError(
+                f"{self.source}: {self.rows_in} rows read but {self.clean} used + "
+                f"{self.quarantined} quarantined + {self.duplicates} duplicates"
+            )
+
+    def as_json(self) -> dict[str, object]:
+        """The record as ``cleaning.json`` holds it (``details`` at the top level)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "details"}
+        for name in ("totals_rows", "columns_ignored"):
+            data[name] = list(data[name])
+        data["identifier_columns_dropped"] = list(data["identifier_columns_dropped"])
+        data["duplicate_rows"] = [dict(d) for d in self.duplicate_rows]
+        return {**data, **self.details}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> CleanReport:
+        """Read a record written by ``as_json`` (an unknown key goes to ``details``)."""
+        known = {f.name for f in fields(cls)} - {"details"}
+        given = {k: v for k, v in data.items() if k in known}
+        for name in ("totals_rows", "columns_ignored"):
+            given[name] = tuple(given.get(name, ()))
+        given["identifier_columns_dropped"] = tuple(given.get("identifier_columns_dropped", ()))
+        given["duplicate_rows"] = tuple(given.get("duplicate_rows", ()))
+        details = {k: v for k, v in data.items() if k not in known}
+        return cls(**given, details=details)
+
+    def __getitem__(self, key: str) -> object:
+        return self.as_json()[key]
+
+    def __iter__(self):
+        return iter(self.as_json())
+
+    def __len__(self) -> int:
+        return len(self.as_json())
+
+
+@dataclass(frozen=True)
 class CleanResult:
-    """The three destinations of every input row, and the counts that reconcile them."""
+    """The three destinations of every input row, and the record that reconciles them."""
 
     clean: pd.DataFrame
     quarantine: pd.DataFrame
-    report: dict = field(default_factory=dict)
+    report: CleanReport
 
 
 # --- text columns
@@ -1230,38 +1316,40 @@ def clean_snapshot(
 
     reason_counts = {k: int(v.sum()) for k, v in reasons.items() if v.any()}
     flag_counts = {k: int(v.sum()) for k, v in flag_masks.items() if v.any()}
-    report = {
-        "source": source,
-        "snapshot_date": snapshot_date.isoformat(),
-        "rows_in": int(counted.sum() + duplicate.sum()),
-        "clean": len(clean),
-        "quarantined": len(held),
-        "duplicates": int(duplicate.sum()),
-        "blank_rows_skipped": int(blank.sum()),
-        "reasons": reason_counts,
-        "flags": flag_counts,
-        "flagged_rows": int(clean["flags"].ne("").sum()),
-        "totals_rows": sorted(int(source_row[r]) for r, k in special.items() if k == TOTALS_ROW),
-        "duplicate_rows": [
+    report = CleanReport(
+        source=source,
+        snapshot_date=snapshot_date.isoformat(),
+        rows_in=int(counted.sum() + duplicate.sum()),
+        clean=len(clean),
+        quarantined=len(held),
+        duplicates=int(duplicate.sum()),
+        blank_rows_skipped=int(blank.sum()),
+        reasons=reason_counts,
+        flags=flag_counts,
+        flagged_rows=int(clean["flags"].ne("").sum()),
+        totals_rows=tuple(
+            sorted(int(source_row[r]) for r, k in special.items() if k == TOTALS_ROW)
+        ),
+        duplicate_rows=tuple(
             {"source_row": int(source_row[r]), "same_as": int(source_row[f])}
             for r, f in duplicate_of[:DUPLICATES_LISTED]
-        ],
-        "fee_ceiling_gbp": fee_ceiling,
-        "columns_matched": match.mapping,
-        "columns_not_used": match.not_used,
-        "columns_ignored": match.ignored,
-        "identifier_columns_dropped": match.identifiers,
-        "date_of_birth": "used for age and year-group checks, then dropped"
-        if "date_of_birth" in present
-        else "not in the export",
-        "pseudonymisation": {
+        ),
+        columns_matched=match.mapping,
+        columns_not_used=match.not_used,
+        columns_ignored=tuple(match.ignored),
+        identifier_columns_dropped=tuple(match.identifiers),
+        pseudonymisation={
             "method": "SipHash-2-4(key=SHA-256(salt)[:16], trimmed id), 16 hex digits",
             "salt_source": salt_source,
         },
-        "ingest": dict(raw.attrs.get("ingest", {})),
-    }
-    if report["rows_in"] != report["clean"] + report["quarantined"] + report["duplicates"]:
-        raise AssertionError("reconciliation failed: a row was lost in cleaning")
+        ingest=dict(raw.attrs.get("ingest", {})),
+        details={
+            "fee_ceiling_gbp": fee_ceiling,
+            "date_of_birth": "used for age and year-group checks, then dropped"
+            if "date_of_birth" in present
+            else "not in the export",
+        },
+    )
     return CleanResult(clean=clean, quarantine=quarantine, report=report)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from pipeline.clean import CleanResult, MissingColumnsError
+from pipeline.clean import CleanReport, CleanResult, MissingColumnsError
 from pipeline.config import Extract, ReportDefinition, resolve_path
 from pipeline.ingest import InputFileError, read_export
 from pipeline.reports import resolve
@@ -61,7 +61,7 @@ def write_clean_outputs(result: CleanResult, out_dir: str | Path) -> Path:
     result.clean.to_parquet(tmp, index=False)
     os.replace(tmp, out / CLEAN_FILE)
     write_text_atomic(out / QUARANTINE_FILE, result.quarantine.to_csv(index=False))
-    write_json(out / REPORT_FILE, result.report)
+    write_json(out / REPORT_FILE, result.report.as_json())
     return out
 
 
@@ -70,8 +70,9 @@ def read_clean(out_dir: str | Path) -> pd.DataFrame:
     return pd.read_parquet(Path(out_dir) / CLEAN_FILE)
 
 
-def read_cleaning_report(out_dir: str | Path) -> dict:
-    return read_json(Path(out_dir) / REPORT_FILE)
+def read_cleaning_report(out_dir: str | Path) -> CleanReport:
+    """The cleaning record written beside a clean table (reconciled again as it is read)."""
+    return CleanReport.from_json(read_json(Path(out_dir) / REPORT_FILE))
 
 
 def snapshot_date_of(extract: Extract) -> dt.date:

@@ -20,7 +20,7 @@ import difflib
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,8 @@ import pandas as pd
 from pipeline import vocabulary as voc
 from pipeline.councils import load_council
 from pipeline.clean import (
+    DUPLICATES_LISTED,
+    CleanReport,
     CleanResult,
     ColumnMatch,
     MissingColumnsError,
@@ -448,6 +450,15 @@ def clean_export(
     )
     blank = (everything == "").all(axis=1).to_numpy() if raw.shape[1] else np.ones(n, bool)
     duplicate = text.duplicated(keep="first").to_numpy() & ~blank
+    # the first row each duplicate repeats, for the record (``same_as``)
+    first_of = (
+        pd.Series(np.arange(n), index=index)
+        .groupby([text[c] for c in text.columns], sort=False, dropna=False)
+        .transform("first")
+        .to_numpy()
+        if duplicate.any()
+        else np.arange(n)
+    )
     counted = ~blank & ~duplicate
 
     values, bad = {}, {}
@@ -510,32 +521,34 @@ def clean_export(
         ids = pseudonymise(quarantine[key].astype(str), salt_value)
         quarantine[key] = ids.where(quarantine[key].astype(str) != "", "").to_numpy()
 
-    report = {
-        "source": source,
-        "snapshot_date": snapshot_date.isoformat(),
-        "rows_in": int(counted.sum() + duplicate.sum()),
-        "clean": len(clean),
-        "quarantined": int(quarantined.sum()),
-        "duplicates": int(duplicate.sum()),
-        "blank_rows_skipped": int(blank.sum()),
-        "reasons": {k: int(v.sum()) for k, v in problems.items() if v.any()},
-        "flags": {k: int(v.sum()) for k, v in flagged.items() if v.any()},
-        "flagged_rows": int(clean["flags"].ne("").sum()),
-        "duplicate_rows": [int(r) for r in source_row[duplicate]],
-        "columns_matched": match.mapping,
-        "columns_not_used": match.not_used,
-        "columns_ignored": match.ignored,
-        "identifier_columns_dropped": match.identifiers,
-        "pseudonymisation": {
+    report = CleanReport(
+        source=source,
+        snapshot_date=snapshot_date.isoformat(),
+        rows_in=int(counted.sum() + duplicate.sum()),
+        clean=len(clean),
+        quarantined=int(quarantined.sum()),
+        duplicates=int(duplicate.sum()),
+        blank_rows_skipped=int(blank.sum()),
+        reasons={k: int(v.sum()) for k, v in problems.items() if v.any()},
+        flags={k: int(v.sum()) for k, v in flagged.items() if v.any()},
+        flagged_rows=int(clean["flags"].ne("").sum()),
+        totals_rows=tuple(int(r) for r in source_row[totals & counted]),
+        duplicate_rows=tuple(
+            {"source_row": int(source_row[r]), "same_as": int(source_row[first_of[r]])}
+            for r in np.flatnonzero(duplicate)[:DUPLICATES_LISTED]
+        ),
+        columns_matched=match.mapping,
+        columns_not_used=match.not_used,
+        columns_ignored=tuple(match.ignored),
+        identifier_columns_dropped=tuple(match.identifiers),
+        pseudonymisation={
             "method": "pipeline.clean.pseudonymise: keyed hash of the trimmed id, 16 hex digits",
             "salt_source": salt_source,
         }
         if pseudonymise_key
         else "not applicable (no child identifiers)",
-        "ingest": dict(raw.attrs.get("ingest", {})),
-    }
-    if report["rows_in"] != report["clean"] + report["quarantined"] + report["duplicates"]:
-        raise AssertionError("reconciliation failed: a row was lost in cleaning")
+        ingest=dict(raw.attrs.get("ingest", {})),
+    )
     return CleanResult(clean=clean, quarantine=quarantine, report=report)
 
 
@@ -659,8 +672,9 @@ def clean_residential_placements(
         reasons=_placement_reasons,
         flags=functools.partial(_placement_flags, snapshot_date=snapshot_date),
     )
-    if "date_of_birth" in result.report["columns_matched"].values():
-        result.report["date_of_birth"] = "used for age where age was blank, then dropped"
+    if "date_of_birth" in result.report.columns_matched.values():
+        used = {"date_of_birth": "used for age where age was blank, then dropped"}
+        result = replace(result, report=replace(result.report, details=used))
     return result
 
 
