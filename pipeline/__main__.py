@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.config import PROJECT_ROOT
@@ -93,16 +94,11 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     Whole-file faults (the export, the configuration, the output folder) end as one
     ``error:`` line naming the file, the problem and the fix, exit code 2.
     """
+    import inspect
     import os
 
-    from pipeline import io
-    from pipeline.clean import (
-        SALT_ENV,
-        CleanConfig,
-        MissingColumnsError,
-        clean_snapshot,
-        load_clean_config,
-    )
+    from pipeline import io, reports
+    from pipeline.clean import SALT_ENV, CleanConfig, MissingColumnsError, load_clean_config
     from pipeline.councils import known_councils, load_council
     from pipeline.ingest import InputFileError, read_export
 
@@ -132,18 +128,23 @@ def _cmd_clean(args: argparse.Namespace) -> int:
                     f"salt_env names {config.salt_env}, which is not set in the environment",
                     f"set it (export {config.salt_env}=...) or remove salt_env",
                 )
-        council_name = args.council or config.council
-        if council_name is None:
-            raise InputFileError(
-                args.input,
-                "no council is given, so its districts cannot be checked",
-                f"pass --council NAME (one of: {', '.join(known_councils())}) or set council in "
-                "the --config file",
-            )
-        council = load_council(council_name)
         raw = read_export(args.input, sheet=args.sheet)
+        kind = _export_kind(args, raw.columns)
+        cleaner = reports.resolve(kind.standalone)
+        council = None
+        council_name = args.council or config.council
+        if "council" in inspect.signature(cleaner).parameters:
+            if council_name is None:
+                raise InputFileError(
+                    args.input,
+                    f"no council is given, so the districts of this {kind.name} export "
+                    "cannot be checked",
+                    f"pass --council NAME (one of: {', '.join(known_councils())}) or set "
+                    "council in the --config file",
+                )
+            council = load_council(council_name)
         try:
-            result = clean_snapshot(
+            result = cleaner(
                 raw,
                 framework=config.framework,
                 council=council,
@@ -180,8 +181,8 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
     r = result.report
     print(
-        f"{args.input}: {r['rows_in']} rows read, {r['clean']} clean, {r['quarantined']} "
-        f"quarantined, {r['duplicates']} duplicates -> {args.out}"
+        f"{args.input} ({kind.name}): {r['rows_in']} rows read, {r['clean']} clean, "
+        f"{r['quarantined']} quarantined, {r['duplicates']} duplicates -> {args.out}"
     )
     read = r.get("ingest", {})
     where = f"sheet '{read['sheet']}', " if read.get("sheet") else ""
@@ -202,13 +203,49 @@ def _cmd_clean(args: argparse.Namespace) -> int:
         if counts:
             items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
             print(f"  {title}: " + "; ".join(f"{count} {label}" for label, count in items))
-    salt_note = {
-        "configuration": f"salt from {config.salt_env}",
-        "environment": f"salt from {SALT_ENV}",
-        "ephemeral": f"one-off salt, so they will not match other snapshots (set {SALT_ENV})",
-    }[r["pseudonymisation"]["salt_source"]]
+    pseudonyms = r["pseudonymisation"]
+    salt_note = (
+        {
+            "configuration": f"salt from {config.salt_env}",
+            "environment": f"salt from {SALT_ENV}",
+            "ephemeral": f"one-off salt, so they will not match other snapshots (set {SALT_ENV})",
+        }[pseudonyms["salt_source"]]
+        if isinstance(pseudonyms, Mapping)
+        else "none (this kind of export names no child)"
+    )
     print(f"  pseudonyms: {salt_note}; snapshot date {snapshot} ({snapshot_from})")
     return EXIT_OK
+
+
+def _export_kind(args: argparse.Namespace, columns):
+    """The input kind to clean an export as: ``--kind``, else the one its headers fit.
+
+    With no ``--kind``, every kind that can be cleaned on its own is tried against the
+    headers: exactly one with nothing missing is chosen; two or more is ambiguous; none, and
+    the kind missing fewest columns is cleaned, so its message names what is missing.
+    """
+    from pipeline import reports
+    from pipeline.errors import InputFileError
+
+    kinds = reports.cleanable_kinds()
+    if args.kind:
+        if args.kind not in kinds:
+            raise InputFileError(
+                args.input,
+                f"--kind {args.kind} is not a kind of export this command cleans",
+                f"use one of: {', '.join(kinds)}",
+            )
+        return kinds[args.kind]
+    missing = {name: reports.resolve(kind.missing)(columns) for name, kind in kinds.items()}
+    fits = [name for name, lacking in missing.items() if not lacking]
+    if len(fits) > 1:
+        raise InputFileError(
+            args.input,
+            f"its headers fit more than one kind of export ({', '.join(fits)})",
+            f"say which with --kind ({' or '.join(fits)})",
+        )
+    chosen = fits[0] if fits else min(missing, key=lambda name: len(missing[name]))
+    return kinds[chosen]
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -257,11 +294,16 @@ def build_parser() -> argparse.ArgumentParser:
     synth.set_defaults(func=_cmd_synth)
 
     clean = sub.add_parser("clean", help="clean one export (CSV, XLSX or XLS) into DIR")
-    clean.add_argument("input", help="the placement export: .csv, .xlsx or .xls")
+    clean.add_argument("input", help="the export: .csv, .xlsx or .xls")
     clean.add_argument(
         "--out", required=True, help="folder for clean.parquet, quarantine.csv, cleaning.json"
     )
     clean.add_argument("--sheet", help="worksheet to read (workbooks with several sheets)")
+    clean.add_argument(
+        "--kind",
+        help="what the export is (placements, homes, residential_placements; "
+        "default: told from its headers)",
+    )
     clean.add_argument(
         "--snapshot-date",
         help="YYYY-MM-DD that ages and year groups are checked on (default: config, else today)",

@@ -709,6 +709,16 @@ def match_columns(
     return match
 
 
+def missing_columns(columns: Iterable[object]) -> list[str]:
+    """The required columns of a placement export that ``columns`` (its headers) lack.
+
+    >>> missing_columns(["Child ID", "Provision URN"])[:2]
+    ['school_name', 'framework_status']
+    """
+    present = set(match_columns(list(columns)).mapping.values())
+    return [c for c in voc.REQUIRED_COLUMNS if c not in present]
+
+
 def closest_headers(columns: Iterable[object], missing: list[str]) -> dict[str, str | None]:
     """For each missing column, the unmatched header most like its name or one of its aliases."""
     match = match_columns(columns)

@@ -55,11 +55,21 @@ class InputKind:
     identifiers : tuple of str
         Columns of the clean table that hold pseudonyms; the gate refuses any file that
         shows one of their values.
+    standalone : str or None
+        ``"module:function"`` that cleans an export of this kind without a report
+        definition, for ``python -m pipeline clean``: called with the raw frame and the
+        keywords ``framework``, ``council``, ``snapshot_date``, ``fee_ceiling``, ``salt``,
+        ``source`` (a kind uses those it needs).
+    missing : str or None
+        ``"module:function"`` taking an export's headers and returning the required columns
+        they lack, so ``clean`` can tell which kind an export is.
     """
 
     name: str
     cleaner: str | None = None
     identifiers: tuple[str, ...] = ()
+    standalone: str | None = None
+    missing: str | None = None
 
     @property
     def cleaned(self) -> bool:
@@ -162,6 +172,11 @@ def get(name: str) -> ReportType:
             f"{', '.join(sorted(_REGISTRY))}; a plug-in's module goes in {PLUGINS_ENV})"
         )
     return _REGISTRY[name]
+
+
+def cleanable_kinds() -> dict[str, InputKind]:
+    """Every input kind ``python -m pipeline clean`` can clean on its own, by name."""
+    return {k.name: k for t in all_types() for k in t.kinds if k.standalone and k.missing}
 
 
 def all_types() -> list[ReportType]:

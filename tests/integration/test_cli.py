@@ -74,3 +74,38 @@ def test_clean_command_names_missing_columns(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error:") and "required columns missing" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_clean_tells_a_residential_placements_export_from_its_headers(tmp_path):
+    result = run(
+        "clean",
+        "data/raw/residential/placements_2021_09_30.csv",
+        "--out",
+        str(tmp_path),
+        "--snapshot-date",
+        "2021-09-30",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "(residential_placements): 185 rows read" in result.stdout
+    assert (tmp_path / "clean.parquet").exists()
+
+
+def test_clean_refuses_headers_that_fit_two_kinds_and_says_how_to_choose(tmp_path):
+    homes = (PROJECT_ROOT / "data" / "raw" / "residential" / "homes_2021_09_30.csv").read_text()
+    placements = (PROJECT_ROOT / "data" / "raw" / "snapshot_2025_06_30.csv").read_text()
+    header = homes.splitlines()[0] + "," + placements.splitlines()[0]
+    both = tmp_path / "both.csv"
+    both.write_text(header + "\n" + ",".join(["x"] * header.count(",")) + ",x\n")
+    result = run("clean", str(both), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "more than one kind of export (placements, homes)" in result.stderr
+    assert "--kind (placements or homes)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_clean_with_an_unknown_kind_lists_the_kinds(tmp_path):
+    result = run(
+        "clean", "data/raw/snapshot_2025_06_30.csv", "--kind", "beds", "--out", str(tmp_path)
+    )
+    assert result.returncode == 2
+    assert "use one of: placements, homes, residential_placements" in result.stderr

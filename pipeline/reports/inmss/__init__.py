@@ -21,6 +21,8 @@ REPORT_TYPE = register(
                 "placements",
                 cleaner="pipeline.reports.inmss.inputs:clean_placements",
                 identifiers=("pupil_id",),
+                standalone="pipeline.clean:clean_snapshot",
+                missing="pipeline.clean:missing_columns",
             ),
             InputKind("spend_history"),
         ),

@@ -16,11 +16,18 @@ REPORT_TYPE = register(
         name="residential",
         notebook=PROJECT_ROOT / "notebooks" / "03-residential.ipynb",
         kinds=(
-            InputKind("homes", cleaner="pipeline.reports.residential.clean:clean_homes_input"),
+            InputKind(
+                "homes",
+                cleaner="pipeline.reports.residential.clean:clean_homes_input",
+                standalone="pipeline.reports.residential.clean:clean_homes_export",
+                missing="pipeline.reports.residential.clean:missing_homes_columns",
+            ),
             InputKind(
                 "residential_placements",
                 cleaner="pipeline.reports.residential.clean:clean_placements_input",
                 identifiers=("child_id",),
+                standalone="pipeline.reports.residential.clean:clean_placements_export",
+                missing="pipeline.reports.residential.clean:missing_placements_columns",
             ),
         ),
         settings={"residential": (ResidentialSections, ...)},

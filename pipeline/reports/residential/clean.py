@@ -692,3 +692,30 @@ def clean_placements_input(raw: pd.DataFrame, *, definition, extract) -> CleanRe
     return clean_residential_placements(
         raw, snapshot_date=snapshot_date_of(extract), source=extract.path.name
     )
+
+
+def _missing(columns, specs: dict[str, Spec]) -> list[str]:
+    match = match_columns(list(columns), {name: spec.aliases for name, spec in specs.items()})
+    return [n for n, s in specs.items() if s.required and n not in match.mapping.values()]
+
+
+def missing_homes_columns(columns) -> list[str]:
+    """The required columns of a homes export that ``columns`` (its headers) lack."""
+    return _missing(columns, HOMES_COLUMNS)
+
+
+def missing_placements_columns(columns) -> list[str]:
+    """The required columns of a residential placements export that ``columns`` lack."""
+    return _missing(columns, PLACEMENTS_COLUMNS)
+
+
+def clean_homes_export(raw: pd.DataFrame, *, snapshot_date: dt.date, source: str, **_) -> CleanResult:
+    """``python -m pipeline clean --kind homes``: the keywords other kinds use are ignored."""
+    return clean_homes(raw, snapshot_date=snapshot_date, source=source)
+
+
+def clean_placements_export(
+    raw: pd.DataFrame, *, snapshot_date: dt.date, source: str, salt: str | None = None, **_
+) -> CleanResult:
+    """``python -m pipeline clean --kind residential_placements``."""
+    return clean_residential_placements(raw, snapshot_date=snapshot_date, source=source, salt=salt)
