@@ -111,10 +111,12 @@ def import_profile(code: str, repeats: int) -> dict:
 
 
 def heaviest_imports(importtime: str, n: int = 6) -> dict[str, float]:
-    """The top-level packages with the largest cumulative import time, in seconds.
+    """The packages with the largest cumulative import time, in seconds, wherever in the
+    import tree they were first imported (the line naming the package itself).
 
-    >>> trace = "import time: self [us] | cumulative | imported package\\n"
-    >>> trace += "import time:  10 |  250000 | pandas\\nimport time:   5 |   90 |   pandas.x\\n"
+    >>> trace = "import time: self [us] | cumulative | imported package\n"
+    >>> trace += "import time:  10 |  250000 |   pandas\nimport time:   5 |   90 |     pandas.x\n"
+    >>> trace += "import time:  7 |  300000 | pipeline\n"
     >>> heaviest_imports(trace)
     {'pandas': 0.25}
     """
@@ -123,13 +125,12 @@ def heaviest_imports(importtime: str, n: int = 6) -> dict[str, float]:
         parts = line.split("|")
         if len(parts) != 3 or not parts[1].strip().isdigit():
             continue
-        name = parts[2]
-        top = name.strip().split(".")[0]
-        depth = len(name) - len(name.lstrip())
-        if depth <= 1:  # a module imported at the top of the trace's tree
-            totals[top] = totals.get(top, 0.0) + int(parts[1]) / 1e6
+        name = parts[2].strip()
+        if "." in name or name.startswith("_") or name == "pipeline":
+            continue  # a submodule, an internal module, or this project
+        totals[name] = max(totals.get(name, 0.0), int(parts[1]) / 1e6)
     ranked = sorted(totals.items(), key=lambda kv: -kv[1])[:n]
-    return {name: round(seconds, 3) for name, seconds in ranked}
+    return {name: round(seconds, 3) for name, seconds in ranked if seconds >= 0.01}
 
 
 def _reference_code(path: Path) -> str:
