@@ -93,7 +93,15 @@ def _exposed(line: _Line, mask: pd.DataFrame, values: pd.DataFrame, threshold: i
     # a group's sum below the threshold is hidden wherever it is published: not known
     if line.total is None and 0 < total_of(line.cells) < threshold:
         return False
-    return 0 < total_of(hidden) < threshold
+    if line.total is None:
+        return 0 < total_of(hidden) < threshold
+    # A reader may know each hidden cell holds a child (an average printed [c] rather than
+    # [x] says so), so each is at most the hidden sum less one per other non-zero hidden cell:
+    # 2 and 3 hidden beside a shown total of 5 are each 1 to 4. (A group of rows whose sum
+    # another table prints keeps the plain rule: its cells have no averages beside them, and
+    # its total is not this table's to hide.)
+    occupied = sum(1 for c in hidden if pd.notna(values.loc[c]) and values.loc[c] > 0)
+    return 0 < total_of(hidden) - max(occupied - 1, 0) < threshold
 
 
 def _hidden(line: _Line, mask: pd.DataFrame) -> list[tuple[object, object]]:
@@ -146,6 +154,7 @@ def secondary_mask(
     row_groups: Sequence[Sequence[object]] = (),
     threshold: int = DEFAULT_THRESHOLD,
     fixed: pd.DataFrame | None = None,
+    combined: bool = True,
 ) -> pd.DataFrame:
     """Add complementary suppressions until no additive line gives a hidden cell away.
 
@@ -158,7 +167,10 @@ def secondary_mask(
     it has a single one (found by subtraction) or when its hidden cells, whose sum the shown
     total lets a reader work out, hold fewer than ``threshold`` children together (a sum of 2
     over two hidden cells means both are 1, as zeros are shown). Then another cell of the line
-    is hidden. The complement is chosen deterministically to hide as little as possible:
+    is hidden. ``combined=False`` skips the check of the lines taken together (its bound
+    propagation is made for whole counts; on sums of money it flags cells no combination
+    pins, and the render's audit checks those exactly). The complement is chosen
+    deterministically to hide as little as possible:
     inner cells before totals, then cells whose other line already has a hidden cell (so no
     new lone cell is made), then the smallest non-zero count, then position. Repeats until
     stable.
@@ -218,12 +230,12 @@ def secondary_mask(
             continue
         # Lines can give a cell away together (all of a small table's hidden cells adding up
         # to its shown grand total): widen a pinned cell's lines until none is pinned.
-        pinned = _pinned(values, mask, lines)
+        pinned = _pinned(values, mask, lines) if combined else []
         widened = any(hide_one(number) for cell in pinned for number in member[cell])
         if not pinned or not widened:
             break
     alone = [hidden[0] for line in lines if len(hidden := _hidden(line, mask)) == 1]
-    given_away = _pinned(values, mask, lines) + alone
+    given_away = (_pinned(values, mask, lines) if combined else []) + alone
     if given_away:  # only when every cell that could protect it is published elsewhere
         raise ValueError(
             f"disclosure control cannot hide {given_away[0]}: every cell that could protect it "
@@ -367,3 +379,76 @@ def pinned_cells(
     """
     values = counts.apply(pd.to_numeric, errors="coerce")
     return _pinned(values, mask, _lines(counts, total_row, total_col, row_groups))
+
+
+def suppress_means(
+    table: pd.DataFrame,
+    *,
+    categories: Sequence[str],
+    threshold: int = DEFAULT_THRESHOLD,
+    count_mask: pd.DataFrame | None = None,
+    total_row: object | None = "Total",
+    hidden_elsewhere: pd.DataFrame | None = None,
+    shown_elsewhere: pd.DataFrame | None = None,
+    means_hidden_elsewhere: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The mask of a table of means beside their counts, in which a mean travels with its count.
+
+    ``table`` has, for each of ``categories`` and ``"total"`` (the row's whole group), a mean
+    ``avg_<name>`` and its count ``n_<name>`` (the layout of ``tables.build_cost_by``); rows
+    add up to ``total_row``. Whether or not the table prints the counts, a reader can find
+    them elsewhere in the report or work them out, so:
+
+    - a mean is hidden wherever its count is hidden (``count_mask``: the mask of the table
+      that publishes the counts, over the grid of category names; by default the counts are
+      suppressed here as if published, with ``hidden_elsewhere``/``shown_elsewhere``) and
+      wherever its count is below ``threshold`` and above zero;
+    - a mean times its count is a sum, and sums add up along each row and column as counts
+      do: the implied sums are suppressed like counts (no line with a single hidden sum, none
+      pinned by the lines together), so no hidden mean can be worked out from the other
+      means and counts of its line. A mean over no children (a shown zero sum, ``[x]``) is
+      used as a complement only when nothing else is left;
+    - ``means_hidden_elsewhere`` (grid of category names) are means another table hides.
+
+    Returns the mask over ``table``'s columns: ``avg_<name>`` for the means and ``n_<name>``
+    for the counts (True = do not publish).
+
+    >>> t = pd.DataFrame({"avg_A": [10.0, 20.0, 18.0], "n_A": [2, 8, 10],
+    ...                   "avg_B": [30.0, 40.0, 35.0], "n_B": [10, 10, 20],
+    ...                   "avg_total": [320 / 12, 560 / 18, 880 / 30], "n_total": [12, 18, 30]},
+    ...                  index=["x", "y", "Total"])
+    >>> m = suppress_means(t, categories=["A", "B"])  # 2 in x's A: its row and column hide more
+    >>> m.loc["x", ["avg_A", "avg_B", "avg_total"]].tolist(), bool(m.loc["Total", "avg_A"])
+    ([True, True, False], False)
+    """
+    names = [*categories, "total"]
+    counts = pd.DataFrame(
+        {c: pd.to_numeric(table[f"n_{c}"], errors="coerce").fillna(0.0) for c in names},
+        index=table.index,
+    )
+    means = pd.DataFrame(
+        {c: pd.to_numeric(table[f"avg_{c}"], errors="coerce") for c in names}, index=table.index
+    )
+    row_total = total_row if total_row in table.index else None
+    if count_mask is None:
+        count_mask = suppress(
+            counts,
+            counts=names,
+            threshold=threshold,
+            total_row=row_total,
+            total_col="total",
+            hidden_elsewhere=hidden_elsewhere,
+            shown_elsewhere=shown_elsewhere,
+        )
+    hidden_counts = _aligned(count_mask, counts)
+    small = (counts > 0) & (counts < threshold)
+    primary = hidden_counts | small | _aligned(means_hidden_elsewhere, counts)
+    sums = counts * means.fillna(0.0)
+    hidden_means = secondary_mask(
+        sums, primary, total_row=row_total, total_col="total", threshold=1, combined=False
+    )
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    for name in names:
+        mask[f"avg_{name}"] = hidden_means[name]
+        mask[f"n_{name}"] = hidden_counts[name]
+    return mask

@@ -1,13 +1,15 @@
 """Published table files: tidy CSVs with metadata (Explore Education Statistics conventions)
 and an accessible spreadsheet (gptables), built from the tables the appendix showed.
 
-Everything here works on already-suppressed values: the appendix hands over tables whose
-hidden cells are the symbol ``c`` (CSV) or ``[c]`` (spreadsheet), so the unsuppressed numbers
-never reach this module.
+Everything published here works on already-suppressed values: the appendix hands over tables
+whose hidden cells are the symbol ``c`` (CSV) or ``[c]`` (spreadsheet). A payload also carries
+the table before suppression (``unsuppressed``), for the render's disclosure audit only; no
+function here writes it to a published file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -72,6 +74,10 @@ def table_payload(
     """A table as plain JSON for the renderer: spreadsheet form, tidy form and metadata."""
     spreadsheet = table.to_spreadsheet_frame()
     tidy, indicators = table.to_tidy(row_filter)
+    # The same table before suppression, for the disclosure audit to judge its ranges by
+    # (pipeline.audit.with_truth). It goes only to the render, which never publishes it (it
+    # stays in the internal record of the executed notebook).
+    unsuppressed, _ = dataclasses.replace(table, mask=None).to_tidy(row_filter)
     filters = [c for c in tidy.columns if c not in {name for name, *_ in indicators}]
     return {
         "name": table.name or snake_case(table.caption),
@@ -86,6 +92,10 @@ def table_payload(
             "rows": spreadsheet.astype(object).values.tolist(),
         },
         "tidy": {"columns": list(tidy.columns), "rows": tidy.astype(object).values.tolist()},
+        "unsuppressed": {
+            "columns": list(unsuppressed.columns),
+            "rows": unsuppressed.astype(object).values.tolist(),
+        },
         "filters": [[name, name.replace("_", " ").capitalize()] for name in filters],
         "split_label": table.split[1] if table.split else None,
         "indicators": [list(item) for item in indicators],

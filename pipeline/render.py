@@ -32,7 +32,7 @@ from pipeline.config import (
     load_report_definition,
     resolve_path,
 )
-from pipeline.errors import InputFileError, RenderError, UserError
+from pipeline.errors import InputFileError, PublicationRefused, RenderError, UserError
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
@@ -106,7 +106,7 @@ class NotebookRunner:
         try:
             client.execute()
         except CellExecutionError as exc:
-            nbformat.write(nb, target)
+            nbformat.write(internal_record(nb), target)
             raise RenderError(
                 f"{source.name} stopped: {exc.ename}: {exc.evalue} (the executed notebook is "
                 f"kept at {target} for inspection)"
@@ -114,7 +114,7 @@ class NotebookRunner:
         except (CellTimeoutError, DeadKernelError) as exc:
             self.close()
             raise RenderError(f"{source.name}: the kernel failed ({exc})") from None
-        nbformat.write(nb, target)
+        nbformat.write(internal_record(nb), target)
         return nb
 
     def close(self) -> None:
@@ -129,6 +129,29 @@ class NotebookRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def internal_record(nb):
+    """A copy of an executed notebook fit to keep under ``internal/``: the tables' unsuppressed
+    copies, which only the disclosure audit may see (in memory), are taken out.
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell()
+    >>> tables = [{"name": "t", "unsuppressed": {"rows": [[3]]}}]
+    >>> cell.outputs = [nbformat.v4.new_output("display_data", data={TABLES_MIMETYPE: tables})]
+    >>> internal_record(nbformat.v4.new_notebook(cells=[cell])).cells[0].outputs[0].data
+    {'application/vnd.inmss.tables+json': [{'name': 't'}]}
+    """
+    import copy
+
+    kept = copy.deepcopy(nb)
+    for cell in kept.cells:
+        for output in cell.get("outputs", []):
+            payloads = output.get("data", {}).get(TABLES_MIMETYPE)
+            if isinstance(payloads, list):
+                for payload in payloads:
+                    payload.pop("unsuppressed", None)
+    return kept
 
 
 def execute_notebook(source: Path, target: Path, parameters: dict, runner=None):
@@ -345,8 +368,12 @@ def render_report(
     pdf = document.build_pdf(html)
     timings["pdf"] = time.perf_counter() - start
     start = time.perf_counter()
-    files = table_files(definition, list(collect_output(nb, TABLES_MIMETYPE)))
+    payloads = list(collect_output(nb, TABLES_MIMETYPE))
+    files = table_files(definition, payloads)
     timings["xlsx_csv"] = time.perf_counter() - start
+    start = time.perf_counter()
+    audit_record = run_audit(definition, payloads, files)
+    timings["audit"] = time.perf_counter() - start
 
     files["appendix.html"] = html.encode("utf-8")
     files["appendix.pdf"] = pdf
@@ -381,8 +408,99 @@ def render_report(
     files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     run_gate(definition, {MANIFEST: files[MANIFEST]}, interim, forbidden=forbidden)
     written = publish_files(out, files)
+    (internal / AUDIT_RECORD).write_text(
+        json.dumps(audit_record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     timings["total"] = time.perf_counter() - started
     return RenderResult(report_id=definition.id, out_dir=out, files=written, timings=timings)
+
+
+#: The reviewers' record of the disclosure audit, under internal/ (never published).
+AUDIT_RECORD = "disclosure-audit.json"
+
+
+def run_audit(definition: ReportDefinition, payloads: list[dict], files: dict[str, bytes]) -> dict:
+    """Audit every published table of the report as an attacker would (``pipeline.audit``).
+
+    Each table is read back from its tidy CSV through its report type's spec; the true values
+    of hidden cells come from the payload's unsuppressed copy (used only to judge a range).
+    Refuses publication (``PublicationRefused``, one line per problem) when a hidden figure
+    can be recovered or narrowed too far, when a published table has no spec (what cannot be
+    audited cannot be published) or holds a hidden cell in a column its spec does not audit
+    (percentages aside: they are hidden with the counts they are shares of).
+
+    Returns the statistics for the reviewers' record: hidden cells audited and the narrowest
+    range found for any hidden count, per report.
+    """
+    from pipeline import audit, publish, reports
+
+    declared = definition.type.audit
+    if declared is None:
+        specs, universe = {}, audit.Universe()
+    else:
+        specs, universe = reports.resolve(declared)(definition)
+    geography = publish.Geography(**definition.geography.model_dump())
+    problems: list[str] = []
+    published: list[audit.Cell] = []
+    truth: list[audit.Cell] = []
+    for payload in payloads:
+        name = payload["name"]
+        spec = specs.get(name)
+        if spec is None:
+            problems.append(
+                f"disclosure audit: table {name} has no audit spec, so nothing can check that "
+                "its hidden figures cannot be worked out (add one to the report type's "
+                "audit_specs module)"
+            )
+            continue
+        data = files[f"{TABLES_DIR}/{name}.csv"].decode("utf-8")
+        meta = files[f"{TABLES_DIR}/{name}.meta.csv"].decode("utf-8")
+        unaudited = [
+            column
+            for column, _, unit, _ in payload["indicators"]
+            # a hidden percentage is hidden with the count it is a share of, which is audited
+            if column not in spec.indicators
+            and unit != "%"
+            and any(
+                row[payload["tidy"]["columns"].index(column)] == "c"
+                for row in payload["tidy"]["rows"]
+            )
+        ]
+        if unaudited:
+            problems.append(
+                f"disclosure audit: table {name} hides cells in {', '.join(unaudited)}, which "
+                "its audit spec does not read, so nothing can check them"
+            )
+        try:
+            published += audit.cells_from_tidy(data, meta, table=name, spec=spec)
+            if payload.get("unsuppressed"):
+                whole = dict(payload, tidy=payload["unsuppressed"])
+                true_data, _ = publish.tidy_csv(whole, geography)
+                truth += audit.cells_from_tidy(true_data, meta, table=name, spec=spec)
+        except ValueError as error:
+            raise RenderError(f"disclosure audit: cannot read table {name}: {error}") from error
+    threshold = definition.parameters.suppression_threshold
+    try:
+        result = audit.audit(audit.with_truth(published, truth), universe, threshold=threshold)
+    except (audit.AuditInconsistentError, ValueError) as error:
+        raise RenderError(
+            f"disclosure audit of {definition.id}: {error} (fix the report type's audit spec)"
+        ) from error
+    problems += [f"disclosure audit: {finding.message}" for finding in result.findings]
+    if problems:
+        raise PublicationRefused(problems)
+    return {
+        "report": definition.id,
+        "threshold": threshold,
+        "tables_audited": len(payloads),
+        "cells_audited": len(published),
+        "hidden_cells": result.hidden_cells,
+        "narrowest_count_range": result.narrowest_count_range,
+        "narrowest_mean_range_pct": None
+        if result.narrowest_mean_range_pct is None
+        else round(result.narrowest_mean_range_pct, 3),
+        "findings": 0,
+    }
 
 
 #: A published table longer than this is treated as a row-level dump (the longest real table

@@ -99,6 +99,10 @@ class ReportType:
         type's synthetic sample exports and returns their paths.
     samples_folder : str
         Where under ``data/raw/`` the samples go (``""`` for ``data/raw/`` itself).
+    audit : str or None
+        ``"module:function"`` called with the definition, returning the disclosure audit's
+        table specs and universe (``pipeline.audit``): how an attacker reads each published
+        table. A type without it cannot publish a table (nothing could check it).
     """
 
     name: str
@@ -108,6 +112,7 @@ class ReportType:
     check: str | None = None
     samples: str | None = None
     samples_folder: str = ""
+    audit: str | None = None
     description: str = ""
 
     def kind(self, name: str) -> InputKind | None:

@@ -29,6 +29,7 @@ REPORT_TYPE = register(
         settings={"sections": (Sections, Sections), "projection": (Projection | None, None)},
         check="pipeline.reports.inmss.settings:check_definition",
         samples="pipeline.reports.inmss.council_sample:write_samples",
+        audit="pipeline.reports.inmss.audit_specs:audit_model",
         description="INMSS placements by framework status (committee data appendix)",
     )
 )

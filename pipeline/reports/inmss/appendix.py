@@ -139,6 +139,13 @@ FUNDED_FIGURES: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: The average cost tables: (column, header, order of rows, figure-id key).
+COST_GROUPS = (
+    ("primary_need", "Primary need", list(PRIMARY_NEEDS), "need"),
+    ("phase", "Phase", [p for p, _, _ in tables.PHASES], "phase"),
+)
+
+
 def _one_input(method: Callable[..., Section]) -> Callable[[Appendix], Section | None]:
     """Decorate a section built from one extract: it is left out (None) when the report
     definition names no extract for it (``sections.<method name>``); otherwise the method is
@@ -339,11 +346,90 @@ class Appendix(ReportKernel):
         )
 
     @cached_property
-    def snapshot_mask(self) -> pd.DataFrame | None:
+    def _snapshot_base_mask(self) -> pd.DataFrame | None:
         table = self.snapshot_summary
         if table is None:
             return None
         return self._framework_mask(table, money=["avg_annual_fee"])
+
+    @cached_property
+    def snapshot_mask(self) -> pd.DataFrame | None:
+        """The snapshot's mask; an average the cost tables hide for the same extract (their
+        total row: the same groups of placements) is hidden here too."""
+        mask = self._snapshot_base_mask
+        if mask is None:
+            return None
+        mask = mask.copy()
+        name = self.definition.sections.cost_breakdown
+        if name is not None and name == self.definition.sections.framework_snapshot:
+            hidden = self._cost_tables(name)["total_hidden"]
+            for cat in self.categories:
+                if cat in mask.index:
+                    mask.loc[cat, "avg_annual_fee"] |= bool(hidden[cat])
+        return mask
+
+    def _cost_tables(self, name: str) -> dict:
+        """The average cost tables by need and by phase of extract ``name`` with their masks.
+
+        A mean travels with its count (``disclosure.suppress_means``): the counts are those of
+        the need (phase) table, so a mean is hidden wherever that table hides its count. The
+        total rows of both tables, and the snapshot's averages by framework status when built
+        from the same extract, are the same groups, so a mean hidden in one is hidden in all
+        (repeated until no table hides more).
+        """
+        cache = self.__dict__.setdefault("_cost_table_cache", {})
+        if name in cache:
+            return cache[name]
+        frame = self._section_data(name).assign(
+            phase=lambda f: tables.phase_of(f["ncy"].astype(int))
+        )
+        cats = [*self.categories, "total"]
+        built = {}
+        for column, header, order, key in COST_GROUPS:
+            table = tables.build_cost_by(frame, by=column, categories=self.categories, order=order)
+            # The placements column repeats the need (phase) table's totals, so it takes that
+            # table's suppression pattern: the same cells are hidden in both.
+            profile = tables.build_profile_by(frame, column=column, categories=self.categories)
+            profile_mask = disclosure.suppress(
+                profile, counts=cats, derived={"pct": "total"}, threshold=self.threshold
+            )
+            count_mask = profile_mask[cats].reindex(table.index, fill_value=True)
+            built[key] = (column, header, table, count_mask)
+        total_hidden = pd.Series(False, index=cats)
+        same_extract = name == self.definition.sections.framework_snapshot
+        if same_extract and self.snapshot_summary is not None:
+            base = self._snapshot_base_mask
+            for cat in self.categories:
+                if cat in base.index:
+                    total_hidden[cat] = bool(base.loc[cat, "avg_annual_fee"])
+        while True:
+            masks = {}
+            for key, (_, _, table, count_mask) in built.items():
+                elsewhere = pd.DataFrame(False, index=table.index, columns=cats)
+                elsewhere.loc[tables.TOTAL] = total_hidden.to_numpy()
+                masks[key] = disclosure.suppress_means(
+                    table,
+                    categories=self.categories,
+                    threshold=self.threshold,
+                    count_mask=count_mask,
+                    means_hidden_elsewhere=elsewhere,
+                )
+            now = total_hidden.copy()
+            for mask in masks.values():
+                for cat in cats:
+                    now[cat] |= bool(mask.loc[tables.TOTAL, f"avg_{cat}"])
+            if now.equals(total_hidden):
+                break
+            total_hidden = now
+        result = {
+            "groups": {
+                key: (column, header, table, masks[key])
+                for key, (column, header, table, _) in built.items()
+            },
+            "total_hidden": total_hidden,
+        }
+        cache[name] = result
+        return result
 
     @cached_property
     def period_summary(self) -> pd.DataFrame | None:
@@ -1085,34 +1171,10 @@ class Appendix(ReportKernel):
     @_one_input
     def cost_breakdown(self, name: str, extract: Extract, prefix: str) -> Section:
         """Average annual fee by primary need and by phase, by framework status."""
-        frame = self._section_data(name).assign(
-            phase=lambda f: tables.phase_of(f["ncy"].astype(int))
-        )
         section = Section("Average cost by need and phase")
-        groups = [
-            ("primary_need", "Primary need", list(PRIMARY_NEEDS), "need"),
-            ("phase", "Phase", [p for p, _, _ in tables.PHASES], "phase"),
-        ]
         sentences = []
-        for column, header, order, key in groups:
-            table = tables.build_cost_by(frame, by=column, categories=self.categories, order=order)
+        for key, (column, header, table, mask) in self._cost_tables(name)["groups"].items():
             cats = [*self.categories, "total"]
-            # The placements column repeats the need (phase) table's totals, so it takes that
-            # table's suppression pattern: the same cells are hidden in both.
-            profile = tables.build_profile_by(frame, column=column, categories=self.categories)
-            profile_mask = disclosure.suppress(
-                profile, counts=cats, derived={"pct": "total"}, threshold=self.threshold
-            )
-            mask = pd.DataFrame(False, index=table.index, columns=table.columns)
-            mask["n_total"] = profile_mask["total"].reindex(table.index, fill_value=True)
-            for cat in cats:
-                # over no children there is no average to hide ([x]), unless the need (phase)
-                # table hides that zero as a complementary cell, which [x] would give away
-                shown_zero = (table[f"n_{cat}"] == 0) & ~profile_mask[cat].reindex(
-                    table.index, fill_value=True
-                )
-                mask[f"avg_{cat}"] = (table[f"n_{cat}"] < self.threshold) & ~shown_zero
-            mask["avg_total"] = mask["avg_total"] | mask["n_total"]
             for row in table.index:
                 row_key = _phase_key(row) if column == "phase" else row
                 for cat in cats:
@@ -1157,7 +1219,9 @@ class Appendix(ReportKernel):
                     row_labels=labels,
                     note=(
                         "Mean agreed annual fee. Averages over fewer than "
-                        f"{self.threshold} placements are suppressed. " + self._source(name)
+                        f"{self.threshold} placements, or over placements whose number is "
+                        "suppressed in another table, are suppressed, as are averages that "
+                        "would let a suppressed one be worked out. " + self._source(name)
                     ),
                     mask=mask,
                     name=f"average_cost_by_{key}_{prefix}",
@@ -1194,12 +1258,19 @@ class Appendix(ReportKernel):
         missing_home = int(frame["home_district"].isna().sum())
         other = tables.other_district_column(self.council.name)
         counts = ["same_district", other, "out_of_area", "placements"]
+        # The grand total is every placement of the extract when all have a home district,
+        # a figure the other tables print: hiding it here would protect nothing.
+        shown = pd.DataFrame(False, index=table.index, columns=table.columns)
+        total_placements = table.loc[tables.TOTAL, "placements"]
+        if total_placements == len(frame) and total_placements >= self.threshold:
+            shown.loc[tables.TOTAL, "placements"] = True
         mask = disclosure.suppress(
             table,
             counts=counts,
             derived={"outside_home_pct": "placements"},
             threshold=self.threshold,
             total_col="placements",
+            shown_elsewhere=shown,
         )
         mask["outside_home_pct"] = mask["outside_home_pct"] | mask["same_district"]
         for row in table.index:

@@ -34,6 +34,7 @@ REPORT_TYPE = register(
         check="pipeline.reports.residential.settings:check_definition",
         samples="pipeline.reports.residential.synth:write_residential_samples",
         samples_folder="residential",
+        audit="pipeline.reports.residential.audit_specs:audit_model",
         description="Children's residential homes sufficiency (regional EqIA appendix)",
     )
 )

@@ -913,21 +913,19 @@ class ResidentialAppendix(Appendix):
 
     def _cost_table(self) -> HtmlTable:
         table = build_cost_by_provider(self.placed, authority=self.authority)
-        counts = pd.DataFrame({"n_total": table["n_total"]})
-        mask = pd.DataFrame(False, index=table.index, columns=table.columns)
-        mask["n_total"] = disclosure.suppress(
-            counts,
-            counts=["n_total"],
+        # The children of each provider type in and outside the area are not printed, but a
+        # reader can work them out (from the headline counts and the [x] of empty cells), so
+        # they are suppressed as if published and each mean travels with its count.
+        grid = pd.DataFrame(
+            {name: table[f"n_{name}"] for name in (IN_AREA, OUT_OF_AREA, "total")},
+            index=table.index,
+        )
+        mask = disclosure.suppress_means(
+            table,
+            categories=[IN_AREA, OUT_OF_AREA],
             threshold=self.threshold,
-            total_col=None,
-            **self._headline_cells(counts, {(TOTAL, "n_total"): "children"}),
-        )["n_total"]
-        for name in (IN_AREA, OUT_OF_AREA, "total"):
-            small = disclosure.small_base_mask(
-                table, base=f"n_{name}", columns=[f"avg_{name}"], threshold=self.threshold
-            )
-            mask[f"avg_{name}"] = small[f"avg_{name}"]
-        mask["avg_total"] |= mask["n_total"]
+            **self._headline_cells(grid, PROFILE_HEADLINE),
+        )
         for row in table.index:
             for name in (IN_AREA, OUT_OF_AREA, "total"):
                 self._put(
@@ -975,7 +973,8 @@ class ResidentialAppendix(Appendix):
                 note=(
                     "Mean agreed weekly cost. Provider type is from the homes export; 'Not "
                     "known' where the home is not in it. Means over fewer than "
-                    f"{self.threshold} children are suppressed. " + self._both_sources()
+                    f"{self.threshold} children are suppressed, as are means that would let "
+                    "a suppressed figure be worked out. " + self._both_sources()
                 ),
                 mask=mask,
                 name=f"weekly_cost_by_provider_type_{self.key}",

@@ -1,0 +1,172 @@
+"""How the disclosure audit reads the INMSS appendix: one spec per published table, and the
+dimensions of the children they describe (``pipeline.audit``).
+
+``audit_model(definition)`` is what the render calls: the spec of every table the appendix can
+publish for this definition (its framework categories, its council's districts, its extracts'
+prefixes) and the universe those tables' groups live in.
+"""
+
+from __future__ import annotations
+
+from pipeline import tables
+from pipeline.audit import Dimension, Measure, TableSpec, Universe, count, mean, share, total
+from pipeline.config import ReportDefinition
+from pipeline.councils import load_council
+from pipeline.vocabulary import ETHNIC_GROUP_ORDER, OUT_OF_AREA, PRIMARY_NEEDS
+
+#: Need as the cost tables print it (its name) -> as the need tables print it (its code).
+NEED_NAMES = {name: code for code, name in PRIMARY_NEEDS.items()}
+PHASES = {
+    name: [tables.ncy_label(year) for year in range(low, high + 1)]
+    for name, low, high in tables.PHASES
+}
+SEXES = ("Female", "Male", "Other or not recorded")
+
+
+def universe(*, categories: list[str], districts: tuple[str, ...], outside: str) -> Universe:
+    """The INMSS appendix's dimensions, for a framework's categories and a council's districts."""
+    dims = [
+        Dimension("framework_status", tuple(categories)),
+        Dimension("primary_need", tuple(PRIMARY_NEEDS)),
+        Dimension("age_band", tuple(name for name, _, _ in tables.AGE_BANDS)),
+        Dimension("ethnicity", ETHNIC_GROUP_ORDER),
+        Dimension("sex", SEXES),
+        Dimension("phase", tuple(PHASES)),
+        Dimension.refining("year_group", "phase", PHASES),
+    ]
+    if districts:
+        dims += [
+            Dimension("school_district", (*districts, OUT_OF_AREA)),
+            Dimension("home_district", (*districts, outside)),
+        ]
+    dims.append(
+        Dimension("school_location", ("same_district", "other_district", "out_of_area")),
+    )
+    return Universe(tuple(dims), measures={"annual_cost": Measure(lower=0.0)}, noun="placements")
+
+
+def specs(
+    *, prefixes: list[str], categories: list[str], keys: dict[str, str], other_column: str
+) -> dict[str, TableSpec]:
+    """The spec of each INMSS table (file stem -> spec), for every extract prefix."""
+    out: dict[str, TableSpec] = {}
+    for suffix in prefixes:
+        snap = {"period": suffix}
+        by_status = {
+            f"avg_annual_cost_{keys[c]}": mean("annual_cost", framework_status=c)
+            for c in categories
+        }
+        by_status["avg_annual_cost_all"] = mean("annual_cost")
+        by_status["placements"] = count()
+
+        def profile(filter_column: str, with_share: bool = True, snap=snap) -> TableSpec:
+            indicators = {"placements": count()}
+            if with_share:
+                indicators["share_of_placements"] = share(of=(filter_column,))
+            return TableSpec(indicators, fixed=snap)
+
+        out.update(
+            {
+                f"average_cost_by_need_{suffix}": TableSpec(
+                    by_status, values={"primary_need": NEED_NAMES}, fixed=snap
+                ),
+                f"average_cost_by_phase_{suffix}": TableSpec(by_status, fixed=snap),
+                f"equality_age_{suffix}": profile("age_band"),
+                f"equality_ethnicity_{suffix}": profile("ethnicity"),
+                f"equality_primary_need_{suffix}": profile("primary_need"),
+                f"equality_sex_{suffix}": profile("sex"),
+                f"primary_need_{suffix}": profile("primary_need"),
+                f"phase_{suffix}": profile("phase"),
+                f"year_group_{suffix}": profile("year_group", with_share=False),
+                f"school_district_{suffix}": TableSpec({"placements": count()}, fixed=snap),
+                f"home_to_school_district_{suffix}": TableSpec(
+                    {
+                        "placements": count(),
+                        "same_district": count(school_location="same_district"),
+                        other_column: count(school_location="other_district"),
+                        "out_of_area": count(school_location="out_of_area"),
+                    },
+                    fixed=snap,
+                ),
+            }
+        )
+    return out
+
+
+def snapshot_specs(snapshot: str | None, period: str | None, earlier: str | None) -> dict:
+    """Specs of the tables of one named extract each: the snapshot, the period, the change."""
+    out: dict[str, TableSpec] = {}
+    if snapshot:
+        out["framework_status_snapshot"] = TableSpec(
+            {
+                "placements": count(),
+                "placements_pct": share(of=("framework_status",)),
+                "avg_annual_fee": mean("annual_cost", x="unknown"),
+            },
+            fixed={"period": snapshot},
+        )
+        if earlier:
+            out["average_cost_change"] = TableSpec(
+                {
+                    "placements": count(),
+                    "spend_m": total("annual_cost", scale=1e6),
+                    "avg_annual_cost_earlier": mean("annual_cost"),
+                    "avg_annual_cost_later": mean("annual_cost", period=snapshot),
+                },
+                fixed={"period": earlier},
+            )
+    if period:
+        out["framework_status_period"] = TableSpec(
+            {
+                "placements": count(),
+                "placements_pct": share(of=("framework_status",)),
+                "spend_m": total("gross_cost", scale=1e6),
+                "avg_gross_cost_gbp_k": mean("gross_cost", scale=1e3),
+            },
+            fixed={"period": period},
+        )
+    return out
+
+
+#: Tables about the whole cohort or about money, with no figure about a group of children
+#: small enough to hide: audited as publishing nothing hidden (the render refuses a hidden
+#: cell in a column its spec does not audit).
+WHOLE_COHORT = (
+    "spend_history",
+    "projection_static",
+    "projection_declining",
+    "trend_across_extracts",
+)
+
+
+def audit_model(definition: ReportDefinition) -> tuple[dict[str, TableSpec], Universe]:
+    """The spec of every table this definition's appendix can publish, and their universe."""
+    council = load_council(definition.council)
+    categories = list(definition.framework.names)
+    keys = {c.name: c.key for c in definition.framework.categories}
+
+    def prefix(name: str | None) -> str | None:
+        if name is None:
+            return None
+        extract = definition.inputs[name]
+        return extract.figure_prefix or name
+
+    prefixes = sorted({prefix(n) for n in definition.inputs if prefix(n)})
+    out = specs(
+        prefixes=prefixes,
+        categories=categories,
+        keys=keys,
+        other_column=tables.other_district_column(council.name),
+    )
+    sections = definition.sections
+    out.update(
+        snapshot_specs(
+            prefix(sections.framework_snapshot),
+            prefix(sections.framework_period),
+            prefix(sections.cost_comparison[0]) if sections.cost_comparison else None,
+        )
+    )
+    out.update({name: TableSpec({}) for name in WHOLE_COHORT})
+    return out, universe(
+        categories=categories, districts=council.districts, outside=council.outside
+    )
