@@ -437,6 +437,14 @@ def plot_year_groups(
     return Chart(_fix_layout(figure), title, subtitle, alt, source, note)
 
 
+def masked(frame: pd.DataFrame, mask: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy with hidden cells of ``columns`` set to NaN (for charts: no bar, no label)."""
+    out = frame.copy()
+    for column in columns:
+        out[column] = out[column].astype(float).where(~mask[column], np.nan)
+    return out
+
+
 # --------------------------------------------------------------------------- districts
 
 

@@ -13,9 +13,9 @@ PACKAGE = PROJECT_ROOT / "pipeline"
 TYPES = sorted(p.name for p in (PACKAGE / "reports").iterdir() if (p / "__init__.py").exists())
 #: Tools that measure the INMSS sample on purpose (they are not the core).
 TOOLS = {"bench.py", "bench_render.py", "bench_startup.py"}
-#: Known debt, to be paid: the residential report still builds on the INMSS Appendix class
-#: (its kernel helpers and by-status tables) instead of the shared kernel alone.
-CROSS_TYPE = {("residential", "pipeline.reports.inmss.appendix")}
+#: Imports from one report type into another that are allowed (none: each builds on the
+#: shared kernel alone).
+CROSS_TYPE: set[tuple[str, str]] = set()
 
 
 def module_name(path: Path) -> str:

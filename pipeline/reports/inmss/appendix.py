@@ -89,14 +89,6 @@ def _phase_key(phase: str) -> str:
     return phase.split(" ")[0].lower().replace("-", "")
 
 
-def masked(frame: pd.DataFrame, mask: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """A copy with hidden cells of ``columns`` set to NaN (for charts: no bar, no label)."""
-    out = frame.copy()
-    for column in columns:
-        out[column] = out[column].astype(float).where(~mask[column], np.nan)
-    return out
-
-
 def _count_and_share(column: str, label: str) -> dict[str, tuple[str, str, str]]:
     """A count column and its share column, as both framework tables record them."""
     return {
@@ -216,17 +208,6 @@ class Appendix(ReportKernel):
     def _key(self, name: str) -> str:
         return self.framework.key(name)
 
-    def _figure(self, chart: charts.Chart, extra_note: str | None = None) -> HtmlFigure:
-        note = " ".join(n for n in (chart.note, extra_note) if n) or None
-        return HtmlFigure(
-            svg=charts.to_svg(chart),
-            title=self._chart_title(chart.title),
-            subtitle=chart.subtitle,
-            alt=chart.alt,
-            source=chart.source,
-            note=note,
-        )
-
     def _data(self, extract_name: str, *, day_only: bool = False) -> pd.DataFrame:
         frame = self.placements[extract_name]
         if day_only and self.definition.parameters.day_provision_only:
@@ -309,30 +290,6 @@ class Appendix(ReportKernel):
             extract=extract,
             row_filter=row_filter,
         )
-
-    def _cleaning_items(self) -> list[str]:
-        """One key-figure bullet per input: rows read, used, quarantined and duplicates."""
-        return [
-            f"{self.definition.inputs[name].label}: {count_of(report['rows_in'], 'row')} read, "
-            f"{fmt_count(report['clean'])} used, {fmt_count(report['quarantined'])} "
-            f"quarantined and {count_of(report['duplicates'], 'duplicate')} removed."
-            for name, report in self.cleaning.items()
-        ]
-
-    def _largest_group(self, table: HtmlTable, header: str) -> str | None:
-        """The phrase naming the biggest row of a profile table (columns ``total`` and
-        ``pct``), in the table's own words and figures, such as "the largest age band is 11 to
-        15 (56%)"; None when no row has children or the biggest row's share is hidden (a
-        smaller row shown would not be the largest, and naming none says nothing hidden)."""
-        rows = table.frame.drop(index=tables.TOTAL)
-        if not len(rows) or rows["total"].max() <= 0:
-            return None
-        top = rows["total"].idxmax()
-        if table.mask is not None and bool(table.mask.loc[top, "pct"]):
-            return None
-        noun = header.lower()
-        what = noun if noun.endswith(("band", "group")) else f"group by {noun}"
-        return f"the largest {what} is {table.row_labels(top)} ({self._text(table, top, 'pct')})"
 
     # --- cached tables (shared by the summary and the sections)
 
@@ -1718,30 +1675,6 @@ class Appendix(ReportKernel):
                 "Day provision excludes residential (boarding) placements.",
                 disclosure_text,
             ]
-        )
-        return section
-
-    def methods(self) -> Section:
-        """Inputs with their SHA-256, the code commit and the command that reproduces it."""
-        section = Section("Methods and reproducibility")
-        hashes = self.provenance.get("inputs", {})
-        items = []
-        for name, extract in self.definition.inputs.items():
-            digest = hashes.get(name, "not recorded (rendered outside the pipeline)")
-            items.append(f"{extract.path.as_posix()} ({extract.label}): SHA-256 {digest}")
-        section.para("Inputs:").bullets(items)
-        commit = self.provenance.get("commit", "not recorded")
-        dirty = " (with uncommitted changes)" if self.provenance.get("dirty") else ""
-        section.para(
-            f"Code: inmss-appendix at commit {commit}{dirty}. The notebooks are executed by "
-            "papermill; tables, charts and every number in the text come from the pipeline "
-            "package, and manifest.json beside this appendix records package versions and "
-            "render times."
-        )
-        command = self.provenance.get("command", "python -m pipeline render <definition>")
-        section.para(
-            f"To reproduce: {command}. To check a published copy against a fresh render: "
-            f"python -m pipeline verify reports/{self.definition.id}."
         )
         return section
 

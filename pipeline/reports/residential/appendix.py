@@ -24,7 +24,6 @@ import pandas as pd
 
 from pipeline import disclosure, io, sections, tables, vocabulary
 from pipeline.reports.residential import charts as charts_residential
-from pipeline.reports.inmss.appendix import Appendix, masked
 from pipeline.reports.residential.clean import OFSTED_RATINGS, PROVIDER_TYPES
 from pipeline.config import PROJECT_ROOT, ReportDefinition, load_report_definition, resolve_path
 from pipeline.present import (
@@ -40,7 +39,9 @@ from pipeline.present import (
     round_half_up,
     sentence_case,
 )
+from pipeline.charts import masked
 from pipeline.councils import load_council
+from pipeline.kernel import ReportKernel
 from pipeline.vocabulary import NOT_RECORDED, normalise_label
 
 TOTAL = tables.TOTAL
@@ -382,7 +383,7 @@ def _label(value: object) -> str:
     return sentence_case(str(value))
 
 
-class ResidentialAppendix(Appendix):
+class ResidentialAppendix(ReportKernel):
     """Tables, figures and narrative of one residential report (one authority of a region).
 
     Parameters
@@ -424,13 +425,8 @@ class ResidentialAppendix(Appendix):
         settings = getattr(definition, "residential", None)
         if settings is None:
             raise ValueError(f"{definition.id}: not a residential report (no residential: block)")
-        super().__init__(
-            definition,
-            {settings.homes: homes, settings.placements: placements},
-            cleaning,
-            None,
-            provenance,
-        )
+        super().__init__(definition, cleaning, provenance)
+        self.placements = {settings.homes: homes, settings.placements: placements}
         self.settings = settings
         self.authority = authority
         self.homes = homes
