@@ -43,6 +43,11 @@ def test_a_plugin_type_renders_through_clean_gate_publish_and_verify(tiny):
     html = (result.out_dir / "appendix.html").read_text()
     assert "Table 1: Children by group" in html and "There are 23 children." in html
     assert verify_report(result.out_dir).ok
+    # the audit's unsuppressed copy of each table never reaches the internal record
+    internal = (result.out_dir / "internal" / "tiny.ipynb").read_text()
+    assert "children_by_group" in internal and "unsuppressed" not in internal
+    audit = json.loads((result.out_dir / "internal" / "disclosure-audit.json").read_text())
+    assert audit["findings"] == 0 and audit["hidden_cells"] == 2
 
 
 def test_the_gate_searches_the_plugin_s_declared_identifier_column(tiny):
