@@ -606,3 +606,81 @@ def solve_rate(target: float, value_at: Callable[[float], float], low: float, hi
         else:
             high = mid
     return (low + high) / 2
+
+
+def build_cost_gaps(
+    summary: pd.DataFrame,
+    *,
+    categories: Sequence[str],
+    base: str,
+    hidden: Sequence[str] = (),
+) -> pd.DataFrame:
+    """How much more (or less) a placement in each other category costs than one in ``base``,
+    and what that difference is worth across the category's placements in a year.
+
+    ``summary`` is ``build_framework_summary`` output (``placements``, ``avg_annual_fee`` by
+    category). A category is left out when it is ``base``, when its average or the base's is
+    in ``hidden`` (suppressed), or when either has no placements (no average to compare).
+
+    >>> s = pd.DataFrame({"placements": [10, 4, 6], "avg_annual_fee": [50e3, 60e3, np.nan]},
+    ...                  index=["DPS", "Non-DPS", "Lot 3"])
+    >>> build_cost_gaps(s, categories=["DPS", "Non-DPS", "Lot 3"], base="DPS").to_dict("index")
+    {'Non-DPS': {'gap': 10000.0, 'worth': 40000.0}}
+    """
+    rows = {}
+    if base not in hidden:
+        for cat in categories:
+            if cat == base or cat in hidden:
+                continue
+            gap = summary.loc[cat, "avg_annual_fee"] - summary.loc[base, "avg_annual_fee"]
+            if pd.isna(gap):
+                continue
+            rows[cat] = {"gap": gap, "worth": gap * summary.loc[cat, "placements"]}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["gap", "worth"])
+
+
+def explain_projection_gap(
+    published: float,
+    *,
+    total: float,
+    base: float,
+    cost: float,
+    uplift_pct: float,
+    years: int,
+    trajectory: Sequence[float],
+    tolerance: float = 0.005,
+) -> dict[str, float | bool | None]:
+    """What, alone, would turn the stated assumptions of a contract value projection into a
+    published total: another starting count, another average cost, or (for a falling
+    trajectory) another annual fall in placements.
+
+    Returns ``difference`` (projection minus published), ``reproduced`` (within
+    ``tolerance`` of it), and, when not reproduced, ``implied_placements``, ``implied_cost``
+    and ``implied_fall_pct`` (None for a flat trajectory).
+
+    >>> gap = explain_projection_gap(110.0, total=100.0, base=10, cost=10.0, uplift_pct=0,
+    ...                              years=1, trajectory=[1.0])
+    >>> gap["reproduced"], gap["implied_placements"], gap["implied_cost"], gap["implied_fall_pct"]
+    (False, 11.0, 11.0, None)
+    """
+    difference = total - published
+    found: dict[str, float | bool | None] = {
+        "difference": difference,
+        "reproduced": abs(difference) / published < tolerance,
+        "implied_placements": None,
+        "implied_cost": None,
+        "implied_fall_pct": None,
+    }
+    if found["reproduced"]:
+        return found
+    factor = annuity_factor(uplift_pct, years, trajectory)
+    found["implied_placements"] = published / (cost * factor)
+    found["implied_cost"] = published / (base * factor)
+    if len(set(trajectory)) > 1 or trajectory[0] != 1.0:
+
+        def total_at(rate: float) -> float:
+            path = [(1 - rate / 100) ** y for y in range(years)]
+            return base * cost * annuity_factor(uplift_pct, years, path)
+
+        found["implied_fall_pct"] = solve_rate(published, total_at, -50.0, 60.0)
+    return found

@@ -487,14 +487,14 @@ class Appendix(ReportKernel):
         contracted = self.framework.contracted
         if contracted:
             base = contracted[0]
-            for cat in self.categories:
-                if cat in contracted or mask.loc[cat, "avg_annual_fee"]:
-                    continue
-                if mask.loc[base, "avg_annual_fee"]:
-                    continue
-                gap = table.loc[cat, "avg_annual_fee"] - table.loc[base, "avg_annual_fee"]
-                if pd.isna(gap):  # one of them has no placements, so no average to compare
-                    continue
+            hidden = [c for c in self.categories if mask.loc[c, "avg_annual_fee"]]
+            gaps = tables.build_cost_gaps(
+                table,
+                categories=[c for c in self.categories if c not in contracted[1:]],
+                base=base,
+                hidden=hidden,
+            )
+            for cat, gap, worth in gaps.itertuples():
                 gap_id = f"{prefix}.avg_annual_cost.gap"
                 if len(self.categories) > 2:
                     gap_id += f"_{self._key(cat)}"
@@ -505,7 +505,6 @@ class Appendix(ReportKernel):
                     f"Average annual cost difference, {cat} minus {base}",
                 )
                 more = "more" if gap >= 0 else "less"
-                worth = gap * table.loc[cat, "placements"]
                 self.figures.add(
                     f"{prefix}.avg_annual_cost.gap_worth_{self._key(cat)}",
                     worth,
@@ -1488,36 +1487,38 @@ class Appendix(ReportKernel):
 
     def _compare_projection(self, scenario, total, base, cost, uplift, years, key) -> str:
         published = scenario.published_total_gbp_m * 1e6
-        diff = total - published
+        gap = tables.explain_projection_gap(
+            published,
+            total=total,
+            base=base,
+            cost=cost,
+            uplift_pct=uplift,
+            years=years,
+            trajectory=scenario.trajectory,
+        )
+        diff = gap["difference"]
         self.figures.add(
             f"projection.{key}.difference_from_published_gbp_m",
             diff / 1e6,
             "gbp_millions_0dp",
             f"Projection minus published total, {scenario.label}",
         )
-        factor = tables.annuity_factor(uplift, years, scenario.trajectory)
-        implied_placements = published / (cost * factor)
-        implied_cost = published / (base * factor)
         words = (
             f"{scenario.label}: this projection gives £{fmt_number(total / 1e6, 0)}m against "
             f"the £{fmt_number(published / 1e6, 0)}m published ({scenario.published_source}), "
             f"{'more' if diff >= 0 else 'less'} by £{fmt_number(abs(diff) / 1e6, 0)}m "
             f"({fmt_pct(abs(diff) / published * 100, 1)})."
         )
-        if abs(diff) / published < 0.005:
+        if gap["reproduced"]:
             return words + " The stated assumptions reproduce the published total."
         explain = [
-            f"a starting count of {fmt_count(implied_placements)} placements instead of "
+            f"a starting count of {fmt_count(gap['implied_placements'])} placements instead of "
             f"{fmt_count(base)}",
-            f"an average annual cost of {fmt_gbp(implied_cost)} instead of {fmt_gbp(cost)}",
+            f"an average annual cost of {fmt_gbp(gap['implied_cost'])} instead of "
+            f"{fmt_gbp(cost)}",
         ]
-        if len(set(scenario.trajectory)) > 1 or scenario.trajectory[0] != 1.0:
-
-            def total_at(rate: float) -> float:
-                path = [(1 - rate / 100) ** y for y in range(years)]
-                return base * cost * tables.annuity_factor(uplift, years, path)
-
-            rate = tables.solve_rate(published, total_at, -50.0, 60.0)
+        rate = gap["implied_fall_pct"]
+        if rate is not None:
             self.figures.add(
                 f"projection.{key}.implied_annual_fall_pct",
                 rate,
