@@ -15,6 +15,7 @@ them, so a cached rerun answers in well under a second.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -306,7 +307,7 @@ def render_report(
     _check_inputs(definition, definition_path)
     out = out_dir or output_dir(definition)
     interim = interim or interim_dir(parent)
-    timings: dict[str, float] = {}
+    clock = _Stages()
 
     inputs = provenance.input_records(definition)
     env = provenance.environment()
@@ -314,79 +315,42 @@ def render_report(
         variant, sort_keys=True
     )
     key = provenance.cache_key(definition_text, inputs, provenance.code_files(), env)
-    timings["cache_check"] = time.perf_counter() - started
+    clock.timings["cache_check"] = time.perf_counter() - started
     if not force and _up_to_date(out, key):
-        return RenderResult(definition.id, out, _published(out), timings, skipped=True)
+        return RenderResult(definition.id, out, _published(out), clock.timings, skipped=True)
 
-    import nbformat  # noqa: F401  (imported here so the cached path stays light)
-
-    from pipeline import document
-
-    out.mkdir(parents=True, exist_ok=True)
     internal = out / "internal"
     internal.mkdir(parents=True, exist_ok=True)
     git = provenance.git_state()
     command = reproduce_command(definition_path, variant)
-    parameters = {
-        "report_definition": str(definition_path),
-        "interim_dir": str(interim),
-        "variant": variant,
-        "provenance": {
-            "commit": git["commit"] or "unknown",
-            "dirty": bool(git["dirty"]),
-            "inputs": {name: record["sha256"] for name, record in inputs.items()},
-            "command": command,
-        },
-    }
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(definition)
+    nb = _execute_notebooks(
+        definition,
+        parent,
+        parameters={
+            "report_definition": str(definition_path),
+            "interim_dir": str(interim),
+            "variant": variant,
+            "provenance": {
+                "commit": git["commit"] or "unknown",
+                "dirty": bool(git["dirty"]),
+                "inputs": {name: record["sha256"] for name, record in inputs.items()},
+                "command": command,
+            },
+        },
+        reuse_clean=not force or variant.get("id") is not None,
+        inputs=inputs,
+        internal=internal,
+        clock=clock,
+        runner=runner,
+    )
+    files, audit_record = _published_files(definition, nb, clock)
 
-    own_runner = runner is None
-    runner = runner or NotebookRunner()
-    try:
-        start = time.perf_counter()
-        current = _interim_current(interim, definition, inputs)
-        # a fan-out member reuses the clean data its batch prepared once for all members
-        if current and (not force or variant.get("id") is not None):
-            timings["clean"] = 0.0
-        else:
-            runner.run(CLEAN_NOTEBOOK, internal / CLEAN_NOTEBOOK.name, parameters)
-            write_interim_stamp(interim, parent)
-            timings["clean"] = time.perf_counter() - start
-        start = time.perf_counter()
-        notebook = definition.type.notebook
-        nb = runner.run(notebook, internal / notebook.name, parameters)
-        timings["execute"] = time.perf_counter() - start
-    finally:
-        if own_runner:
-            runner.close()
-
-    start = time.perf_counter()
-    figures = collect_figures(nb)
-    html = document.build_html(nb, document_meta(definition))
-    timings["html"] = time.perf_counter() - start
-    start = time.perf_counter()
-    pdf = document.build_pdf(html)
-    timings["pdf"] = time.perf_counter() - start
-    start = time.perf_counter()
-    payloads = list(collect_output(nb, TABLES_MIMETYPE))
-    files = table_files(definition, payloads)
-    timings["xlsx_csv"] = time.perf_counter() - start
-    start = time.perf_counter()
-    audit_record = run_audit(definition, payloads, files)
-    timings["audit"] = time.perf_counter() - start
-
-    files["appendix.html"] = html.encode("utf-8")
-    files["appendix.pdf"] = pdf
-    files["figures.json"] = (
-        json.dumps({"report": definition.id, "figures": figures}, indent=2, sort_keys=True) + "\n"
-    ).encode("utf-8")
-
-    start = time.perf_counter()
-    internal_files = {
-        f"internal/{path.name}": path.read_bytes() for path in sorted(internal.glob("*.ipynb"))
-    }
-    forbidden = run_gate(definition, {**files, **internal_files}, interim)
-    timings["checks"] = time.perf_counter() - start
+    with clock.stage("checks"):
+        internal_files = {
+            f"internal/{path.name}": path.read_bytes() for path in sorted(internal.glob("*.ipynb"))
+        }
+        forbidden = run_gate(definition, {**files, **internal_files}, interim)
 
     manifest = {
         "report": definition.id,
@@ -402,7 +366,7 @@ def render_report(
         "source_date_epoch": os.environ["SOURCE_DATE_EPOCH"],
         "command": command,
         "cache_key": key,
-        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        "timings_seconds": {k: round(v, 3) for k, v in clock.timings.items()},
         "published": sorted(files),
     }
     files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
@@ -411,8 +375,79 @@ def render_report(
     (internal / AUDIT_RECORD).write_text(
         json.dumps(audit_record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    timings["total"] = time.perf_counter() - started
-    return RenderResult(report_id=definition.id, out_dir=out, files=written, timings=timings)
+    clock.timings["total"] = time.perf_counter() - started
+    return RenderResult(report_id=definition.id, out_dir=out, files=written, timings=clock.timings)
+
+
+class _Stages:
+    """The time each stage of a render takes, for the manifest and the command's summary."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = time.perf_counter() - start
+
+
+def _execute_notebooks(
+    definition: ReportDefinition,
+    parent: ReportDefinition,
+    *,
+    parameters: dict,
+    reuse_clean: bool,
+    inputs: dict,
+    internal: Path,
+    clock: _Stages,
+    runner: NotebookRunner | None,
+):
+    """Clean the inputs (unless clean data made from the same inputs can be reused) and run
+    the report type's notebook, in ``runner``'s kernel or one of their own; the executed
+    notebooks are kept under ``internal/``. Returns the executed appendix notebook."""
+    interim = Path(parameters["interim_dir"])
+    own_runner = runner is None
+    runner = runner or NotebookRunner()
+    try:
+        # a fan-out member reuses the clean data its batch prepared once for all members
+        if reuse_clean and _interim_current(interim, definition, inputs):
+            clock.timings["clean"] = 0.0
+        else:
+            with clock.stage("clean"):
+                runner.run(CLEAN_NOTEBOOK, internal / CLEAN_NOTEBOOK.name, parameters)
+                write_interim_stamp(interim, parent)
+        with clock.stage("execute"):
+            notebook = definition.type.notebook
+            return runner.run(notebook, internal / notebook.name, parameters)
+    finally:
+        if own_runner:
+            runner.close()
+
+
+def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[dict, dict]:
+    """Every published file of an executed report, as bytes by name, and the audit's record
+    (the audit refuses before anything exists on disk)."""
+    from pipeline import document
+
+    with clock.stage("html"):
+        figures = collect_figures(nb)
+        html = document.build_html(nb, document_meta(definition))
+    with clock.stage("pdf"):
+        pdf = document.build_pdf(html)
+    with clock.stage("xlsx_csv"):
+        payloads = list(collect_output(nb, TABLES_MIMETYPE))
+        files = table_files(definition, payloads)
+    with clock.stage("audit"):
+        audit_record = run_audit(definition, payloads, files)
+    files["appendix.html"] = html.encode("utf-8")
+    files["appendix.pdf"] = pdf
+    files["figures.json"] = (
+        json.dumps({"report": definition.id, "figures": figures}, indent=2, sort_keys=True) + "\n"
+    ).encode("utf-8")
+    return files, audit_record
 
 
 #: The reviewers' record of the disclosure audit, under internal/ (never published).
