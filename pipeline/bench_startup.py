@@ -111,7 +111,7 @@ def import_profile(code: str, repeats: int) -> dict:
 
 
 def heaviest_imports(importtime: str, n: int = 6) -> dict[str, float]:
-    """The packages with the largest cumulative import time, in seconds, wherever in the
+    r"""The packages with the largest cumulative import time, in seconds, wherever in the
     import tree they were first imported (the line naming the package itself).
 
     >>> trace = "import time: self [us] | cumulative | imported package\n"
