@@ -31,6 +31,9 @@ SIZES = st.sampled_from([0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 6, 7, 8, 9
 SETTINGS = settings(
     max_examples=60,
     deadline=None,
+    # the same examples on every run: a leak found once is an @example below, never a
+    # coin toss between CI runs
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -124,8 +127,25 @@ def grid_universe(rows, cats, *, dim: str = "category") -> Universe:
     )
 
 
+COMBINED_LINES_LEAK = (
+    "known leak (found 2026-12-01, reported): secondary suppression checks the lines taken "
+    "together by propagating bounds cell by cell (disclosure._pinned), which misses cells a "
+    "linear combination of lines pins. In {r1: 0, 2, 0; r2: 1, 6, 5; r3: 0, 4, 1} suppress "
+    "hides r1/B, r1/total, r2/A, r2/C, r3/B, r3/C, r3/total, Total/A and Total/C, yet "
+    "Total/A + r2/C = 6 (row r2) and Total/A + Total/C = 7 (the grand total) give r3/C = 1. "
+    "The render's audit refuses such a table; the suppression should check exactly (LP)."
+)
+PINNED_BY_COMBINATION = {
+    ("r1", "A"): 0, ("r1", "B"): 2, ("r1", "C"): 0,
+    ("r2", "A"): 1, ("r2", "B"): 6, ("r2", "C"): 5,
+    ("r3", "A"): 0, ("r3", "B"): 4, ("r3", "C"): 1,
+}  # fmt: skip
+
+
+@pytest.mark.xfail(strict=True, reason=COMBINED_LINES_LEAK)
 @SETTINGS
 @given(grids())
+@example(PINNED_BY_COMBINATION).via("minimal leak, see COMBINED_LINES_LEAK")
 @example({("r1", "A"): 2, ("r1", "B"): 3, ("r2", "A"): 30, ("r2", "B"): 40}).via("issue 13")
 @example({("r1", "A"): 1, ("r1", "B"): 1, ("r2", "A"): 1, ("r2", "B"): 1}).via("all ones")
 @example({("r1", "A"): 0, ("r1", "B"): 4, ("r2", "A"): 0, ("r2", "B"): 9}).via("zero column")
@@ -275,8 +295,17 @@ def test_suppressed_means_and_counts_give_no_hidden_figure_away(fees):
     assert result.findings == (), describe(published, result)
 
 
+MEAN_COUNT_PINNED = {
+    ("r1", "A"): [20_000] * 5, ("r1", "B"): [20_000] * 2, ("r1", "C"): [20_000] * 4,
+    ("r2", "A"): [20_000] * 5, ("r2", "B"): [], ("r2", "C"): [20_000],
+    ("r3", "A"): [20_000], ("r3", "B"): [], ("r3", "C"): [],
+}  # fmt: skip
+
+
+@pytest.mark.xfail(strict=True, reason=COMBINED_LINES_LEAK)
 @SETTINGS
 @given(costed())
+@example(MEAN_COUNT_PINNED).via("r2/C's count pinned to 1 by combining lines, and its mean")
 @example(EMPTY_BESIDE_HIDDEN).via("minimal leak: its counts are only bounded to 1..4")
 def test_suppressed_means_are_never_recovered_nor_counts_pinned(fees):
     # Not a weaker version of the test above (that one stays, xfail, until the leak is
