@@ -64,7 +64,6 @@ def plain_script(definition_path: Path, out: Path) -> dict[str, float]:
         report.equality_profile(),
         report.trend(),
         report.data_quality(),
-        report.methods(),
     ]
     cells = []
     for section in sections:

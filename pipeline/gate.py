@@ -33,6 +33,10 @@ The checks, each with its ``Problem.check`` name:
     no ``scope``.
 ``document``
     A page without a language or title, headings that skip a level, an untagged PDF.
+``reviewer-material``
+    In the appendix or workbook members read: a file hash, a code commit, the tools that
+    made it (papermill, nbconvert, manifest.json), a command, or an input file's name. These
+    belong in the reviewers' QA note under ``internal/``.
 ``unreadable``
     A file the gate cannot check (unknown type, broken file, no ``pdftotext``); refused,
     because what cannot be checked cannot be published.
@@ -94,6 +98,7 @@ ALT_TEXT = "alt-text"
 TABLE_HEADERS = "table-headers"
 DOCUMENT = "document"
 UNREADABLE = "unreadable"
+REVIEWER = "reviewer-material"
 
 #: Published files live under reports/<id>/; executed notebooks only under this folder.
 INTERNAL_DIR = "internal"
@@ -160,6 +165,7 @@ def check_publication(
     forbidden: Iterable[str] = (),
     threshold: int = 5,
     max_table_rows: int | None = None,
+    reviewer_terms: Iterable[str] = (),
 ) -> list[Problem]:
     """Every problem in the files about to be published (empty: fit to publish).
 
@@ -177,6 +183,9 @@ def check_publication(
         Counts of children above zero and below this must be suppressed.
     max_table_rows : int, optional
         A published table with more rows than this is refused as a row-level dump.
+    reviewer_terms : iterable of str
+        Names only reviewers need (the input files'): like hashes, commits and commands, they
+        must not appear in the appendix or workbook members read (``reviewer-material``).
 
     Returns
     -------
@@ -184,7 +193,9 @@ def check_publication(
         In file order, then check order.
     """
     matcher = _Matcher(forbidden)
-    checker = _Checker(matcher, threshold=threshold, max_rows=max_table_rows)
+    checker = _Checker(
+        matcher, threshold=threshold, max_rows=max_table_rows, reviewer_terms=reviewer_terms
+    )
     files = {str(name): _as_bytes(data) for name, data in files.items()}
     problems: list[Problem] = []
     for name in sorted(files, key=_file_order):
@@ -529,6 +540,18 @@ _CODE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )  # fmt: skip
 
+#: What reviewers need and members must not be given (it belongs in the QA note).
+_REVIEWER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (what, re.compile(pattern, re.IGNORECASE))
+    for what, pattern in (
+        ("a file hash", r"\bSHA-?(?:256|1)\b|\b[0-9a-f]{40,64}\b"),
+        ("a code commit", r"\bcommit [0-9a-f]{7,40}\b|\buncommitted changes\b"),
+        ("the tools that made it", r"\bpapermill\b|\bnbconvert\b|\bmanifest\.json\b"),
+        ("a command", r"\bpython -m \w+|\bmake (?:report|reports|test|verify)\b"),
+        ("a fan-out term", r"\bfan-out member\b"),
+    )
+)
+
 
 # --------------------------------------------------------------------------- the checker
 
@@ -541,10 +564,24 @@ Segment = tuple[str, str]  # (where, text)
 
 
 class _Checker:
-    def __init__(self, matcher: _Matcher, *, threshold: int, max_rows: int | None) -> None:
+    def __init__(
+        self,
+        matcher: _Matcher,
+        *,
+        threshold: int,
+        max_rows: int | None,
+        reviewer_terms: Iterable[str] = (),
+    ) -> None:
         self.matcher = matcher
         self.threshold = threshold
         self.max_rows = max_rows
+        terms = sorted({t for t in reviewer_terms if t})
+        self.reviewer_patterns = list(_REVIEWER_PATTERNS)
+        if terms:
+            names = "|".join(re.escape(t) for t in terms)
+            self.reviewer_patterns.append(
+                ("the name of an input file", re.compile(rf"(?<![\w.]){names}(?![\w])"))
+            )
 
     # ---- dispatch
 
@@ -632,9 +669,25 @@ class _Checker:
         return instead if self.matcher.find(text) else text
 
     def code(self, name: str, segments: Iterable[Segment]) -> list[Problem]:
+        return self.patterns(name, segments, _CODE_PATTERNS, CODE)
+
+    def reviewer(self, name: str, segments: Iterable[Segment]) -> list[Problem]:
+        """What belongs in the reviewers' QA note: hashes, commits, tools, commands, and the
+        names of the input files."""
+        return self.patterns(name, segments, self.reviewer_patterns, REVIEWER)
+
+    def patterns(
+        self,
+        name: str,
+        segments: Iterable[Segment],
+        patterns: Iterable[tuple[str, re.Pattern[str]]],
+        check: str,
+    ) -> list[Problem]:
+        """Each of ``patterns`` found in ``segments``: how often, and where first."""
+        patterns = list(patterns)
         found: dict[str, tuple[int, str, str]] = {}
         for where, text in segments:
-            for what, pattern in _CODE_PATTERNS:
+            for what, pattern in patterns:
                 matches = pattern.findall(text)
                 if not matches:
                     continue
@@ -647,7 +700,7 @@ class _Checker:
         return [
             Problem(
                 name,
-                CODE,
+                check,
                 f"{what} ({excerpt!r}) appears {count} time{'s' if count > 1 else ''}, "
                 f"first in {where}",
             )
@@ -709,7 +762,9 @@ class _Checker:
         problems += self.html_tables(name, soup)
         problems += self.html_images(name, soup)
         segments = list(_html_segments(soup))
-        problems += self.code(name, [(w, t) for w, t, visible in segments if visible])
+        visible = [(w, t) for w, t, shown in segments if shown]
+        problems += self.code(name, visible)
+        problems += self.reviewer(name, visible)
         problems += self.cells(name, _html_cells(soup))
         problems += self.identifiers(name, [(w, t) for w, t, _ in segments])
         problems += self.embedded_svgs(name, soup)
@@ -924,6 +979,7 @@ class _Checker:
         pages = _pdf_text(data).split("\f")
         segments = [(f"page {n}", page) for n, page in enumerate(pages, start=1) if page.strip()]
         problems += self.code(name, segments)
+        problems += self.reviewer(name, segments)
         problems += self.identifiers(name, segments)
         return problems
 
@@ -953,6 +1009,9 @@ class _Checker:
                 ]
                 where = f"sheet {sheet.title!r}"
                 problems += self.grid(name, where, rows, header_rows=None)
+                problems += self.reviewer(
+                    name, [(f"{where}, row {n}", " ".join(r)) for n, r in enumerate(rows, 1)]
+                )
                 data_rows = sum(
                     1
                     for row in sheet.iter_rows(values_only=True)

@@ -11,8 +11,12 @@ on ``ReportKernel``, which owns the parts no section should write twice:
   replaced, never repeated, when its section runs again;
 * sources (``source``) and figure-id prefixes (``prefix``);
 * handing the figures and tables to the renderer (``publish_figures``);
-* the parts every report words alike: a chart as shown (``_figure``), the key-figure bullet
-  of each input's cleaning, the largest row of a profile table, and the methods section.
+* the parts every report words alike: a chart as shown (``_figure``) and the largest row of a
+  profile table.
+
+What members do not read (input files and hashes, the commit, the reproducing command, the
+reconciliation of rows) is not a section: the renderer writes it into the reviewers'
+quality-assurance note (``pipeline.qa_note``).
 
 A type names its sections in ``SECTIONS`` (the methods its notebook calls, one per cell);
 the kernel wraps each so that its numbering is scoped to it.
@@ -29,7 +33,7 @@ import pandas as pd
 from pipeline import FIGURES_MIMETYPE, TABLES_MIMETYPE, publish, tables
 from pipeline.config import ReportDefinition
 from pipeline.figures import FigureRegistry
-from pipeline.present import HtmlFigure, HtmlTable, Section, count_of, fmt_count
+from pipeline.present import HtmlFigure, HtmlTable
 
 
 def _scoped(method: Callable) -> Callable:
@@ -183,15 +187,6 @@ class ReportKernel:
             note=note,
         )
 
-    def _cleaning_items(self) -> list[str]:
-        """One key-figure bullet per input: rows read, used, quarantined and duplicates."""
-        return [
-            f"{self.definition.inputs[name].label}: {count_of(report['rows_in'], 'row')} read, "
-            f"{fmt_count(report['clean'])} used, {fmt_count(report['quarantined'])} "
-            f"quarantined and {count_of(report['duplicates'], 'duplicate')} removed."
-            for name, report in self.cleaning.items()
-        ]
-
     def _largest_group(self, table: HtmlTable, header: str) -> str | None:
         """The phrase naming the biggest row of a profile table (columns ``total`` and
         ``pct``), in the table's own words and figures, such as "the largest age band is 11 to
@@ -206,30 +201,6 @@ class ReportKernel:
         noun = header.lower()
         what = noun if noun.endswith(("band", "group")) else f"group by {noun}"
         return f"the largest {what} is {table.row_labels(top)} ({self._text(table, top, 'pct')})"
-
-    def methods(self) -> Section:
-        """Inputs with their SHA-256, the code commit and the command that reproduces it."""
-        section = Section("Methods and reproducibility")
-        hashes = self.provenance.get("inputs", {})
-        items = []
-        for name, extract in self.definition.inputs.items():
-            digest = hashes.get(name, "not recorded (rendered outside the pipeline)")
-            items.append(f"{extract.path.as_posix()} ({extract.label}): SHA-256 {digest}")
-        section.para("Inputs:").bullets(items)
-        commit = self.provenance.get("commit", "not recorded")
-        dirty = " (with uncommitted changes)" if self.provenance.get("dirty") else ""
-        section.para(
-            f"Code: inmss-appendix at commit {commit}{dirty}. The notebooks are executed by "
-            "papermill; tables, charts and every number in the text come from the pipeline "
-            "package, and manifest.json beside this appendix records package versions and "
-            "render times."
-        )
-        command = self.provenance.get("command", "python -m pipeline render <definition>")
-        section.para(
-            f"To reproduce: {command}. To check a published copy against a fresh render: "
-            f"python -m pipeline verify reports/{self.definition.id}."
-        )
-        return section
 
     def publish_figures(self) -> None:
         """Display the figures and published tables as hidden output, for the renderer."""

@@ -345,11 +345,13 @@ def render_report(
         runner=runner,
     )
     files, audit_record = _published_files(definition, nb, clock)
+    note = _qa_note(definition, interim, inputs, git, env, command, audit_record)
 
     with clock.stage("checks"):
         internal_files = {
             f"internal/{path.name}": path.read_bytes() for path in sorted(internal.glob("*.ipynb"))
         }
+        internal_files[f"internal/{QA_NOTE}"] = note.encode("utf-8")
         forbidden = run_gate(definition, {**files, **internal_files}, interim)
 
     manifest = {
@@ -375,6 +377,7 @@ def render_report(
     (internal / AUDIT_RECORD).write_text(
         json.dumps(audit_record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
+    (internal / QA_NOTE).write_text(note, encoding="utf-8")
     clock.timings["total"] = time.perf_counter() - started
     return RenderResult(report_id=definition.id, out_dir=out, files=written, timings=clock.timings)
 
@@ -452,6 +455,27 @@ def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[
 
 #: The reviewers' record of the disclosure audit, under internal/ (never published).
 AUDIT_RECORD = "disclosure-audit.json"
+#: The reviewers' quality-assurance note, under internal/ (never published).
+QA_NOTE = "qa-note.md"
+
+
+def _qa_note(definition, interim, inputs, git, env, command, audit_record) -> str:
+    """The reviewers' note (``pipeline.qa_note``), from the interim cleaning records."""
+    from pipeline import io
+    from pipeline.qa_note import qa_note
+
+    cleaning = {
+        name: io.read_cleaning_report(Path(interim) / name) for name in definition.cleaned_inputs()
+    }
+    return qa_note(
+        definition,
+        inputs=inputs,
+        cleaning=cleaning,
+        git=git,
+        environment=env,
+        command=command,
+        audit=audit_record,
+    )
 
 
 def run_audit(definition: ReportDefinition, payloads: list[dict], files: dict[str, bytes]) -> dict:
@@ -549,7 +573,8 @@ def run_gate(
     interim: Path,
     forbidden: set[str] | None = None,
 ) -> set[str]:
-    """Refuse to publish anything that carries an identifier, a small count or code.
+    """Refuse to publish anything that carries an identifier, a small count, code, or what
+    only reviewers need (the input files' names among it).
 
     Returns the forbidden values it searched for, so a second call can reuse them.
     """
@@ -562,6 +587,7 @@ def run_gate(
         forbidden=forbidden,
         threshold=definition.parameters.suppression_threshold,
         max_table_rows=MAX_TABLE_ROWS,
+        reviewer_terms=[extract.path.name for extract in definition.inputs.values()],
     )
     return forbidden
 

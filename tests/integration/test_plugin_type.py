@@ -37,7 +37,8 @@ def test_a_plugin_type_renders_through_clean_gate_publish_and_verify(tiny):
     assert {"appendix.html", "appendix.pdf", "tables.xlsx", "figures.json"} <= published
     figures = json.loads((result.out_dir / "figures.json").read_text())["figures"]
     assert figures["tiny.children.total"]["value"] == 23
-    assert figures["quality.tallies.quarantined"]["value"] == 1
+    note = (result.out_dir / "internal" / "qa-note.md").read_text()
+    assert "| Tallies at 30 June 2025 | 24 | 23 | 1 | 0 | 0 |" in note  # 1 blank group quarantined
     tidy = (result.out_dir / "tables" / "children_by_group.csv").read_text()
     assert ",C,c" in tidy and ",B,c" in tidy  # the 3 and its smaller complement are hidden
     html = (result.out_dir / "appendix.html").read_text()

@@ -56,9 +56,12 @@ def test_manifest_records_inputs_parameters_code_and_timings(first_render):
     assert {"pandas", "weasyprint", "papermill"} <= set(manifest["environment"]["packages"])
     assert {"execute", "html", "pdf", "checks"} <= set(manifest["timings_seconds"])
     html = (OUT / "appendix.html").read_text()
+    note = (OUT / "internal" / "qa-note.md").read_text()
     for record in manifest["inputs"].values():
-        assert record["sha256"] in html, "the methods annex prints every input's hash"
-    assert "python -m pipeline render reports/25-00007.yml" in html
+        assert record["sha256"] in note, "the QA note gives every input's hash"
+        assert record["sha256"] not in html, "members are not given hashes"
+    assert "python -m pipeline render reports/25-00007.yml" in note
+    assert "python -m pipeline" not in html
 
 
 def test_verify_passes_then_catches_a_changed_figure(first_render, tmp_path):

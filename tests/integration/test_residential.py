@@ -227,8 +227,11 @@ def test_the_target_age_sentence_says_why_a_hidden_share_is_missing(rendered, me
         )
 
 
-def test_key_figures_count_one_duplicate_in_the_singular(rendered):
-    # the sample placements export holds one exact copy of a row
+def test_the_reconciliation_is_in_the_qa_note_not_the_appendix(rendered):
+    # the sample placements export holds one exact copy of a row and one unusable row
+    note = (PROJECT_ROOT / "reports" / "res-2021-kent" / "internal" / "qa-note.md").read_text()
+    assert "| Children in residential homes, 30 September 2021 | 185 | 183 | 1 | 1 |" in note
+    assert "quarantined | weekly_cost: not a number | 1 |" in note
     html = member_html("res-2021-kent")
-    assert "185 rows read, 183 used, 1 quarantined and 1 duplicate removed." in html
+    assert "Rows read" not in html and "185 rows read" not in html
     assert "1 duplicates" not in html

@@ -642,3 +642,36 @@ def test_enforce_lists_every_problem_one_per_line(files: dict[str, bytes]) -> No
     assert lines[0] == f"publication refused: {len(problems)} problems"
     assert lines[1:] == [f"  {problem}" for problem in problems]
     assert lines[1].startswith("  appendix.html: [")
+
+
+def _page(body: str) -> bytes:
+    return (
+        "<!doctype html><html lang='en'><head><title>Appendix</title></head>"
+        f"<body><main><h1>Appendix</h1>{body}</main></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Inputs: SHA-256 a3405011887a13c181e7fbef",
+        "Code: inmss-appendix at commit a1ab196b62de7552a71c5f0249fc0d2ada706884.",
+        "The notebooks are executed by papermill.",
+        "To reproduce: python -m pipeline render reports/25-00065.yml.",
+        "Read from snapshot_2025_06_30.csv.",
+    ],
+)
+def test_reviewer_material_in_what_members_read_is_refused(text):
+    problems = check_publication(
+        {"appendix.html": _page(f"<p>{text}</p>")}, reviewer_terms=["snapshot_2025_06_30.csv"]
+    )
+    assert problems and {p.check for p in problems} == {"reviewer-material"}, problems
+
+
+def test_reviewer_material_is_allowed_in_the_internal_qa_note():
+    note = b"Reproduce: python -m pipeline render reports/x.yml; SHA-256 of snapshot.csv"
+    problems = check_publication(
+        {"internal/qa-note.md": note, "appendix.html": _page("<p>Placements: 1,784.</p>")},
+        reviewer_terms=["snapshot.csv"],
+    )
+    assert problems == []

@@ -610,21 +610,23 @@ def test_a_share_the_paper_rounded_another_way_is_explained():
     assert report._printed_differently("res21.share_of_kent_beds_pct", 1) == ""
 
 
-def test_data_quality_reconciles_rows_and_states_the_exclusions():
+def test_definitions_state_the_exclusions_and_not_the_reconciliation():
     report = sample_report(dct=6)
     report.summary()
     section = report.data_quality().to_html()
-    assert "0 were placements not open" in section
-    assert "6 were children under the Disabled Children&#x27;s Team" in section
+    assert "Not counted: 0 placements of Kent children that were not open" in section
+    assert "and 6 children under the Disabled Children&#x27;s Team" in section
     assert report.figures["res21.children_excluded_kent"]["value"] == 6
-    assert report.figures["quality.placements_2021_09_30.rows_in"]["value"] == 12 + 6 + 6 + 6
+    # rows read, used and quarantined are for reviewers: the QA note, not the definitions
+    assert "Rows read" not in section and "quarantined" not in section
+    assert not any(k.startswith("quality.placements") for k in report.figures.as_dict())
 
 
 def test_a_small_number_of_excluded_children_is_hidden_with_its_complement():
     report = sample_report(dct=2)
     html = report.summary().to_html() + report.data_quality().to_html()
     assert "not counting [c] children under the Disabled" in html
-    assert "[c] were placements not open" in html  # 0, but it would give the 2 away
+    assert "Not counted: [c] placements" in html  # 0, but it would give the 2 away
     assert "res21.children_excluded_kent" not in report.figures
     assert "quality.tables_with_suppression" in report.figures
     # the definitions name every rule the suppression follows

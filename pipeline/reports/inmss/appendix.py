@@ -172,7 +172,6 @@ class Appendix(ReportKernel):
         "equality_profile",
         "trend",
         "data_quality",
-        "methods",
     )
 
     def __init__(
@@ -1625,7 +1624,6 @@ class Appendix(ReportKernel):
                 f"placements in {fmt_count(total['schools'])} schools, with forecast spend of "
                 f"£{fmt_number(total['spend_gbp'] / 1e6)}m in {fy.label}."
             )
-        items += self._cleaning_items()
         if self.definition.synthetic_data:
             section.para(
                 "This appendix is rendered from synthetic sample data made by the project's "
@@ -1633,22 +1631,14 @@ class Appendix(ReportKernel):
             )
         for column, value in self.definition.filters.items():
             section.para(
-                f"This appendix covers only placements whose "
-                f"{column.replace('_', ' ')} is {value}; counts of rows read refer to the "
-                "whole input."
+                f"This appendix covers only placements whose {column.replace('_', ' ')} is "
+                f"{value}."
             )
         return section.bullets(items)
 
     def data_quality(self) -> Section:
-        """Inputs, reconciliation of rows, flags, suppression and definitions."""
-        section = Section("Data and definitions")
-        sections.reconciliation(
-            self,
-            section,
-            flag_note="Flagged rows are kept but listed for checking: fees above the ceiling, "
-            "overlapping placements of one pupil, year groups that do not fit the age. These are "
-            "counts of export rows, not of children with a characteristic.",
-        )
+        """The definitions behind the figures, and the disclosure control applied."""
+        section = Section("Definitions")
         disclosure_text = sections.suppression_summary(
             self,
             derived="averages, shares and spend",

@@ -408,7 +408,6 @@ class ResidentialAppendix(ReportKernel):
         "equality_profile",
         "regional_comparison",
         "data_quality",
-        "methods",
     )
 
     def __init__(
@@ -660,7 +659,7 @@ class ResidentialAppendix(ReportKernel):
             f"Children placed in {self.authority} occupy "
             f"{self._headline_text('share_of_beds_pct')} of the beds in {self.authority}.",
         ]
-        return section.bullets(items + self._cleaning_items())
+        return section.bullets(items)
 
     def _record_headline(self) -> None:
         """The seed's headline figures for this authority (published ids for Kent)."""
@@ -1132,22 +1131,13 @@ class ResidentialAppendix(ReportKernel):
         return section.add(self._figure(chart)).add(html_table)
 
     def data_quality(self) -> Section:
-        """Reconciliation of rows, exclusions, suppression and definitions."""
-        section = Section("Data and definitions")
-        sections.reconciliation(
-            self,
-            section,
-            flag_note="Flagged rows are kept but listed for checking: weekly costs above the "
-            "ceiling, an age that does not fit the date of birth, overlapping placements of "
-            "one child, unrecognised codes left blank. These are counts of export rows, not of "
-            "children with a characteristic.",
-        )
+        """Who is not counted, the definitions behind the figures, and disclosure control."""
+        section = Section("Definitions")
         teams = join_words(self.settings.excluded_teams)
         section.para(
-            f"Of the rows for {self.authority} children in the placements export, "
-            f"{self.left_out['not_open']} were placements not open on {self._as_at()} (ended "
-            f"before it or starting after it) and {self.left_out['excluded']} were children "
-            f"under the {teams}; neither is counted."
+            f"Not counted: {self.left_out['not_open']} placements of {self.authority} children "
+            f"that were not open on {self._as_at()} (ended before it or starting after it), and "
+            f"{self.left_out['excluded']} children under the {teams}."
         )
         disclosure_text = sections.suppression_summary(
             self,
