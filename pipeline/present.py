@@ -202,6 +202,10 @@ class Column:
         return self.indicator or snake_case(self.source)
 
 
+#: Tables of at most this many rows are kept on one page when printed.
+SHORT_TABLE_ROWS = 12
+
+
 @dataclass
 class HtmlTable:
     """An accessible table (caption, column and row headers with scope), suppression-aware.
@@ -286,8 +290,10 @@ class HtmlTable:
             if n
         ]
         note = "".join(f'<p class="table-note">{html.escape(n)}</p>' for n in notes)
+        # a short table is kept on one page rather than split a row or two from its end
+        wrap = "table-wrap short" if len(self.frame) <= SHORT_TABLE_ROWS else "table-wrap"
         return (
-            f'<div class="table-wrap"><table class="data-table"{ident}>'
+            f'<div class="{wrap}"><table class="data-table"{ident}>'
             f"<caption>{html.escape(self.caption)}</caption>"
             f'<thead><tr><th scope="col">{html.escape(self.row_header)}</th>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>{note}</div>"
