@@ -22,9 +22,10 @@ The model
   can hide a zero). A shown mean ``m`` rounded to ``h`` over a group with count ``n`` and sum
   ``S`` gives ``(m - h) n <= S <= (m + h) n``, which is linear in ``S`` and ``n`` whether or not
   ``n`` is known. What the attacker knows of the publication's own rules is a
-  :class:`Rules`: by default a shown or hidden (``c``) mean has at least one child (this
-  project prints ``x`` for a mean over no children, and an ``x`` mean fixes the count and the
-  sum at zero), and a shown mean has at least ``threshold`` children (the disclosure note
+  :class:`Rules`: by default an ``x`` mean fixes the count and the sum at zero (this project
+  prints ``x`` for a mean over no children whose count is not hidden), a hidden (``c``) mean
+  says nothing of its count (the mean of a count hidden as a complement is hidden with it,
+  zero or not), and a shown mean has at least ``threshold`` children (the disclosure note
   says averages over fewer are hidden). Each sum is at least ``lower`` times its count
   (``lower`` = 0 by default: costs are not negative) and at most ``U`` times its count, where
   ``U`` is a value no child of the group can exceed: the measure's declared ``upper``, or the
@@ -51,11 +52,12 @@ margins are shown), so a cleverer attacker can sometimes narrow a range further.
 Solving
 -------
 Variables that a single row determines (shown counts, and everything they pin by
-subtraction) are fixed and substituted first; groups mentioned by one row only are dropped
-with it widened; what remains splits into independent components, each solved on its own by
-``scipy.optimize.milp`` (HiGHS): one program per bound, the relaxation first (its optimum is
-the integer one when whole-numbered), then the integer program only when needed, reusing
-whole-number solutions already found. A report of about 20 tables takes well under a second.
+subtraction) are fixed and substituted first; what remains splits into independent
+components, each solved on its own by ``scipy.optimize.milp`` (HiGHS): one program per
+bound, the relaxation first (its optimum is the integer one when whole-numbered), then the
+integer program only when needed, reusing whole-number solutions already found. A report of
+about 20 tables takes well under a second. (Dropping variables that one row alone mentions
+was tried and removed: on districts-2025-dover it gave a range that excluded the truth.)
 
 Judging
 -------
@@ -382,9 +384,11 @@ class Rules:
     Parameters
     ----------
     mean_needs_children : bool
-        A mean over no children is printed ``x``, so a shown or hidden (``c``) mean has at
-        least one child. True in this project (README, "Zero is shown as 0; ... an average
-        over no children ... is [x]").
+        A hidden (``c``) mean has at least one child. False in this project: a mean is
+        hidden wherever its count is hidden, and a count can be hidden as a complement
+        while it is zero, so ``[c]`` says nothing about whether the group is empty (only
+        ``x``, a mean over no children beside a count that is not hidden, does). True for
+        a publication that prints ``x`` over every empty group, hidden or not.
     shown_mean_min_count : int, optional
         A shown mean has at least this many children (the disclosure note says averages
         derived from counts below the threshold are hidden). None: not assumed.
@@ -395,10 +399,10 @@ class Rules:
     Examples
     --------
     >>> Rules.from_note(5)
-    Rules(mean_needs_children=True, shown_mean_min_count=5, hidden_mean_max_count=None)
+    Rules(mean_needs_children=False, shown_mean_min_count=5, hidden_mean_max_count=None)
     """
 
-    mean_needs_children: bool = True
+    mean_needs_children: bool = False
     shown_mean_min_count: int | None = None
     hidden_mean_max_count: int | None = None
 
@@ -409,9 +413,11 @@ class Rules:
         The note says averages derived from counts below the threshold print as ``[c]``, so
         a shown mean has at least ``threshold`` children. It does not follow that a hidden
         mean has fewer: a table may hide a mean as a complement (res-2021-portsmouth's
-        weekly costs do), so ``hidden_mean_max_count`` is left unset.
+        weekly costs do), so ``hidden_mean_max_count`` is left unset. Nor does a hidden mean
+        say its group holds a child: the mean of a count hidden as a complement is hidden with
+        it even when the count is zero.
         """
-        return cls(True, threshold, None)
+        return cls(False, threshold, None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -742,11 +748,8 @@ def _build(
                 lo, hi = c.value - c.half_width, c.value + c.half_width
                 model.row({ss: 1.0, ns: -lo}, 0.0, math.inf, origin)
                 model.row({ss: 1.0, ns: -hi}, -math.inf, 0.0, origin)
-                least = 1 if rules.mean_needs_children else 0
-                if rules.shown_mean_min_count is not None:
-                    least = max(least, rules.shown_mean_min_count)
-                if least:
-                    model.row({ns: 1.0}, least, math.inf, origin)
+                least = max(1, rules.shown_mean_min_count or 0)  # a shown mean has a child
+                model.row({ns: 1.0}, least, math.inf, origin)
                 if c.group in shown_counts:
                     shown_totals[c.measure].append((c.group, hi * shown_counts[c.group]))
             elif c.status == "hidden":
@@ -878,43 +881,9 @@ class _Presolved:
                     continue
                 remaining.append(_Row(free, lo, hi, origins))
             pending = remaining
-            if progress:
-                continue
-            pending, progress = self._eliminate_singletons(pending)
             if not progress:
                 break
         self.live = pending
-
-    def _eliminate_singletons(self, rows: list[_Row]) -> tuple[list[_Row], bool]:
-        """Drop each unprotected variable found in one row only, widening that row instead.
-
-        Such a variable (a group no other figure mentions) only says the rest of its row lies
-        within a range; integrality of the dropped variable is relaxed, which is sound.
-        """
-        seen: dict[int, int] = defaultdict(int)
-        for row in rows:
-            for var in row.coefs:
-                seen[var] += 1
-        progress = False
-        out: list[_Row] = []
-        for row in rows:
-            lone = [v for v in row.coefs if seen[v] == 1 and v not in self.protected]
-            if not lone:
-                out.append(row)
-                continue
-            progress = True
-            coefs = dict(row.coefs)
-            lo, hi = row.lo, row.hi
-            for var in lone:
-                coef = coefs.pop(var)
-                ends = (coef * self.lb[var], coef * self.ub[var])
-                ends = tuple(0.0 if math.isnan(e) else e for e in ends)
-                lo -= max(ends)
-                hi -= min(ends)
-                seen[var] = 0
-            if coefs and not (math.isinf(lo) and math.isinf(hi)):
-                out.append(_Row(coefs, lo, hi, row.origins))
-        return out, progress
 
     def _split(self) -> None:
         parent = list(range(len(self.integer)))
@@ -1455,7 +1424,7 @@ def audit(
         The suppression threshold: counts below it are small.
     rules : Rules, optional
         What the attacker knows of the publication's rules; default
-        ``Rules.from_note(threshold)`` (a mean over no children is ``x``; a shown mean has at
+        ``Rules.from_note(threshold)`` (an ``x`` mean has no children; a shown mean has at
         least ``threshold`` children).
     tolerance : float
         A hidden mean or sum whose range is at most this fraction of its value is disclosed.

@@ -95,54 +95,101 @@ def _exposed(line: _Line, mask: pd.DataFrame, values: pd.DataFrame, threshold: i
         return False
     if line.total is None:
         return 0 < total_of(hidden) < threshold
-    # A reader may know each hidden cell holds a child (an average printed [c] rather than
-    # [x] says so), so each is at most the hidden sum less one per other non-zero hidden cell:
-    # 2 and 3 hidden beside a shown total of 5 are each 1 to 4. (A group of rows whose sum
-    # another table prints keeps the plain rule: its cells have no averages beside them, and
-    # its total is not this table's to hide.)
-    occupied = sum(1 for c in hidden if pd.notna(values.loc[c]) and values.loc[c] > 0)
-    return 0 < total_of(hidden) - max(occupied - 1, 0) < threshold
+    return 0 < total_of(hidden) < threshold
 
 
 def _hidden(line: _Line, mask: pd.DataFrame) -> list[tuple[object, object]]:
     return [cell for cell in line.cells if mask.loc[cell]]
 
 
-def _pinned(
-    values: pd.DataFrame, mask: pd.DataFrame, lines: Sequence[_Line], passes: int = 100
-) -> list[tuple[object, object]]:
-    """Hidden non-zero cells whose exact value a reader can work out from the shown cells.
+def _bounds_of_hidden(
+    values: pd.DataFrame, mask: pd.DataFrame, lines: Sequence[_Line], *, integral: bool
+) -> dict[tuple[object, object], tuple[float, float]]:
+    """The least and greatest value each hidden cell can take, given every shown cell and
+    that each line adds up to its total, solved exactly (HiGHS, through scipy).
 
-    The reader knows every shown cell, that each line adds up to its total and that a hidden
-    cell holds at least one child (zeros are shown). Bounds on the hidden cells are narrowed
-    line by line until nothing changes (or ``passes`` run out); a cell whose bounds meet is
-    given away. Lines that only add up to a total published elsewhere (groups) are left out:
-    that total may itself be hidden there.
-
+    The reader knows the shown cells and that hidden ones are not negative (a hidden cell
+    may be a zero hidden as a complement). ``integral``: cells are whole counts (integer
+    programs); otherwise sums of money (linear programs). Lines that only add up to a total
+    published elsewhere (groups) are left out: that total may itself be hidden there.
     """
-    cells = [(r, c) for r in values.index for c in values.columns]
-    number = {
-        cell: float(values.loc[cell]) if pd.notna(values.loc[cell]) else 0.0 for cell in cells
-    }
-    big = sum(number.values()) + 1
-    low = {c: min(1.0, number[c]) if mask.loc[c] else number[c] for c in cells}
-    high = {c: big if mask.loc[c] else number[c] for c in cells}
-    equations = [(line.inner, line.total) for line in lines if line.total is not None]
-    for _ in range(passes):
-        changed = False
-        for inner, total in equations:
-            lo, hi = sum(low[c] for c in inner), sum(high[c] for c in inner)
-            bounds = [(total, lo, hi)] + [
-                (c, low[total] - (hi - high[c]), high[total] - (lo - low[c])) for c in inner
-            ]
-            for cell, new_lo, new_hi in bounds:
-                if new_lo > low[cell] + 1e-9 or new_hi < high[cell] - 1e-9:
-                    low[cell] = max(low[cell], new_lo)
-                    high[cell] = min(high[cell], new_hi)
-                    changed = True
-        if not changed:
-            break
-    return [c for c in cells if mask.loc[c] and number[c] > 0 and high[c] - low[c] < 0.5]
+    from scipy.optimize import Bounds, LinearConstraint, milp  # only when something is hidden
+
+    hidden = [(r, c) for r in values.index for c in values.columns if mask.loc[(r, c)]]
+    index = {cell: i for i, cell in enumerate(hidden)}
+    rows, rhs = [], []
+    for line in lines:
+        if line.total is None:
+            continue
+        coefs = np.zeros(len(hidden))
+        constant = 0.0
+        for cell, sign in [(c, 1.0) for c in line.inner] + [(line.total, -1.0)]:
+            if cell in index:
+                coefs[index[cell]] += sign
+            else:
+                value = values.loc[cell]
+                constant += sign * (float(value) if pd.notna(value) else 0.0)
+        if coefs.any():
+            rows.append(coefs)
+            rhs.append(-constant)
+    constraints = [LinearConstraint(np.array(rows), np.array(rhs), np.array(rhs))] if rows else []
+    integrality = np.ones(len(hidden)) if integral else np.zeros(len(hidden))
+    found = {}
+    for cell, i in index.items():
+        ends = []
+        for sign in (1.0, -1.0):
+            objective = np.zeros(len(hidden))
+            objective[i] = sign
+            result = milp(
+                objective,
+                constraints=constraints,
+                integrality=integrality,
+                bounds=Bounds(0.0, np.inf),
+            )
+            # not solved (unbounded: the lines leave the cell free): nothing is learnt
+            ends.append(sign * result.fun if result.status == 0 else None)
+        low, high = ends
+        found[cell] = (max(low or 0.0, 0.0), np.inf if high is None else high)
+    return found
+
+
+def _pinned(
+    values: pd.DataFrame,
+    mask: pd.DataFrame,
+    lines: Sequence[_Line],
+    *,
+    threshold: int,
+    integral: bool = True,
+    tolerance: float = 0.05,
+) -> list[tuple[object, object]]:
+    """Hidden cells that the shown cells and the lines, taken together, give away.
+
+    A count is given away when it can take one value only, or only values from 1 to
+    ``threshold - 1`` (a reader then knows it is a small group of children); a sum of money
+    (``integral`` False) when its range is within ``tolerance`` of its value.
+
+    >>> t = pd.DataFrame({"A": [0, 1, 0, 1], "B": [2, 6, 4, 12], "C": [0, 5, 1, 6],
+    ...                   "total": [2, 12, 5, 19]}, index=["r1", "r2", "r3", "Total"])
+    >>> hide = pd.DataFrame(False, index=t.index, columns=t.columns)
+    >>> for cell in [("r1", "B"), ("r1", "total"), ("r2", "A"), ("r2", "C"), ("r3", "B"),
+    ...              ("r3", "C"), ("r3", "total"), ("Total", "A"), ("Total", "C")]:
+    ...     hide.loc[cell] = True
+    >>> _pinned(t, hide, _lines(t, "Total", "total"), threshold=5)  # row r2 and the total
+    [('r3', 'C')]
+    """
+    if not mask.to_numpy().any():
+        return []
+    found = _bounds_of_hidden(values, mask, lines, integral=integral)
+    out = []
+    for cell, (low, high) in found.items():
+        value = values.loc[cell]
+        truth = float(value) if pd.notna(value) else 0.0
+        if integral:
+            if high - low < 0.5 or (low >= 0.5 and high <= threshold - 0.5):
+                out.append(cell)
+        elif high - low <= max(tolerance * abs(truth), 0.5):
+            out.append(cell)
+    return out
 
 
 def secondary_mask(
@@ -154,7 +201,7 @@ def secondary_mask(
     row_groups: Sequence[Sequence[object]] = (),
     threshold: int = DEFAULT_THRESHOLD,
     fixed: pd.DataFrame | None = None,
-    combined: bool = True,
+    integral: bool = True,
 ) -> pd.DataFrame:
     """Add complementary suppressions until no additive line gives a hidden cell away.
 
@@ -167,9 +214,10 @@ def secondary_mask(
     it has a single one (found by subtraction) or when its hidden cells, whose sum the shown
     total lets a reader work out, hold fewer than ``threshold`` children together (a sum of 2
     over two hidden cells means both are 1, as zeros are shown). Then another cell of the line
-    is hidden. ``combined=False`` skips the check of the lines taken together (its bound
-    propagation is made for whole counts; on sums of money it flags cells no combination
-    pins, and the render's audit checks those exactly). The complement is chosen
+    is hidden. Then the lines are checked together, exactly (``_pinned``): a hidden cell
+    they pin to one value, or to values from 1 to ``threshold - 1``, has another cell of its
+    lines hidden. ``integral=False`` is for sums of money rather than counts: a sum is given
+    away when its lines pin it to within 5%. The complement is chosen
     deterministically to hide as little as possible:
     inner cells before totals, then cells whose other line already has a hidden cell (so no
     new lone cell is made), then the smallest non-zero count, then position. Repeats until
@@ -230,12 +278,13 @@ def secondary_mask(
             continue
         # Lines can give a cell away together (all of a small table's hidden cells adding up
         # to its shown grand total): widen a pinned cell's lines until none is pinned.
-        pinned = _pinned(values, mask, lines) if combined else []
+        pinned = _pinned(values, mask, lines, threshold=threshold, integral=integral)
         widened = any(hide_one(number) for cell in pinned for number in member[cell])
         if not pinned or not widened:
             break
     alone = [hidden[0] for line in lines if len(hidden := _hidden(line, mask)) == 1]
-    given_away = (_pinned(values, mask, lines) if combined else []) + alone
+    given_away = _pinned(values, mask, lines, threshold=threshold, integral=integral)
+    given_away += [cell for cell in alone if cell not in given_away]
     if given_away:  # only when every cell that could protect it is published elsewhere
         raise ValueError(
             f"disclosure control cannot hide {given_away[0]}: every cell that could protect it "
@@ -255,6 +304,7 @@ def suppress(
     row_groups: Sequence[Sequence[object]] = (),
     hidden_elsewhere: pd.DataFrame | None = None,
     shown_elsewhere: pd.DataFrame | None = None,
+    total_row_mask: Mapping[str, bool] | None = None,
 ) -> pd.DataFrame:
     """The suppression mask of a whole table.
 
@@ -281,6 +331,11 @@ def suppress(
     shown_elsewhere : pandas.DataFrame, optional
         Cells (True) holding a figure another table shows: never hidden as a complement here,
         since hiding them would protect nothing (a reader has the figure anyway).
+    total_row_mask : mapping of str to bool, optional
+        The suppression of the total row (count column -> hidden), decided once for every
+        table that shares it (``margin_mask``): tables breaking the same children down by
+        need, phase or year all end in the same total row, so each hides exactly these
+        cells of it and never uses the others as complements.
 
     Returns
     -------
@@ -300,6 +355,12 @@ def suppress(
     row_total = total_row if total_row in table.index else None
     primary = primary_mask(grid, threshold=threshold)
     primary = primary | _aligned(hidden_elsewhere, grid)
+    fixed = _aligned(shown_elsewhere, grid)
+    if total_row_mask is not None and row_total is not None:
+        for column, hidden in total_row_mask.items():
+            if column in grid.columns:
+                primary.loc[row_total, column] = bool(hidden)
+                fixed.loc[row_total, column] = not hidden
     grid_mask = secondary_mask(
         grid,
         primary,
@@ -307,13 +368,31 @@ def suppress(
         total_col=col_total,
         row_groups=row_groups,
         threshold=threshold,
-        fixed=shown_elsewhere,
+        fixed=fixed,
     )
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     mask[list(counts)] = grid_mask
     for column, base in (derived or {}).items():
         mask[column] = mask[column] | grid_mask[base]
     return mask
+
+
+def margin_mask(
+    margin: Mapping[str, float], *, total: str = "total", threshold: int = DEFAULT_THRESHOLD
+) -> dict[str, bool]:
+    """The suppression of a total row several tables share: the children of each category
+    and ``total``, all of them (a line, as the total row of each of those tables is).
+
+    >>> margin_mask({"DPS": 40, "Non-DPS": 3, "total": 43})
+    {'DPS': True, 'Non-DPS': True, 'total': False}
+    >>> margin_mask({"DPS": 40, "Non-DPS": 0, "total": 40})
+    {'DPS': False, 'Non-DPS': False, 'total': False}
+    """
+    row = pd.DataFrame([dict(margin)], index=["margin"]).astype(float)
+    mask = suppress(
+        row, counts=list(row.columns), threshold=threshold, total_row=None, total_col=total
+    )
+    return {str(column): bool(mask.loc["margin", column]) for column in row.columns}
 
 
 def small_base_mask(
@@ -365,20 +444,24 @@ def pinned_cells(
     total_row: object | None = "Total",
     total_col: object | None = "total",
     row_groups: Sequence[Sequence[object]] = (),
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> list[tuple[object, object]]:
-    """Hidden non-zero cells whose value the table's lines, taken together, give away (see
-    ``_pinned``; a check used by tests).
+    """Hidden cells that the table's lines, taken together, pin to one value or to a range
+    within 1 to ``threshold - 1`` (see ``_pinned``; a check used by tests).
 
     >>> t = pd.DataFrame({"a": [1, 1, 2], "b": [1, 1, 2], "total": [2, 2, 4]},
     ...                  index=["x", "y", "Total"])
-    >>> shown_total = t < 4  # four hidden ones and a grand total of 4: each must be 1
-    >>> pinned_cells(t, shown_total)[:2]
-    [('x', 'a'), ('x', 'b')]
-    >>> pinned_cells(t, t < 5)
+    >>> inner = t < 2  # the four ones hidden, every total shown: each is 0, 1 or 2
+    >>> pinned_cells(t, inner)
     []
+    >>> also = inner.copy()
+    >>> also.loc["x", "total"] = True  # the grand total less y's total gives it back
+    >>> pinned_cells(t, also)
+    [('x', 'total')]
     """
     values = counts.apply(pd.to_numeric, errors="coerce")
-    return _pinned(values, mask, _lines(counts, total_row, total_col, row_groups))
+    lines = _lines(counts, total_row, total_col, row_groups)
+    return _pinned(values, mask, lines, threshold=threshold)
 
 
 def suppress_means(
@@ -445,10 +528,122 @@ def suppress_means(
     primary = hidden_counts | small | _aligned(means_hidden_elsewhere, counts)
     sums = counts * means.fillna(0.0)
     hidden_means = secondary_mask(
-        sums, primary, total_row=row_total, total_col="total", threshold=1, combined=False
+        sums, primary, total_row=row_total, total_col="total", threshold=1, integral=False
+    )
+    hidden_means = _without_findings(
+        counts, means, hidden_counts, hidden_means, total_row=row_total, threshold=threshold
     )
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     for name in names:
         mask[f"avg_{name}"] = hidden_means[name]
         mask[f"n_{name}"] = hidden_counts[name]
     return mask
+
+
+def _published_cells(
+    counts: pd.DataFrame,
+    means: pd.DataFrame,
+    hidden_counts: pd.DataFrame,
+    hidden_means: pd.DataFrame,
+    total_row: object | None,
+) -> list:
+    """A table of means beside their counts as a reader has it, for the attacker's audit:
+    each count exact or hidden, each mean to the pound, hidden, or ``x`` over nobody."""
+    from pipeline.audit import Cell, Group
+
+    cells = []
+    for row in counts.index:
+        for col in counts.columns:
+            key = {} if row == total_row else {"row": str(row)}
+            if col != "total":
+                key["category"] = str(col)
+            group = Group.of(key)
+            n = float(counts.loc[row, col])
+            where = f"{row}, {col}"
+            if hidden_counts.loc[row, col]:
+                cells.append(Cell("t", f"{where}, n", group, status="hidden", true_value=n))
+            else:
+                cells.append(Cell("t", f"{where}, n", group, value=n))
+            common = {"statistic": "mean", "measure": "m", "half_width": 0.5}
+            mean = means.loc[row, col]
+            if hidden_means.loc[row, col]:
+                truth = float(mean) if n and pd.notna(mean) else None
+                cells.append(
+                    Cell("t", f"{where}, mean", group, status="hidden", true_value=truth, **common)
+                )
+            elif n == 0:
+                cells.append(Cell("t", f"{where}, mean", group, status="empty", **common))
+            else:
+                cells.append(Cell("t", f"{where}, mean", group, value=round(mean), **common))
+    return cells
+
+
+def _without_findings(
+    counts: pd.DataFrame,
+    means: pd.DataFrame,
+    hidden_counts: pd.DataFrame,
+    hidden_means: pd.DataFrame,
+    *,
+    total_row: object | None,
+    threshold: int,
+) -> pd.DataFrame:
+    """Hide further means until the attacker's audit recovers nothing from the table.
+
+    Sums add up along lines, but a mean is a ratio: when the lines pin the sum of a few
+    hidden groups whose counts they also pin (two groups sharing one child between them),
+    each group's mean is known for every count it can have, though no single sum or count
+    is pinned. The rules above do not see that; the audit (``pipeline.audit``, the same
+    attacker the render runs over the whole report) does. Each finding hides one more mean,
+    the smallest (not a total, where another is left) of those the finding was worked out
+    from, else of its row or column, and the table is audited again. Means are taken as
+    printed to the pound, the finest this project prints, so a coarser table is protected
+    too.
+    """
+    if not hidden_means.to_numpy().any():
+        return hidden_means
+    from pipeline.audit import Dimension, Measure, Universe, audit
+
+    rows = [str(r) for r in counts.index if r != total_row]
+    cats = [str(c) for c in counts.columns if c != "total"]
+    universe = Universe(
+        (Dimension("row", tuple(rows)), Dimension("category", tuple(cats))),
+        measures={"m": Measure(lower=0.0)},
+    )
+    by_label = {f"{r}, {c}": (r, c) for r in counts.index for c in counts.columns}
+    mask = hidden_means.copy()
+    while True:
+        published = _published_cells(counts, means, hidden_counts, mask, total_row)
+        # a count given away by the counts alone is the count table's to protect (suppress);
+        # here only what a shown mean helps work out is acted on
+        result = audit(published, universe, threshold=threshold)
+        findings = [
+            f
+            for f in result.findings
+            if f.statistic == "mean" or any(src.endswith(", mean") for src in f.sources)
+        ]
+        if not findings:
+            return mask
+        finding = findings[0]
+        row, col = by_label[finding.cell.rsplit(", ", 1)[0]]
+        # the shown means the finding was worked out from, then those of its lines
+        used = [
+            by_label[source.split(": ", 1)[1].rsplit(", ", 1)[0]]
+            for source in finding.sources
+            if source.startswith("t: ") and source.endswith(", mean")
+        ]
+        line = used + [(row, c) for c in counts.columns] + [(r, col) for r in counts.index]
+        candidates = [cell for cell in line if not mask.loc[cell] and counts.loc[cell] > 0]
+        if not candidates:
+            raise ValueError(
+                f"disclosure control cannot protect the mean of {row}, {col}: {finding.message}"
+            )
+        order = {cell: position for position, cell in enumerate(line)}
+        chosen = min(
+            candidates,
+            key=lambda cell: (
+                int(cell[0] == total_row or cell[1] == "total"),
+                float(counts.loc[cell]),
+                order[cell],
+            ),
+        )
+        mask.loc[chosen] = True

@@ -478,7 +478,10 @@ def test_share_of_a_total_bounds_a_hidden_count():
 def test_result_reports_how_many_cells_were_hidden_and_the_narrowest_range():
     result = audit(kent_weekly_cost_cells(), KENT_UNIVERSE)
     assert result.hidden_cells == 7
-    assert result.narrowest_count_range == 4
+    assert result.narrowest_count_range == 6
+    # told that a [c] mean has a child, the attacker narrows a count further
+    told = audit(kent_weekly_cost_cells(), KENT_UNIVERSE, rules=Rules(mean_needs_children=True))
+    assert told.narrowest_count_range == 4
     assert 0 < result.narrowest_mean_range_pct < 1
     assert result.solves > 0
 
@@ -597,9 +600,26 @@ def test_a_range_within_one_to_threshold_minus_one_is_small(threshold, expected)
         Cell("m", "F mean", Group.of(sex="F"), "mean", status="hidden", measure="c"),
         Cell("m", "M mean", Group.of(sex="M"), "mean", status="hidden", measure="c"),
     ]
-    result = audit(cells, SEX, threshold=threshold)
+    rules = Rules(mean_needs_children=True)  # each [c] mean says its group has a child
+    result = audit(cells, SEX, threshold=threshold, rules=rules)
     kinds = {f.kind for f in result.findings if f.cell == "F"}
     assert kinds == ({expected} if expected else set())
+
+
+def test_a_hidden_mean_says_nothing_of_its_count_under_this_projects_rules():
+    # This project hides the mean of every hidden count, a zero one too: F holds no child
+    # yet its mean prints [c] beside the hidden count, so [c] cannot mean "at least one".
+    cells = [
+        hidden("t", "F", 0, sex="F"),
+        hidden("t", "M", 4, sex="M"),
+        shown("t", "Total", 4),
+        Cell("m", "F mean", Group.of(sex="F"), "mean", status="hidden", measure="c"),
+        Cell("m", "M mean", Group.of(sex="M"), "mean", status="hidden", measure="c"),
+    ]
+    found = audit(cells, SEX).range_of("t", "M")
+    assert (found.low, found.high) == (0, 4)
+    with pytest.raises(AuditInconsistentError):
+        audit(cells, SEX, rules=Rules(mean_needs_children=True))
 
 
 def test_kent_ranges_contain_every_true_value():

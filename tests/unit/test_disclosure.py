@@ -134,7 +134,8 @@ def test_hidden_cells_that_together_hold_fewer_than_the_threshold_get_another_co
     lone = primary_mask(values)
     lone.loc[["Asian", "Not known"], "total"] = True
     lone.loc["White", ["in_area", "out_of_area"]] = True
-    assert ("Asian", "total") in pinned_cells(values, lone)
+    # (each is 0, 1 or 2, so no single value is pinned, but the pair is known to be small)
+    assert pinned_cells(values, lone) == []
     assert ("Asian", "total") in recoverable_cells(values, lone)
 
 

@@ -185,13 +185,30 @@ def test_a_mean_whose_count_is_hidden_elsewhere_is_hidden():
     assert mask.loc["HI", "avg_DPS"] and mask.loc["HI", "avg_Non-DPS"]
 
 
-def test_two_hidden_cells_known_to_hold_children_beside_a_total_of_five_are_protected():
-    # 2 and 3 hidden beside a shown 5: with [c] averages (so neither is 0) each is 1 to 4
+def test_two_hidden_cells_beside_a_total_of_five_may_each_be_empty_so_the_total_stays():
+    # 2 and 3 hidden beside a shown 5: a [c] average does not say its cell holds a child
+    # (the mean of a hidden zero is [c] too), so each is 0 to 5 and the total can be shown
     t = pd.DataFrame(
         {"a": [2, 30, 32], "b": [3, 40, 43], "total": [5, 70, 75]}, index=["x", "y", "Total"]
     )
     mask = disclosure.suppress(t, counts=["a", "b", "total"], threshold=THRESHOLD)
-    assert mask.loc["x", "total"]
+    assert mask.loc["x", ["a", "b"]].all() and not mask.loc["x", "total"]
+    grid = [
+        Cell(
+            "t",
+            f"{r}, {c}",
+            Group.of(
+                {**({} if r == "Total" else {"row": r}), **({} if c == "total" else {"col": c})}
+            ),
+            status="hidden" if mask.loc[r, c] else "shown",
+            value=None if mask.loc[r, c] else float(t.loc[r, c]),
+            true_value=float(t.loc[r, c]),
+        )
+        for r in t.index
+        for c in t.columns
+    ]
+    universe = Universe((Dimension("row", ("x", "y")), Dimension("col", ("a", "b"))))
+    assert audit(grid, universe, threshold=THRESHOLD).findings == ()
 
 
 # --- the render refuses a table the audit sees through, one line per finding

@@ -57,6 +57,7 @@ from pipeline.vocabulary import ETHNIC_GROUP_ORDER, NOT_RECORDED, PRIMARY_NEEDS
 #: recorded" answer), so the profile never shows one category under two names.
 MISSING_AS = {"sex": "Other or not recorded", "ethnicity": "Not known"}
 
+
 def proper_names(council) -> frozenset[str]:
     """Words a label may start with that are names (the council's and its districts'), so
     keep their capital inside a sentence."""
@@ -213,6 +214,24 @@ class Appendix(ReportKernel):
             return tables.select_day_provision(frame)
         return frame
 
+    def _total_row(self, frame: pd.DataFrame) -> dict[str, bool]:
+        """The suppression of the total row of the tables by framework status of ``frame``.
+
+        The need, phase, year, equality and district tables and the counts beneath the
+        average costs break the same children down, so they share one total row: the
+        placements of each status and of all. It is suppressed once
+        (``disclosure.margin_mask``) and every such table takes it as it is, so no table
+        shows a total another hides (nor works one out with it).
+        """
+        counts = frame["framework_status"].value_counts()
+        margin = {cat: int(counts.get(cat, 0)) for cat in self.categories}
+        margin["total"] = len(frame)
+        cache = self.__dict__.setdefault("_total_row_cache", {})
+        key = tuple(margin.items())
+        if key not in cache:
+            cache[key] = disclosure.margin_mask(margin, threshold=self.threshold)
+        return cache[key]
+
     def _section_data(self, extract_name: str) -> pd.DataFrame:
         """Day provision when the extract is the one the day-provision table is built from."""
         day_only = extract_name == self.definition.sections.framework_snapshot
@@ -306,7 +325,9 @@ class Appendix(ReportKernel):
         table = self.snapshot_summary
         if table is None:
             return None
-        return self._framework_mask(table, money=["avg_annual_fee"])
+        name = self.definition.sections.framework_snapshot
+        shared = self._total_row(self._data(name, day_only=True))
+        return self._framework_mask(table, money=["avg_annual_fee"], shared=shared)
 
     @cached_property
     def snapshot_mask(self) -> pd.DataFrame | None:
@@ -347,7 +368,11 @@ class Appendix(ReportKernel):
             # table's suppression pattern: the same cells are hidden in both.
             profile = tables.build_profile_by(frame, column=column, categories=self.categories)
             profile_mask = disclosure.suppress(
-                profile, counts=cats, derived={"pct": "total"}, threshold=self.threshold
+                profile,
+                counts=cats,
+                derived={"pct": "total"},
+                threshold=self.threshold,
+                total_row_mask=self._total_row(frame),
             )
             count_mask = profile_mask[cats].reindex(table.index, fill_value=True)
             built[key] = (column, header, table, count_mask)
@@ -406,14 +431,28 @@ class Appendix(ReportKernel):
             table, money=["spend_gbp", "spend_pct", "avg_cost_per_placement"]
         )
 
-    def _framework_mask(self, table: pd.DataFrame, *, money: list[str]) -> pd.DataFrame:
-        """Placements (children) are suppressed; schools are not children and stay visible."""
+    def _framework_mask(
+        self, table: pd.DataFrame, *, money: list[str], shared: dict[str, bool] | None = None
+    ) -> pd.DataFrame:
+        """Placements (children) are suppressed; schools are not children and stay visible.
+
+        ``shared``: the suppression of the same placements as the total row of the other
+        tables of the extract (``_total_row``), taken as it is."""
+        elsewhere = {}
+        if shared is not None:
+            hidden = pd.DataFrame(False, index=table.index, columns=["placements"])
+            for cat, is_hidden in shared.items():
+                row = tables.TOTAL if cat == "total" else cat
+                if row in hidden.index:
+                    hidden.loc[row, "placements"] = is_hidden
+            elsewhere = {"hidden_elsewhere": hidden, "shown_elsewhere": ~hidden}
         mask = disclosure.suppress(
             table,
             counts=["placements"],
             derived={"placements_pct": "placements", **{m: "placements" for m in money}},
             threshold=self.threshold,
             total_col=None,
+            **elsewhere,
         )
         small = disclosure.small_base_mask(
             table, base="placements", columns=money, threshold=self.threshold
@@ -444,8 +483,7 @@ class Appendix(ReportKernel):
             HtmlTable(
                 table,
                 caption=self._caption(
-                    f"Schools and placements by {self._status}, {scope}, "
-                    f"{_period_words(extract)}"
+                    f"Schools and placements by {self._status}, {scope}, {_period_words(extract)}"
                 ),
                 columns=[
                     Column("schools", "Number of schools"),
@@ -598,7 +636,11 @@ class Appendix(ReportKernel):
         profile = tables.build_need_profile(frame, categories=self.categories)
         counts = [*self.categories, "total"]
         mask = disclosure.suppress(
-            profile, counts=counts, derived={"pct": "total"}, threshold=self.threshold
+            profile,
+            counts=counts,
+            derived={"pct": "total"},
+            threshold=self.threshold,
+            total_row_mask=self._total_row(frame),
         )
         for code in profile.index:
             if code == tables.TOTAL:
@@ -676,7 +718,11 @@ class Appendix(ReportKernel):
         phases = tables.build_phase_profile(frame, categories=self.categories)
         counts = [*self.categories, "total"]
         mask = disclosure.suppress(
-            phases, counts=counts, derived={"pct": "total"}, threshold=self.threshold
+            phases,
+            counts=counts,
+            derived={"pct": "total"},
+            threshold=self.threshold,
+            total_row_mask=self._total_row(frame),
         )
         for phase in phases.index:
             if phase != tables.TOTAL:
@@ -710,7 +756,11 @@ class Appendix(ReportKernel):
         # the phase table publishes sums of these rows, so each phase is a line too
         phases = [range(low, high + 1) for _, low, high in tables.PHASES]
         mask = disclosure.suppress(
-            shown, counts=counts, threshold=self.threshold, row_groups=phases
+            shown,
+            counts=counts,
+            threshold=self.threshold,
+            row_groups=phases,
+            total_row_mask=self._total_row(frame),
         )
         for year in shown.index:
             if year == tables.TOTAL:
@@ -812,11 +862,22 @@ class Appendix(ReportKernel):
         frame = self._section_data(name)
         contracted = self.framework.contracted
         table = tables.build_district_summary(
-            frame, categories=self.categories, contracted=contracted, districts=self.council.districts
+            frame,
+            categories=self.categories,
+            contracted=contracted,
+            districts=self.council.districts,
         )
         placement_columns = [f"placements_{c}" for c in self.categories] + ["placements"]
+        shared = self._total_row(frame)
         mask = disclosure.suppress(
-            table, counts=placement_columns, threshold=self.threshold, total_col="placements"
+            table,
+            counts=placement_columns,
+            threshold=self.threshold,
+            total_col="placements",
+            total_row_mask={
+                (f"placements_{c}" if c != "total" else "placements"): hidden
+                for c, hidden in shared.items()
+            },
         )
         lacking = tables.districts_without_contracted_school(table)
         label = "_".join(self._key(c) for c in contracted) or "contracted"
@@ -1324,7 +1385,11 @@ class Appendix(ReportKernel):
             )
             counts = [*self.categories, "total"]
             mask = disclosure.suppress(
-                profile, counts=counts, derived={"pct": "total"}, threshold=self.threshold
+                profile,
+                counts=counts,
+                derived={"pct": "total"},
+                threshold=self.threshold,
+                total_row_mask=self._total_row(frame),
             )
             for row in profile.index:
                 if row == tables.TOTAL:
@@ -1378,7 +1443,9 @@ class Appendix(ReportKernel):
                 if summary is not None
                 else len(self._section_data(name))
             )
-            base_from = f"placements in the {mid_sentence(self.definition.inputs[name].label, self._names)}"
+            base_from = (
+                f"placements in the {mid_sentence(self.definition.inputs[name].label, self._names)}"
+            )
         self.figures.add(
             "projection.base_placements", base, "count", "Placements at the start of the projection"
         )
@@ -1513,8 +1580,7 @@ class Appendix(ReportKernel):
         explain = [
             f"a starting count of {fmt_count(gap['implied_placements'])} placements instead of "
             f"{fmt_count(base)}",
-            f"an average annual cost of {fmt_gbp(gap['implied_cost'])} instead of "
-            f"{fmt_gbp(cost)}",
+            f"an average annual cost of {fmt_gbp(gap['implied_cost'])} instead of {fmt_gbp(cost)}",
         ]
         rate = gap["implied_fall_pct"]
         if rate is not None:
@@ -1631,8 +1697,7 @@ class Appendix(ReportKernel):
             )
         for column, value in self.definition.filters.items():
             section.para(
-                f"This appendix covers only placements whose {column.replace('_', ' ')} is "
-                f"{value}."
+                f"This appendix covers only placements whose {column.replace('_', ' ')} is {value}."
             )
         return section.bullets(items)
 
