@@ -1,4 +1,11 @@
-"""Turn a raw placement export into the canonical table, a quarantine and a reconciliation.
+"""Turn a raw export into the canonical table, a quarantine and a reconciliation.
+
+One engine, ``clean_table``, cleans every kind of export from its declaration: an ``Export``
+of column ``Spec``s (required or not, header aliases, a parser of distinct values, the
+quarantine reason or flag for a value it cannot read, the clean column's type, pseudonym or
+dropped) and small hooks for the checks across columns. INMSS placement exports are declared
+here (``placement_export``, cleaned by ``clean_snapshot``); a report type declares its own
+(``pipeline/reports/residential/clean.py``).
 
 Every input row ends in exactly one place: the clean table, the quarantine (with its source row
 number and every reason) or the duplicates count, so ``rows_in = clean + quarantined +
@@ -9,8 +16,9 @@ plausibility flag on a kept row.
 Speed: exports reach national scale (about 640,000 EHC plans), so nothing here loops over rows
 in Python. Each column is dictionary-encoded once and its parser runs on the distinct values
 (a few thousand dates, a dozen need codes), whose results are taken back to the rows by code.
-The two columns with a value per row (the child's id and the fee) are handled whole by Arrow
-and numpy: ids are pseudonymised by a vectorised keyed hash, fees parsed by a strict pattern.
+Columns with a value per row (a ``whole`` column: the child's id and the fee) are handled by
+Arrow and numpy: ids are pseudonymised by a vectorised keyed hash, fees parsed by a strict
+pattern.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -251,9 +259,25 @@ class _Coded:
 _ODD_SPACE = "[\t\n\r\f\v\u00a0\u2007\u202f\u200b\u200c\u200d\ufeff]|  "
 
 
-def _encode(series: pd.Series) -> _Coded:
+def _tidy(dictionary: pyarrow.Array) -> np.ndarray:
+    """Distinct values trimmed, and those with odd or repeated spaces made plain (the usual
+    tidying of a column's text)."""
+    dictionary = pc.utf8_trim_whitespace(dictionary)
+    distinct = dictionary.to_numpy(zero_copy_only=False)
+    odd = np.flatnonzero(pc.match_substring_regex(dictionary, _ODD_SPACE).to_numpy(False))
+    if len(odd):
+        distinct = distinct.copy()
+        distinct[odd] = [normalise_text(v) for v in distinct[odd]]
+    return distinct
+
+
+Tidy = Callable[[pyarrow.Array], np.ndarray]
+
+
+def _encode(series: pd.Series, tidy: Tidy | None = None) -> _Coded:
     """Dictionary-encode a column and normalise its distinct values (merging those that differ
-    only in spacing, so that ``"ASD "`` and ``"ASD"`` are one value)."""
+    only in spacing, so that ``"ASD "`` and ``"ASD"`` are one value); ``tidy`` (default
+    ``_tidy``) is how a distinct value is normalised."""
     encoded = pc.dictionary_encode(_arrow_text(series, chunked=True))
     if isinstance(encoded, pyarrow.ChunkedArray):  # one dictionary shared by every chunk
         encoded = encoded.unify_dictionaries()
@@ -261,12 +285,7 @@ def _encode(series: pd.Series) -> _Coded:
         encoded = pyarrow.DictionaryArray.from_arrays(
             pyarrow.array(indices), encoded.chunks[0].dictionary
         )
-    dictionary = pc.utf8_trim_whitespace(encoded.dictionary)
-    distinct = dictionary.to_numpy(zero_copy_only=False)
-    odd = np.flatnonzero(pc.match_substring_regex(dictionary, _ODD_SPACE).to_numpy(False))
-    if len(odd):
-        distinct = distinct.copy()
-        distinct[odd] = [normalise_text(v) for v in distinct[odd]]
+    distinct = (tidy or _tidy)(encoded.dictionary)
     merged, uniques = pd.factorize(distinct)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     if len(uniques) < len(distinct):  # values that differed only in spacing became one
@@ -1031,44 +1050,550 @@ def _run_all(tasks: dict[str, Callable[[], object]], parallel: bool) -> dict[str
         return {name: future.result() for name, future in futures.items()}
 
 
-def _parsers(
-    framework: Framework, council: Council
-) -> dict[str, Callable[[pd.Series], tuple] | None]:
-    """The parser of each dictionary-encoded column (None: free text, kept as written)."""
-    lookups = {
-        "school_type": voc.label_lookup(voc.SCHOOL_TYPES),
-        "framework_status": framework_lookup(framework),
-        "school_district": voc.label_lookup(voc.district_aliases(council)),
-        "primary_need": voc.label_lookup(voc.NEED_ALIASES, *voc.PRIMARY_NEEDS),
-        "placement_type": voc.label_lookup(voc.PLACEMENT_TYPES),
-        "home_district": voc.label_lookup(voc.home_district_aliases(council)),
-        "sex": voc.label_lookup(voc.SEX_CODES),
-        "ethnicity": voc.label_lookup(voc.ETHNIC_GROUPS),
-    }
-    parsers: dict[str, Callable[[pd.Series], tuple] | None] = {
-        "school_urn": _urns,
-        "school_name": None,
-        "school_la": None,
-        "ncy": _ncys,
-        "placement_start": _dates,
-        "placement_end": _dates,
-        "date_of_birth": _dates,
-    }
-    for name, lookup in lookups.items():
-        parsers[name] = functools.partial(_categories, lookup=lookup)
-    return parsers
+# --- the engine: declared columns in; a clean table, a quarantine and a reconciliation out
 
 
-def _parse_column(
-    series: pd.Series | None, n: int, parser: Callable[[pd.Series], tuple] | None
-) -> tuple[_Coded, object, np.ndarray]:
-    """Encode one column (absent optional columns are blank) and parse its distinct values:
-    the coded column, each distinct value's result and the unusable mask of the rows."""
-    coded = _encode(series) if series is not None else _empty_coded(n)
-    if parser is None:
-        return coded, None, np.zeros(n, dtype=bool)
-    distinct, unusable = parser(coded.uniques)
-    return coded, distinct, coded.rows(np.asarray(unusable, dtype=bool))
+@dataclass(frozen=True)
+class Spec:
+    """One canonical column of an export, declared: how it is found, read and judged.
+
+    ``parse`` reads the column's distinct values (tidied text, a ``pandas.Series``) and returns
+    their values and a mask of those that cannot be read (non-blank); ``None`` keeps the text
+    (blank is missing). A ``whole`` column (distinct on most rows: an id, a fee) is not
+    dictionary-encoded: its parser gets every row's trimmed text as one Arrow array.
+
+    ``bad`` names the quarantine reason for a value that does not parse; ``flag`` instead keeps
+    the row, leaves the value blank (or ``fallback``) and flags it. A ``required`` column
+    must be in the export, and a blank value quarantines the row (``<name>: missing``) unless
+    ``blank_ok`` (blank is an answer: "not recorded"). ``pseudonym`` replaces the column by its
+    keyed hash (the text says how, in ``cleaning.json``); ``dropped`` reads the column for
+    checks only (a date of birth). ``dtype`` is the clean column's: ``category`` builds a
+    categorical from the distinct values without a string per row.
+    """
+
+    required: bool = False
+    parse: Callable[[object], tuple[object, object]] | None = None
+    bad: str | None = None
+    flag: str | None = None
+    fallback: str | None = None
+    aliases: tuple[str, ...] = ()
+    dtype: str = "string"
+    whole: bool = False
+    pseudonym: str | None = None
+    dropped: bool = False
+    blank_ok: bool = False
+
+
+@dataclass(frozen=True)
+class Export:
+    """A kind of export, declared: its columns and the checks that look across them.
+
+    ``key`` names a row (a child's id, a home's URN): only rows whose key is blank can be
+    blank rows, and only rows whose key repeats can be duplicates. The hooks, all optional:
+
+    * ``special(columns) -> {label: mask}``: rows that are not records (totals, repeated
+      headers); each gets only that reason;
+    * ``reasons(columns) -> {label: mask}``: quarantine reasons across columns;
+    * ``flags(columns, kept) -> {label: mask of kept}``: plausibility flags on kept rows;
+    * ``derive(columns) -> {name: values of every row}``: columns made from others (an age);
+      a name not declared is added to the clean table and the quarantine;
+    * ``finish(clean) -> clean``: the clean table's schema check;
+    * ``missing_error(headers, match, missing) -> Exception``: the error for missing columns.
+
+    ``tidy`` normalises a distinct text value (default ``_tidy``). Labels are joined in the
+    order each kind of export has always written them: ``missing_first`` lists every
+    ``<name>: missing`` before the other reasons, ``table_flags_first`` the cross-column flags
+    before the columns' own.
+    """
+
+    columns: Mapping[str, Spec]
+    key: str
+    special: Callable[[Columns], dict[str, np.ndarray]] | None = None
+    reasons: Callable[[Columns], dict[str, np.ndarray]] | None = None
+    flags: Callable[[Columns, np.ndarray], dict[str, np.ndarray]] | None = None
+    derive: Callable[[Columns], dict[str, object]] | None = None
+    finish: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    missing_error: Callable[[Sequence, ColumnMatch, list[str]], Exception] | None = None
+    tidy: Tidy | None = None
+    missing_first: bool = False
+    table_flags_first: bool = False
+
+    @property
+    def aliases(self) -> dict[str, tuple[str, ...]]:
+        return {name: spec.aliases for name, spec in self.columns.items()}
+
+    def missing(self, headers: Iterable[object]) -> list[str]:
+        """The required columns that ``headers`` lack."""
+        found = set(match_columns(list(headers), self.aliases).mapping.values())
+        return [n for n, s in self.columns.items() if s.required and n not in found]
+
+
+@dataclass
+class _Read:
+    """One column as the engine read it."""
+
+    coded: _Coded | None  # dictionary-encoded text, or None for a whole column
+    plain: pyarrow.Array | None  # a whole column's trimmed text
+    values: object  # coded: each distinct value's; whole: each row's
+    bad_values: np.ndarray  # coded: which distinct values cannot be read
+    bad: np.ndarray  # rows whose value cannot be read
+    blank: np.ndarray
+    hashed: np.ndarray | None  # a pseudonym column's keyed hash of each row
+
+
+def _read_column(
+    series: pd.Series | None, n: int, spec: Spec, key: bytes | None, tidy: Tidy | None
+) -> _Read:
+    """Read and parse one column (an absent optional column is blank)."""
+    if spec.whole:
+        text = (
+            _plain_text(series)
+            if series is not None
+            else pyarrow.array([""] * n, pyarrow.large_string())
+        )
+        hashed = siphash24(text, key) if spec.pseudonym else None
+        values, bad = spec.parse(text) if spec.parse else (None, np.zeros(n, dtype=bool))
+        blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
+        return _Read(None, text, values, np.zeros(0, bool), np.asarray(bad, bool), blank, hashed)
+    coded = _encode(series, tidy) if series is not None else _empty_coded(n)
+    if spec.parse is None:
+        values = np.array([u or None for u in coded.uniques.tolist()], dtype=object)
+        bad_values = np.zeros(len(coded.uniques), dtype=bool)
+    else:
+        values, bad_values = spec.parse(coded.uniques)
+        if isinstance(values, pd.Series):
+            values = values.to_numpy()
+        bad_values = np.asarray(bad_values, dtype=bool)
+    hashed = None
+    if spec.pseudonym:
+        distinct = _trimmed(pyarrow.array(coded.uniques.tolist(), pyarrow.large_string()))
+        hashed = coded.rows(siphash24(distinct, key))
+    return _Read(coded, None, values, bad_values, coded.rows(bad_values), coded.blank, hashed)
+
+
+@dataclass
+class Columns:
+    """What the engine has read of an export, as the declarations' checks see it."""
+
+    raw: pd.DataFrame
+    match: ColumnMatch
+    export: Export
+    read: dict[str, _Read]
+    source_row: np.ndarray
+    #: rows whose key repeats (a superset of the duplicates)
+    repeats: np.ndarray
+    #: rows that are neither blank nor duplicates (set before ``special`` and ``reasons``)
+    counted: np.ndarray | None = None
+    #: what a declaration's hooks share (worked out once)
+    memo: dict = field(default_factory=dict)
+
+    def values(self, name: str, rows=slice(None)):
+        """Each row's parsed value of a column."""
+        read = self.read[name]
+        if read.coded is None:
+            return read.values[rows]
+        return read.coded.rows(read.values, rows)
+
+    def text(self, name: str, rows=slice(None)) -> np.ndarray:
+        """Each row's tidied text of a column (``""`` when blank)."""
+        read = self.read[name]
+        if read.coded is None:
+            return read.plain.to_numpy(zero_copy_only=False)[rows]
+        return read.coded.rows(np.asarray(read.coded.uniques, dtype=object), rows)
+
+    def blank(self, name: str) -> np.ndarray:
+        return self.read[name].blank
+
+    def header(self, name: str) -> str:
+        """The export's header of a matched column."""
+        return next(h for h, c in self.match.mapping.items() if c == name)
+
+    def frames(self, rows=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Values and text of every declared column for ``rows`` (default all), as frames
+        indexed by row position: for checks written with pandas on small exports."""
+        rows = np.arange(len(self.source_row)) if rows is None else rows
+        values = pd.DataFrame(
+            {name: pd.Series(self.values(name, rows), index=rows) for name in self.read}
+        )
+        text = pd.DataFrame(
+            {name: pd.Series(self.text(name, rows), index=rows) for name in self.read}
+        )
+        return values, text
+
+    def _shown(self, name: str) -> object:
+        """A coded column's distinct values as the clean table shows them (with the fallback
+        for values that cannot be read)."""
+        read, spec = self.read[name], self.export.columns[name]
+        if spec.fallback is None or not read.bad_values.any():
+            return read.values
+        shown = np.asarray(read.values, dtype=object).copy()
+        shown[read.bad_values] = spec.fallback
+        return shown
+
+    def clean_column(self, name: str, rows: np.ndarray, derived: object = None) -> object:
+        """The clean table's column ``name`` for ``rows``."""
+        read, spec = self.read[name], self.export.columns[name]
+        if spec.pseudonym:
+            return pd.arrays.ArrowStringArray(_hex16(read.hashed[rows]))
+        if derived is not None:
+            column = derived[rows]
+        elif read.coded is None:
+            column = read.values[rows]
+        elif spec.dtype == "category":
+            return _categorical(self._shown(name), read.coded.codes[rows])
+        else:
+            column = read.coded.rows(self._shown(name), rows)
+        if str(getattr(column, "dtype", "")) == spec.dtype:
+            return column
+        return pd.Series(column).astype(spec.dtype).array
+
+    def quarantine_column(self, name: str, rows: np.ndarray, unnamed: np.ndarray) -> object:
+        """The quarantine's column ``name`` for ``rows``: the text as read, or the pseudonym
+        (none for rows in ``unnamed``: a blank id, a totals or header row)."""
+        read, spec = self.read[name], self.export.columns[name]
+        if spec.pseudonym:
+            return pd.arrays.ArrowStringArray(
+                pc.if_else(
+                    pyarrow.array(unnamed[rows]),
+                    pyarrow.scalar("", pyarrow.large_string()),
+                    _hex16(read.hashed[rows]),
+                )
+            )
+        if read.coded is None:
+            return pd.arrays.ArrowStringArray(read.plain.take(pyarrow.array(rows, pyarrow.int64())))
+        return _strings(read.coded.uniques.tolist(), read.coded.codes[rows])
+
+
+def _missing_error(headers: Sequence, match: ColumnMatch, missing: list[str]) -> Exception:
+    return MissingColumnsError("required columns missing: " + "; ".join(missing), missing=missing)
+
+
+def _ordered_reasons(export: Export, columns: Columns) -> dict[str, np.ndarray]:
+    """Each column's reasons (missing, unreadable), then those across columns."""
+    missing, unreadable = [], []
+    for name, spec in export.columns.items():
+        if spec.required and not spec.blank_ok:
+            missing.append((f"{name}: missing", columns.blank(name)))
+        if spec.bad:
+            (unreadable if export.missing_first else missing).append(
+                (spec.bad, columns.read[name].bad)
+            )
+    reasons = dict(missing + unreadable)
+    if export.reasons:
+        reasons.update(export.reasons(columns))
+    return reasons
+
+
+def clean_table(
+    raw: pd.DataFrame,
+    export: Export,
+    *,
+    snapshot_date: dt.date,
+    source: str,
+    salt: str | None = None,
+) -> CleanResult:
+    """Clean any export declared by ``export`` into a clean table, a quarantine and a report.
+
+    Every input row ends in exactly one place: the clean table, the quarantine (its source
+    row, every reason and its values as read) or the duplicates count; blank rows are counted
+    apart. Each column is read once (dictionary-encoded, parsed on its distinct values; a
+    ``whole`` column by Arrow and numpy), on several threads for a large export, so no check
+    runs a Python loop over rows.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        As ``ingest.read_export`` returns it: every cell text, indexed by ``source_row`` (any
+        other index is numbered from 2, as if row 1 were the header).
+    export : Export
+        The declared columns and the checks across them.
+    salt : str, optional
+        Pseudonymisation salt; defaults to the environment, else a random one.
+
+    Raises
+    ------
+    MissingColumnsError
+        When a required column is absent (``export.missing_error`` words it).
+    """
+    if not raw.columns.is_unique:  # read_export never does this; a hand-made frame might
+        raw = raw.set_axis([f"{c} ({i + 1})" for i, c in enumerate(raw.columns)], axis=1)
+    specs = export.columns
+    match = match_columns(raw.columns, export.aliases)
+    present = set(match.mapping.values())
+    missing = [name for name, spec in specs.items() if spec.required and name not in present]
+    if missing:
+        raise (export.missing_error or _missing_error)(raw.columns, match, missing)
+    n = len(raw)
+    if raw.index.name == "source_row" and pd.api.types.is_integer_dtype(raw.index):
+        source_row = raw.index.to_numpy(dtype=np.int64)
+    else:
+        source_row = np.arange(2, n + 2, dtype=np.int64)  # row 1 is the header
+    column = {canonical: raw[header] for header, canonical in match.mapping.items()}
+
+    # Each column is read and parsed on its own (on several threads for a large export).
+    pseudonymised = [spec.pseudonym for spec in specs.values() if spec.pseudonym]
+    salt_value, salt_source = resolve_salt(salt) if pseudonymised else (None, None)
+    key = salt_key(salt_value) if pseudonymised else None
+    tasks = {
+        name: functools.partial(_read_column, column.get(name), n, spec, key, export.tidy)
+        for name, spec in specs.items()
+    }
+    read = _run_all(tasks, parallel=n >= PARALLEL_ROWS)
+    named = read[export.key]
+    names = named.hashed if named.hashed is not None else named.coded.codes
+    repeats = pd.Series(names).duplicated(keep=False).to_numpy()
+    columns = Columns(raw, match, export, read, source_row, repeats)
+
+    # Blank rows (every cell empty, recognised or not) and duplicates (identical normalised
+    # rows, found among rows whose key repeats).
+    blank = _blank_rows(raw, named.blank)
+    duplicate, duplicate_of = _duplicates(
+        repeats & ~blank,
+        {name: r.coded for name, r in read.items() if r.coded is not None},
+        {name: r.plain for name, r in read.items() if r.coded is None},
+    )
+    counted = ~blank & ~duplicate
+    columns.counted = counted
+
+    # Rows that are not records get only that reason; the others every reason found.
+    special = {
+        label: np.asarray(mask, dtype=bool) & counted
+        for label, mask in (export.special(columns) if export.special else {}).items()
+    }
+    not_special = ~np.logical_or.reduce([np.zeros(n, dtype=bool), *special.values()])
+    reasons = {
+        label: np.asarray(mask, dtype=bool) & counted & not_special
+        for label, mask in _ordered_reasons(export, columns).items()
+    }
+    reasons.update(special)
+    quarantined = np.logical_or.reduce([np.zeros(n, dtype=bool), *reasons.values()])
+    kept = np.flatnonzero(counted & ~quarantined)
+    held = np.flatnonzero(quarantined)
+
+    # The clean table (its columns built on several threads for a large export) and its flags.
+    derived = export.derive(columns) if export.derive else {}
+    derived = {k: v.array if isinstance(v, pd.Series) else v for k, v in derived.items()}
+    outputs: dict[str, Callable[[], object]] = {
+        name: functools.partial(columns.clean_column, name, kept, derived.get(name))
+        for name, spec in specs.items()
+        if not spec.dropped
+    }
+    for name, values in derived.items():
+        if name not in specs:
+            outputs[name] = functools.partial(values.__getitem__, kept)
+    built = _run_all(outputs, parallel=len(kept) >= PARALLEL_ROWS)
+    clean = pd.DataFrame({"source_row": source_row[kept], **built}, copy=False)
+    own = {spec.flag: read[name].bad[kept] for name, spec in specs.items() if spec.flag}
+    across = export.flags(columns, kept) if export.flags else {}
+    flag_masks = {
+        label: np.asarray(mask, dtype=bool)
+        for label, mask in (
+            {**across, **own} if export.table_flags_first else {**own, **across}
+        ).items()
+    }
+    clean["flags"] = _joined(flag_masks, np.arange(len(kept)))
+    if export.finish:
+        clean = export.finish(clean)
+
+    # The quarantine: source row, reasons, the values as read (pseudonyms for ids).
+    unnamed = ~not_special
+    for name, spec in specs.items():
+        if spec.pseudonym:
+            unnamed = unnamed | read[name].blank
+    quarantine = pd.DataFrame({"source_row": source_row[held], "reasons": _joined(reasons, held)})
+    for name, spec in specs.items():
+        if not spec.dropped:
+            quarantine[name] = columns.quarantine_column(name, held, unnamed)
+    for name, values in derived.items():
+        if name not in specs:
+            quarantine[name] = values[held]
+
+    totals = special.get(TOTALS_ROW, np.zeros(n, dtype=bool))
+    report = CleanReport(
+        source=source,
+        snapshot_date=snapshot_date.isoformat(),
+        rows_in=int(counted.sum() + duplicate.sum()),
+        clean=len(clean),
+        quarantined=len(held),
+        duplicates=int(duplicate.sum()),
+        blank_rows_skipped=int(blank.sum()),
+        reasons={k: int(v.sum()) for k, v in reasons.items() if v.any()},
+        flags={k: int(v.sum()) for k, v in flag_masks.items() if v.any()},
+        flagged_rows=int(clean["flags"].ne("").sum()),
+        totals_rows=tuple(sorted(int(r) for r in source_row[totals])),
+        duplicate_rows=tuple(
+            {"source_row": int(source_row[r]), "same_as": int(source_row[f])}
+            for r, f in duplicate_of[:DUPLICATES_LISTED]
+        ),
+        columns_matched=match.mapping,
+        columns_not_used=match.not_used,
+        columns_ignored=tuple(match.ignored),
+        identifier_columns_dropped=tuple(match.identifiers),
+        pseudonymisation={"method": pseudonymised[0], "salt_source": salt_source}
+        if pseudonymised
+        else "not applicable (no child identifiers)",
+        ingest=dict(raw.attrs.get("ingest", {})),
+    )
+    return CleanResult(clean=clean, quarantine=quarantine, report=report)
+
+
+# --- INMSS placement exports, declared
+
+_DATE = "datetime64[ns]"
+PSEUDONYM_METHOD = "SipHash-2-4(key=SHA-256(salt)[:16], trimmed id), 16 hex digits"
+
+
+def _needs(text: pd.Series, lookup: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Primary needs; a blank need is recorded as not recorded (a valid answer)."""
+    values, bad = _categories(text, lookup)
+    return np.where(text == "", voc.NOT_RECORDED, values), bad
+
+
+def _placement_reasons(columns: Columns) -> dict[str, np.ndarray]:
+    return {
+        REASONS["end_before_start"]: columns.values("placement_end")
+        < columns.values("placement_start"),
+        REASONS["negative_fee"]: columns.values("annual_fee") < 0,
+    }
+
+
+def _placement_special(columns: Columns) -> dict[str, np.ndarray]:
+    """Totals rows and repeated headers: only rows with no id, or an id that reads as a label."""
+    pupil = columns.read["pupil_id"]
+    label_like = _label_like(pupil.plain, columns.header("pupil_id"))
+    candidates = np.flatnonzero(columns.counted & (pupil.blank | label_like))
+    special = _special_rows(
+        columns.raw, candidates, columns.match, columns.values("annual_fee"), columns.counted
+    )
+    masks = {}
+    for kind in (TOTALS_ROW, REPEATED_HEADER):
+        masks[kind] = np.zeros(len(columns.source_row), dtype=bool)
+        masks[kind][[r for r, k in special.items() if k == kind]] = True
+    return masks
+
+
+def _ages(columns: Columns, snapshot_date: dt.date) -> tuple[object, np.ndarray, np.ndarray]:
+    """On the distinct dates of birth: each row's age (blank when implausible), and which
+    distinct dates give a plausible age and the year group expected of it."""
+    if "ages" not in columns.memo:
+        dob = pd.Series(columns.read["date_of_birth"].values)
+        age = age_on(dob, snapshot_date)
+        plausible = age.between(*AGE_RANGE).fillna(False).to_numpy(bool)
+        expected = expected_ncy(dob, snapshot_date).to_numpy(dtype="float64", na_value=np.nan)
+        rows = columns.read["date_of_birth"].coded.rows(age.where(plausible).array)
+        columns.memo["ages"] = rows, plausible, expected
+    return columns.memo["ages"]
+
+
+def _placement_flags(
+    columns: Columns, kept: np.ndarray, snapshot_date: dt.date, fee_ceiling: float
+) -> dict[str, np.ndarray]:
+    _, plausible, expected = _ages(columns, snapshot_date)
+    dob = columns.read["date_of_birth"].coded
+    ncy = pd.array(columns.values("ncy", kept)).to_numpy(dtype="float64", na_value=np.nan)
+    ncy_gap = np.abs(ncy - dob.rows(expected, kept))
+    pupils = columns.read["pupil_id"].hashed[kept]
+    return {
+        FLAGS["fee"].format(ceiling=fee_ceiling): columns.values("annual_fee", kept) > fee_ceiling,
+        FLAGS["overlap"]: _overlaps(
+            pupils,
+            columns.values("placement_start", kept),
+            columns.values("placement_end", kept),
+            maybe=columns.repeats[kept],
+        ),
+        FLAGS["ncy_age"]: (ncy_gap > 1) & dob.rows(plausible, kept),
+        FLAGS["age"]: ~dob.blank[kept] & ~dob.rows(plausible, kept),
+    }
+
+
+def _placement_missing(headers: Sequence, match: ColumnMatch, missing: list[str]) -> Exception:
+    closest = closest_headers(headers, missing)
+    message = missing_columns_message(headers, missing)
+    return MissingColumnsError(message, missing=missing, closest=closest)
+
+
+def placement_export(
+    framework: Framework, council: Council, snapshot_date: dt.date, fee_ceiling: float
+) -> Export:
+    """The declaration of an INMSS placement export: the canonical columns of
+    ``vocabulary.CANONICAL_COLUMNS`` (required as declared there, headers from
+    ``HEADER_ALIASES``), read against a report's framework and council."""
+
+    def category(lookup: dict[str, str], **spec) -> Spec:
+        return Spec(parse=functools.partial(_categories, lookup=lookup), dtype="category", **spec)
+
+    reason = {
+        name: label.format(names=", ".join(framework.names), council=council.name)
+        for name, label in REASONS.items()
+    }
+    declared: dict[str, Spec] = {
+        "pupil_id": Spec(whole=True, pseudonym=PSEUDONYM_METHOD),
+        "school_urn": Spec(parse=_urns, bad=reason["school_urn"], dtype="Int64"),
+        "school_name": Spec(dtype="category"),
+        "school_type": category(voc.label_lookup(voc.SCHOOL_TYPES), flag=FLAGS["school_type"]),
+        "framework_status": category(framework_lookup(framework), bad=reason["framework_status"]),
+        "school_district": category(
+            voc.label_lookup(voc.district_aliases(council)), bad=reason["school_district"]
+        ),
+        "school_la": Spec(dtype="category"),
+        "primary_need": Spec(
+            parse=functools.partial(
+                _needs, lookup=voc.label_lookup(voc.NEED_ALIASES, *voc.PRIMARY_NEEDS)
+            ),
+            bad=reason["primary_need"],
+            dtype="category",
+            blank_ok=True,
+        ),
+        "ncy": Spec(parse=_ncys, bad=reason["ncy"], dtype="Int64"),
+        "placement_type": category(
+            voc.label_lookup(voc.PLACEMENT_TYPES), bad=reason["placement_type"]
+        ),
+        "placement_start": Spec(parse=_dates, bad=reason["placement_start"], dtype=_DATE),
+        "placement_end": Spec(
+            parse=_dates,
+            bad=reason["placement_end"],
+            dtype=_DATE,
+        ),
+        "annual_fee": Spec(
+            parse=_money,
+            bad=reason["annual_fee"],
+            dtype="float64",
+            whole=True,
+        ),
+        "home_district": category(
+            voc.label_lookup(voc.home_district_aliases(council)), flag=FLAGS["home_district"]
+        ),
+        "sex": category(
+            voc.label_lookup(voc.SEX_CODES), flag=FLAGS["sex"], fallback="Other or not recorded"
+        ),
+        "ethnicity": category(
+            voc.label_lookup(voc.ETHNIC_GROUPS), flag=FLAGS["ethnicity"], fallback="Not known"
+        ),
+        "date_of_birth": Spec(parse=_dates, bad=reason["date_of_birth"], dropped=True),
+    }
+    specs = {
+        name: replace(
+            declared[name],
+            required=required,
+            aliases=tuple(voc.HEADER_ALIASES.get(name, ())),
+        )
+        for name, required in voc.CANONICAL_COLUMNS.items()
+    }
+    schema = clean_schema(tuple(council.districts), council.outside)
+    return Export(
+        specs,
+        key="pupil_id",
+        special=_placement_special,
+        reasons=_placement_reasons,
+        flags=functools.partial(
+            _placement_flags, snapshot_date=snapshot_date, fee_ceiling=fee_ceiling
+        ),
+        derive=lambda columns: {"age": _ages(columns, snapshot_date)[0]},
+        finish=lambda clean: schema.validate(clean, inplace=True),  # a new table: no copy
+        missing_error=_placement_missing,
+        missing_first=True,
+        table_flags_first=True,
+    )
 
 
 def clean_snapshot(
@@ -1113,254 +1638,15 @@ def clean_snapshot(
     MissingColumnsError
         When required columns are absent.
     """
-    if not raw.columns.is_unique:  # read_export never does this; a hand-made frame might
-        raw = raw.set_axis([f"{c} ({i + 1})" for i, c in enumerate(raw.columns)], axis=1)
-    match = match_columns(raw.columns)
-    present = set(match.mapping.values())
-    missing = [c for c in voc.REQUIRED_COLUMNS if c not in present]
-    if missing:
-        closest = closest_headers(raw.columns, missing)
-        raise MissingColumnsError(
-            missing_columns_message(raw.columns, missing), missing=missing, closest=closest
-        )
-    n = len(raw)
-    if raw.index.name == "source_row" and pd.api.types.is_integer_dtype(raw.index):
-        source_row = raw.index.to_numpy(dtype=np.int64)
-    else:
-        source_row = np.arange(2, n + 2, dtype=np.int64)  # row 1 is the header
-    column = {canonical: raw[header] for header, canonical in match.mapping.items()}
-
-    # Each column is read and parsed on its own (on several threads for a large export): the
-    # id and the fee are distinct on most rows and stay whole, the rest is dictionary-encoded.
-    salt_value, salt_source = resolve_salt(salt)
-    key = salt_key(salt_value)
-
-    pupil_header = next(h for h, c in match.mapping.items() if c == "pupil_id")
-
-    def pupils() -> tuple[pyarrow.Array, np.ndarray, np.ndarray, np.ndarray]:
-        text = _plain_text(column["pupil_id"])
-        hashed = siphash24(text, key)
-        repeats = pd.Series(hashed).duplicated(keep=False).to_numpy()
-        return text, hashed, repeats, _label_like(text, pupil_header)
-
-    def fees() -> tuple[pyarrow.Array, np.ndarray, np.ndarray]:
-        text = _plain_text(column["annual_fee"])
-        return (text, *_money(text))
-
-    parsers = _parsers(framework, council)
-    tasks: dict[str, Callable[[], object]] = {"pupil_id": pupils, "annual_fee": fees}
-    for name, parser in parsers.items():
-        tasks[name] = functools.partial(_parse_column, column.get(name), n, parser)
-    done = _run_all(tasks, parallel=n >= PARALLEL_ROWS)
-    pupil_text, pupil_hash, id_repeats, label_like = done.pop("pupil_id")
-    fee_text, fee, fee_bad = done.pop("annual_fee")
-    coded = {name: result[0] for name, result in done.items()}
-    values = {name: result[1] for name, result in done.items()}
-    bad = {name: result[2] for name, result in done.items()}
-    bad["annual_fee"] = fee_bad
-    pupil_blank = pc.equal(pupil_text, "").to_numpy(zero_copy_only=False)
-    fee_blank = pc.equal(fee_text, "").to_numpy(zero_copy_only=False)
-
-    # Blank rows: every cell empty, recognised or not (a blank row has no child id).
-    blank = _blank_rows(raw, pupil_blank)
-
-    # Duplicates: identical (normalised) rows, found among rows whose child id repeats.
-    duplicate, duplicate_of = _duplicates(
-        id_repeats & ~blank, coded, {"pupil_id": pupil_text, "annual_fee": fee_text}
-    )
-    counted = ~blank & ~duplicate
-
-    # Totals rows and repeated headers: only rows with no id, or an id that reads as a label.
-    special = _special_rows(
-        raw, np.flatnonzero(counted & (pupil_blank | label_like)), match, fee, counted
-    )
-    special_mask = np.zeros(n, dtype=bool)
-    special_mask[list(special)] = True
-
-    # Quarantine reasons (a totals or header row gets only that reason).
-    reasons: dict[str, np.ndarray] = {}
-    for name in voc.REQUIRED_COLUMNS:
-        if name != "primary_need":  # blank means "not recorded", a valid answer
-            is_blank = (
-                pupil_blank
-                if name == "pupil_id"
-                else fee_blank
-                if name == "annual_fee"
-                else coded[name].blank
-            )
-            reasons[f"{name}: missing"] = is_blank
-    for name, label in REASONS.items():
-        if name in bad:  # the rest (end before start, negative fee) are set just below
-            reasons[label.format(names=", ".join(framework.names), council=council.name)] = bad[
-                name
-            ]
-    start = coded["placement_start"].rows(values["placement_start"])
-    end = coded["placement_end"].rows(values["placement_end"])
-    reasons[REASONS["end_before_start"]] = end < start
-    reasons[REASONS["negative_fee"]] = fee < 0
-    for label in reasons:
-        reasons[label] = reasons[label] & counted & ~special_mask
-    for kind in (TOTALS_ROW, REPEATED_HEADER):
-        reasons[kind] = np.zeros(n, dtype=bool)
-        reasons[kind][[r for r, k in special.items() if k == kind]] = True
-    quarantined = np.zeros(n, dtype=bool)
-    for mask in reasons.values():
-        quarantined |= mask
-    kept = np.flatnonzero(counted & ~quarantined)
-    held = np.flatnonzero(quarantined)
-
-    # Ages (on distinct dates of birth) and the clean table.
-    dob = coded["date_of_birth"]
-    dob_values = pd.Series(values["date_of_birth"])
-    age_distinct = age_on(dob_values, snapshot_date)
-    plausible = age_distinct.between(*AGE_RANGE).fillna(False).to_numpy(bool)
-    expected = expected_ncy(dob_values, snapshot_date).to_numpy(dtype="float64", na_value=np.nan)
-    age = dob.rows(age_distinct.where(plausible).array)
-
-    def strings(name: str, rows: np.ndarray, fallback: str | None = None):
-        distinct = values[name]
-        if fallback is not None:
-            known = [
-                v if v is not None or u == "" else fallback
-                for v, u in zip(distinct, coded[name].uniques, strict=True)
-            ]
-            distinct = np.array(known, dtype=object)
-        return _categorical(distinct, coded[name].codes[rows])
-
-    def text(name: str, rows: np.ndarray, blank_as_missing: bool = False, as_category=True):
-        uniques = coded[name].uniques.tolist()
-        if blank_as_missing:
-            uniques = [u or None for u in uniques]
-        build = _categorical if as_category else _strings
-        return build(uniques, coded[name].codes[rows])
-
-    values["primary_need"] = np.where(
-        coded["primary_need"].uniques == "", voc.NOT_RECORDED, values["primary_need"]
-    )
-    fallback = {"sex": "Other or not recorded", "ethnicity": "Not known"}
-    outputs: dict[str, Callable[[], object]] = {
-        "pupil_id": lambda: pd.arrays.ArrowStringArray(_hex16(pupil_hash[kept])),
-        "school_name": lambda: text("school_name", kept),
-        "school_la": lambda: text("school_la", kept, blank_as_missing=True),
+    export = placement_export(framework, council, snapshot_date, fee_ceiling)
+    result = clean_table(raw, export, snapshot_date=snapshot_date, source=source, salt=salt)
+    details = {
+        "fee_ceiling_gbp": fee_ceiling,
+        "date_of_birth": "used for age and year-group checks, then dropped"
+        if "date_of_birth" in result.report.columns_matched.values()
+        else "not in the export",
     }
-    for name in (
-        "school_type",
-        "framework_status",
-        "school_district",
-        "primary_need",
-        "placement_type",
-        "home_district",
-        "sex",
-        "ethnicity",
-    ):
-        outputs[name] = functools.partial(strings, name, kept, fallback.get(name))
-    built = _run_all(outputs, parallel=len(kept) >= PARALLEL_ROWS)
-    clean = pd.DataFrame(
-        {
-            "source_row": source_row[kept],
-            "pupil_id": built["pupil_id"],
-            "school_urn": coded["school_urn"].rows(values["school_urn"], kept),
-            "school_name": built["school_name"],
-            "school_type": built["school_type"],
-            "framework_status": built["framework_status"],
-            "school_district": built["school_district"],
-            "school_la": built["school_la"],
-            "primary_need": built["primary_need"],
-            "ncy": coded["ncy"].rows(values["ncy"], kept),
-            "placement_type": built["placement_type"],
-            "placement_start": start[kept],
-            "placement_end": end[kept],
-            "annual_fee": fee[kept],
-            "home_district": built["home_district"],
-            "sex": built["sex"],
-            "ethnicity": built["ethnicity"],
-            "age": age[kept],
-        },
-        copy=False,  # every column is already a new array
-    )
-
-    # Plausibility flags on kept rows.
-    dob_known = ~dob.blank[kept]
-    ncy_gap = np.abs(
-        clean["ncy"].to_numpy(dtype="float64", na_value=np.nan) - dob.rows(expected, kept)
-    )
-    flag_masks = {
-        FLAGS["fee"].format(ceiling=fee_ceiling): clean["annual_fee"].to_numpy() > fee_ceiling,
-        FLAGS["overlap"]: _overlaps(
-            pupil_hash[kept], start[kept], end[kept], maybe=id_repeats[kept]
-        ),
-        FLAGS["ncy_age"]: (ncy_gap > 1) & dob.rows(plausible, kept),
-        FLAGS["age"]: dob_known & ~dob.rows(plausible, kept),
-    }
-    for name in ("school_type", "home_district", "sex", "ethnicity"):
-        flag_masks[FLAGS[name]] = bad[name][kept]
-    everyone = np.arange(len(kept))
-    clean["flags"] = _joined(flag_masks, everyone)
-    schema = clean_schema(tuple(council.districts), council.outside)
-    clean = schema.validate(clean, inplace=True)  # a new table: no copy needed
-
-    # Quarantine: source row, reasons, recognised values (id pseudonymised, age not birth date).
-    quarantine = pd.DataFrame(
-        {
-            "source_row": source_row[held],
-            "reasons": _joined(reasons, held),
-            "pupil_id": pd.arrays.ArrowStringArray(
-                pc.if_else(  # no pseudonym for a blank id or a totals or header row
-                    pyarrow.array((pupil_blank | special_mask)[held]),
-                    pyarrow.scalar("", pyarrow.large_string()),
-                    _hex16(pupil_hash[held]),
-                )
-            ),
-        }
-    )
-    for name in voc.CANONICAL_COLUMNS:
-        if name == "pupil_id" or name == "date_of_birth":
-            continue
-        if name == "annual_fee":
-            quarantine[name] = pd.arrays.ArrowStringArray(
-                fee_text.take(pyarrow.array(held, pyarrow.int64()))
-            )
-        else:
-            quarantine[name] = text(name, held, as_category=False)
-    quarantine["age"] = pd.array(age[held], dtype="Int64")
-
-    reason_counts = {k: int(v.sum()) for k, v in reasons.items() if v.any()}
-    flag_counts = {k: int(v.sum()) for k, v in flag_masks.items() if v.any()}
-    report = CleanReport(
-        source=source,
-        snapshot_date=snapshot_date.isoformat(),
-        rows_in=int(counted.sum() + duplicate.sum()),
-        clean=len(clean),
-        quarantined=len(held),
-        duplicates=int(duplicate.sum()),
-        blank_rows_skipped=int(blank.sum()),
-        reasons=reason_counts,
-        flags=flag_counts,
-        flagged_rows=int(clean["flags"].ne("").sum()),
-        totals_rows=tuple(
-            sorted(int(source_row[r]) for r, k in special.items() if k == TOTALS_ROW)
-        ),
-        duplicate_rows=tuple(
-            {"source_row": int(source_row[r]), "same_as": int(source_row[f])}
-            for r, f in duplicate_of[:DUPLICATES_LISTED]
-        ),
-        columns_matched=match.mapping,
-        columns_not_used=match.not_used,
-        columns_ignored=tuple(match.ignored),
-        identifier_columns_dropped=tuple(match.identifiers),
-        pseudonymisation={
-            "method": "SipHash-2-4(key=SHA-256(salt)[:16], trimmed id), 16 hex digits",
-            "salt_source": salt_source,
-        },
-        ingest=dict(raw.attrs.get("ingest", {})),
-        details={
-            "fee_ceiling_gbp": fee_ceiling,
-            "date_of_birth": "used for age and year-group checks, then dropped"
-            if "date_of_birth" in present
-            else "not in the export",
-        },
-    )
-    return CleanResult(clean=clean, quarantine=quarantine, report=report)
+    return replace(result, report=replace(result.report, details=details))
 
 
 # --- configuration of the clean command

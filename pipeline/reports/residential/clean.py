@@ -9,8 +9,9 @@ reason, never a guess; a value that can be read but looks wrong is a flag on a k
 
 Dates, money, categories, pseudonyms, ages from dates of birth, overlap checks and flag labels
 come from ``pipeline.clean``; only what INMSS exports do not have is read here (whole numbers,
-distances, Ofsted URNs, authority names). The columns are declared, and one table-level routine,
-``clean_export``, cleans either export (or a third one) from its declaration.
+distances, Ofsted URNs, authority names). The columns are declared (``Spec``) and the checks
+across columns are small hooks; the engine ``pipeline.clean.clean_table`` does the rest, the
+same engine that cleans INMSS placements.
 """
 
 from __future__ import annotations
@@ -20,29 +21,28 @@ import difflib
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from pipeline import vocabulary as voc
-from pipeline.councils import load_council
 from pipeline.clean import (
-    DUPLICATES_LISTED,
-    CleanReport,
+    TOTALS_ROW,
     CleanResult,
     ColumnMatch,
+    Columns,
+    Export,
     MissingColumnsError,
+    Spec,
     age_on,
-    join_labels,
-    match_columns,
+    clean_table,
     overlapping_pupils,
     parse_category,
     parse_dates,
     parse_money,
-    pseudonymise,
-    resolve_salt,
 )
+from pipeline.councils import load_council
 
 Parser = Callable[[pd.Series], tuple[pd.Series, pd.Series]]
 
@@ -119,7 +119,6 @@ _COUNCIL_SUFFIX = re.compile(
     r"\s+(county|city|borough|district|metropolitan borough)?\s*council$", re.IGNORECASE
 )
 _TOTALS = re.compile(r"(grand |sub |overall )?(sub)?totals?\b.*", re.IGNORECASE)
-TOTALS_ROW = "totals row"
 
 
 # --- value parsers: text in, (values, unusable non-blank mask) out
@@ -213,23 +212,6 @@ def parse_known(
 # --- column declarations
 
 
-@dataclass(frozen=True)
-class Spec:
-    """One canonical column: required or not, how its text is read, what a bad value does.
-
-    ``bad`` names the quarantine reason for a value that does not parse; ``flag`` instead keeps
-    the row, leaves the value blank (or ``fallback``) and flags it.
-    """
-
-    required: bool
-    parse: Parser = parse_text
-    bad: str | None = None
-    flag: str | None = None
-    fallback: str | None = None
-    aliases: tuple[str, ...] = ()
-    dtype: str = "string"
-
-
 def _category(mapping: dict[str, str], *canonical: str, keep_unknown: bool = False) -> Parser:
     lookup = voc.label_lookup(mapping, *canonical)
     return functools.partial(parse_known, lookup=lookup, keep_unknown=keep_unknown)
@@ -281,6 +263,7 @@ HOMES_COLUMNS: dict[str, Spec] = {
 PLACEMENTS_COLUMNS: dict[str, Spec] = {
     "child_id": Spec(
         True,
+        pseudonym="pipeline.clean.pseudonymise: keyed hash of the trimmed id, 16 hex digits",
         aliases=("Child ID", "Person ID", "Client ID", "Mosaic ID", "Case ID", "Pupil ID"),
     ),
     "placing_authority": Spec(
@@ -313,7 +296,11 @@ PLACEMENTS_COLUMNS: dict[str, Spec] = {
         dtype="Int64",
     ),
     "date_of_birth": Spec(
-        False, parse_dates, bad="date_of_birth: does not parse", aliases=("DOB", "Birth Date")
+        False,
+        parse_dates,
+        bad="date_of_birth: does not parse",
+        aliases=("DOB", "Birth Date"),
+        dropped=True,
     ),
     "sex": Spec(
         False,
@@ -379,177 +366,59 @@ def _missing_message(match: ColumnMatch, specs: dict[str, Spec], missing: list[s
     return "required columns missing: " + "; ".join(parts)
 
 
-# --- the table-level routine
+# --- how the engine reads these exports
+
+
+def _tidy(dictionary) -> np.ndarray:
+    """A distinct value with its spacing tidied as ``_strip`` tidies it (one space between
+    words, none at the ends; any white space, a non-breaking space too)."""
+    return np.array([" ".join(v.split()) for v in dictionary.to_pylist()], dtype=object)
+
 
 RowChecks = Callable[[pd.DataFrame, pd.DataFrame], dict[str, pd.Series]]
 
 
-def _no_checks(values: pd.DataFrame, text: pd.DataFrame) -> dict[str, pd.Series]:
-    return {}
+def _on_frames(checks: RowChecks) -> Callable[[Columns], dict[str, np.ndarray]]:
+    """A check written on the export's values and text as frames, for ``Export.reasons``."""
+
+    def run(columns: Columns) -> dict[str, np.ndarray]:
+        values, text = columns.frames()
+        return {label: np.asarray(mask, dtype=bool) for label, mask in checks(values, text).items()}
+
+    return run
 
 
-def clean_export(
-    raw: pd.DataFrame,
-    specs: dict[str, Spec],
-    *,
-    snapshot_date: dt.date,
-    source: str,
-    key: str,
-    pseudonymise_key: bool = False,
-    salt: str | None = None,
-    reasons: RowChecks = _no_checks,
-    flags: RowChecks = _no_checks,
-    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
-) -> CleanResult:
-    """Clean any export declared by ``specs`` into a clean table, a quarantine and a report.
+def _on_kept_frames(checks: RowChecks) -> Callable[[Columns, np.ndarray], dict[str, np.ndarray]]:
+    """A check of the kept rows written on frames, for ``Export.flags``."""
 
-    Parameters
-    ----------
-    raw : pandas.DataFrame
-        As ``ingest.read_export`` returns it: every cell text, indexed by ``source_row``.
-    specs : dict
-        Canonical column -> ``Spec`` (required, parser, what a bad value does, aliases).
-    key : str
-        The column that names a row (a child's id, a home's URN): a totals row says so there.
-    pseudonymise_key : bool
-        Replace ``key`` with ``pipeline.clean.pseudonymise`` of it (a child's id).
-    reasons, flags : callable
-        Row checks across columns: ``(values, text) -> {label: mask}``; reasons quarantine
-        the row, flags keep it and list it.
-    derive : callable, optional
-        ``values -> values``: fills columns from others (an age from a date of birth).
-
-    Raises
-    ------
-    MissingColumnsError
-        When a required column is absent (the message names it and the closest header).
-    """
-    match = match_columns(raw.columns, {name: spec.aliases for name, spec in specs.items()})
-    missing = [n for n, s in specs.items() if s.required and n not in match.mapping.values()]
-    if missing:
-        raise MissingColumnsError(_missing_message(match, specs, missing))
-    n = len(raw)
-    index = pd.RangeIndex(n)
-    if raw.index.name == "source_row" and pd.api.types.is_integer_dtype(raw.index):
-        source_row = raw.index.to_numpy(dtype=np.int64)
-    else:
-        source_row = np.arange(2, n + 2, dtype=np.int64)  # row 1 is the header
-    header_of = {canonical: header for header, canonical in match.mapping.items()}
-    positions = {str(c): i for i, c in enumerate(raw.columns)}
-    text = pd.DataFrame(
-        {
-            name: _strip(raw.iloc[:, positions[header_of[name]]]).set_axis(index)
-            if name in header_of
-            else pd.Series("", index=index, dtype="string")
-            for name in specs
+    def run(columns: Columns, kept: np.ndarray) -> dict[str, np.ndarray]:
+        values, text = columns.frames(kept)
+        return {
+            label: np.asarray(pd.Series(mask).reindex(values.index, fill_value=False), dtype=bool)
+            for label, mask in checks(values, text).items()
         }
-    )
 
-    everything = pd.DataFrame(
-        {i: _strip(raw.iloc[:, i]).set_axis(index) for i in range(raw.shape[1])}
-    )
-    blank = (everything == "").all(axis=1).to_numpy() if raw.shape[1] else np.ones(n, bool)
-    duplicate = text.duplicated(keep="first").to_numpy() & ~blank
-    # the first row each duplicate repeats, for the record (``same_as``)
-    first_of = (
-        pd.Series(np.arange(n), index=index)
-        .groupby([text[c] for c in text.columns], sort=False, dropna=False)
-        .transform("first")
-        .to_numpy()
-        if duplicate.any()
-        else np.arange(n)
-    )
-    counted = ~blank & ~duplicate
+    return run
 
-    values, bad = {}, {}
-    for name, spec in specs.items():
-        values[name], bad[name] = spec.parse(text[name])
-        bad[name] = pd.Series(np.asarray(bad[name], dtype=bool), index=index)
-        values[name] = pd.Series(values[name].to_numpy(), index=index)
-    values = pd.DataFrame(values)
 
-    totals = text[key].str.fullmatch(_TOTALS.pattern, case=False).fillna(False).to_numpy(bool)
-    found: dict[str, pd.Series] = {}
-    for name, spec in specs.items():
-        if spec.required:
-            found[f"{name}: missing"] = text[name] == ""
-        if spec.bad:
-            found[spec.bad] = bad[name]
-    found.update(reasons(values, text))
-    problems = pd.DataFrame({k: np.asarray(v, dtype=bool) for k, v in found.items()}, index=index)
-    problems = problems & ~totals[:, None]
-    problems[TOTALS_ROW] = totals
-    problems = problems & counted[:, None]
-    problems = problems.loc[:, problems.any()]
-    quarantined = problems.any(axis=1).to_numpy()
-    kept = counted & ~quarantined
+def _totals(columns: Columns) -> dict[str, np.ndarray]:
+    """Rows whose key reads as a totals label ("Total", "Grand total", "Sub-total")."""
+    coded = columns.read[columns.export.key].coded
+    label = coded.uniques.str.fullmatch(_TOTALS.pattern, case=False).fillna(False)
+    return {TOTALS_ROW: coded.rows(label.to_numpy(dtype=bool))}
 
-    shown = derive(values) if derive else values.copy()
-    marks = {}
-    for name, spec in specs.items():
-        if spec.flag:
-            marks[spec.flag] = bad[name]
-            if spec.fallback is not None:
-                shown[name] = shown[name].astype("object").where(~bad[name], spec.fallback)
-    # cross-row flags (an overlap) look only at the rows kept, not at duplicates or quarantine
-    for label, mask in flags(values.loc[kept], text.loc[kept]).items():
-        marks[label] = pd.Series(mask).reindex(index, fill_value=False)
-    flagged = pd.DataFrame({k: np.asarray(v, dtype=bool) for k, v in marks.items()}, index=index)
-    flagged = flagged & kept[:, None]
-    flagged = flagged.loc[:, flagged.any()]
 
-    columns = [name for name in specs if name != "date_of_birth"]
-    clean = pd.DataFrame({"source_row": source_row[kept]})
-    for name in columns:
-        column = shown.loc[kept, name].reset_index(drop=True)
-        clean[name] = column.astype(specs[name].dtype)
-    clean["flags"] = join_labels(flagged.loc[kept]).reset_index(drop=True).astype("string")
-
-    quarantine = pd.DataFrame(
-        {
-            "source_row": source_row[quarantined],
-            "reasons": join_labels(problems.loc[quarantined]).to_numpy(),
-        }
-    )
-    for name in columns:
-        quarantine[name] = text.loc[quarantined, name].to_numpy()
-
-    if pseudonymise_key:
-        salt_value, salt_source = resolve_salt(salt)
-        clean[key] = pseudonymise(clean[key].astype(str), salt_value).to_numpy().astype(str)
-        clean[key] = clean[key].astype("string")
-        ids = pseudonymise(quarantine[key].astype(str), salt_value)
-        quarantine[key] = ids.where(quarantine[key].astype(str) != "", "").to_numpy()
-
-    report = CleanReport(
-        source=source,
-        snapshot_date=snapshot_date.isoformat(),
-        rows_in=int(counted.sum() + duplicate.sum()),
-        clean=len(clean),
-        quarantined=int(quarantined.sum()),
-        duplicates=int(duplicate.sum()),
-        blank_rows_skipped=int(blank.sum()),
-        reasons={k: int(v.sum()) for k, v in problems.items() if v.any()},
-        flags={k: int(v.sum()) for k, v in flagged.items() if v.any()},
-        flagged_rows=int(clean["flags"].ne("").sum()),
-        totals_rows=tuple(int(r) for r in source_row[totals & counted]),
-        duplicate_rows=tuple(
-            {"source_row": int(source_row[r]), "same_as": int(source_row[first_of[r]])}
-            for r in np.flatnonzero(duplicate)[:DUPLICATES_LISTED]
+def _export(specs: dict[str, Spec], key: str, **hooks) -> Export:
+    return Export(
+        specs,
+        key=key,
+        special=_totals,
+        missing_error=lambda headers, match, missing: MissingColumnsError(
+            _missing_message(match, specs, missing)
         ),
-        columns_matched=match.mapping,
-        columns_not_used=match.not_used,
-        columns_ignored=tuple(match.ignored),
-        identifier_columns_dropped=tuple(match.identifiers),
-        pseudonymisation={
-            "method": "pipeline.clean.pseudonymise: keyed hash of the trimmed id, 16 hex digits",
-            "salt_source": salt_source,
-        }
-        if pseudonymise_key
-        else "not applicable (no child identifiers)",
-        ingest=dict(raw.attrs.get("ingest", {})),
+        tidy=_tidy,
+        **hooks,
     )
-    return CleanResult(clean=clean, quarantine=quarantine, report=report)
 
 
 # --- the two exports
@@ -579,14 +448,8 @@ def clean_homes(
     >>> result.clean["local_authority"].tolist(), sorted(result.report["reasons"])
     (['Kent'], ['registered_beds: not a whole number of beds (1 or more)', 'totals row'])
     """
-    return clean_export(
-        raw,
-        HOMES_COLUMNS,
-        snapshot_date=snapshot_date,
-        source=source,
-        key="ofsted_urn",
-        reasons=_home_reasons,
-    )
+    export = _export(HOMES_COLUMNS, "ofsted_urn", reasons=_on_frames(_home_reasons))
+    return clean_table(raw, export, snapshot_date=snapshot_date, source=source)
 
 
 def _placement_reasons(values: pd.DataFrame, text: pd.DataFrame) -> dict[str, pd.Series]:
@@ -660,18 +523,14 @@ def clean_residential_placements(
     >>> result.report["reasons"]
     {'placement_start: start date does not parse': 1}
     """
-    result = clean_export(
-        raw,
+    export = _export(
         PLACEMENTS_COLUMNS,
-        derive=functools.partial(_age_from_birth, snapshot_date=snapshot_date),
-        snapshot_date=snapshot_date,
-        source=source,
-        key="child_id",
-        pseudonymise_key=True,
-        salt=salt,
-        reasons=_placement_reasons,
-        flags=functools.partial(_placement_flags, snapshot_date=snapshot_date),
+        "child_id",
+        reasons=_on_frames(_placement_reasons),
+        flags=_on_kept_frames(functools.partial(_placement_flags, snapshot_date=snapshot_date)),
+        derive=lambda columns: {"age": _age_from_birth(columns.frames()[0], snapshot_date)["age"]},
     )
+    result = clean_table(raw, export, snapshot_date=snapshot_date, source=source, salt=salt)
     if "date_of_birth" in result.report.columns_matched.values():
         used = {"date_of_birth": "used for age where age was blank, then dropped"}
         result = replace(result, report=replace(result.report, details=used))
@@ -695,8 +554,7 @@ def clean_placements_input(raw: pd.DataFrame, *, definition, extract) -> CleanRe
 
 
 def _missing(columns, specs: dict[str, Spec]) -> list[str]:
-    match = match_columns(list(columns), {name: spec.aliases for name, spec in specs.items()})
-    return [n for n, s in specs.items() if s.required and n not in match.mapping.values()]
+    return Export(specs, key="").missing(columns)
 
 
 def missing_homes_columns(columns) -> list[str]:
@@ -709,7 +567,9 @@ def missing_placements_columns(columns) -> list[str]:
     return _missing(columns, PLACEMENTS_COLUMNS)
 
 
-def clean_homes_export(raw: pd.DataFrame, *, snapshot_date: dt.date, source: str, **_) -> CleanResult:
+def clean_homes_export(
+    raw: pd.DataFrame, *, snapshot_date: dt.date, source: str, **_
+) -> CleanResult:
     """``python -m pipeline clean --kind homes``: the keywords other kinds use are ignored."""
     return clean_homes(raw, snapshot_date=snapshot_date, source=source)
 
