@@ -1139,12 +1139,30 @@ class _Read:
     bad: np.ndarray  # rows whose value cannot be read
     blank: np.ndarray
     hashed: np.ndarray | None  # a pseudonym column's keyed hash of each row
+    repeats: np.ndarray | None = None  # the key column: rows whose value repeats
 
 
 def _read_column(
+    series: pd.Series | None,
+    n: int,
+    spec: Spec,
+    key: bytes | None,
+    tidy: Tidy | None,
+    is_key: bool = False,
+) -> _Read:
+    """Read and parse one column (an absent optional column is blank); for the export's key,
+    also which rows repeat a value (on the column's own thread)."""
+    read = _parse_read(series, n, spec, key, tidy)
+    if is_key:
+        names = read.hashed if read.hashed is not None else read.coded.codes
+        read.repeats = pd.Series(names).duplicated(keep=False).to_numpy()
+    return read
+
+
+def _parse_read(
     series: pd.Series | None, n: int, spec: Spec, key: bytes | None, tidy: Tidy | None
 ) -> _Read:
-    """Read and parse one column (an absent optional column is blank)."""
+    """A column's text (whole, or dictionary-encoded), its parsed values and its pseudonyms."""
     if spec.whole:
         text = (
             _plain_text(series)
@@ -1156,19 +1174,20 @@ def _read_column(
         blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
         return _Read(None, text, values, np.zeros(0, bool), np.asarray(bad, bool), blank, hashed)
     coded = _encode(series, tidy) if series is not None else _empty_coded(n)
-    if spec.parse is None:
+    if spec.parse is None:  # text as written: nothing it cannot read
         values = np.array([u or None for u in coded.uniques.tolist()], dtype=object)
-        bad_values = np.zeros(len(coded.uniques), dtype=bool)
+        bad_values, bad = np.zeros(len(coded.uniques), dtype=bool), np.zeros(n, dtype=bool)
     else:
         values, bad_values = spec.parse(coded.uniques)
         if isinstance(values, pd.Series):
             values = values.to_numpy()
         bad_values = np.asarray(bad_values, dtype=bool)
+        bad = coded.rows(bad_values)
     hashed = None
     if spec.pseudonym:
         distinct = _trimmed(pyarrow.array(coded.uniques.tolist(), pyarrow.large_string()))
         hashed = coded.rows(siphash24(distinct, key))
-    return _Read(coded, None, values, bad_values, coded.rows(bad_values), coded.blank, hashed)
+    return _Read(coded, None, values, bad_values, bad, coded.blank, hashed)
 
 
 @dataclass
@@ -1335,13 +1354,14 @@ def clean_table(
     salt_value, salt_source = resolve_salt(salt) if pseudonymised else (None, None)
     key = salt_key(salt_value) if pseudonymised else None
     tasks = {
-        name: functools.partial(_read_column, column.get(name), n, spec, key, export.tidy)
+        name: functools.partial(
+            _read_column, column.get(name), n, spec, key, export.tidy, name == export.key
+        )
         for name, spec in specs.items()
     }
     read = _run_all(tasks, parallel=n >= PARALLEL_ROWS)
     named = read[export.key]
-    names = named.hashed if named.hashed is not None else named.coded.codes
-    repeats = pd.Series(names).duplicated(keep=False).to_numpy()
+    repeats = named.repeats
     columns = Columns(raw, match, export, read, source_row, repeats)
 
     # Blank rows (every cell empty, recognised or not) and duplicates (identical normalised
