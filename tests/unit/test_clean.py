@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import clean as clean_module
+from pipeline import clean_engine
 from pipeline.__main__ import main
 from pipeline.clean import (
     SALT_ENV,
@@ -391,7 +392,7 @@ def test_large_exports_clean_the_same_on_several_threads(monkeypatch):
     raw = pd.concat([raw_rows(40)] * 3, ignore_index=True)
     raw.loc[5, "annual_fee"] = "n/a"
     one = run(raw)
-    monkeypatch.setattr(clean_module, "PARALLEL_ROWS", 1)
+    monkeypatch.setattr(clean_engine, "PARALLEL_ROWS", 1)
     many = run(raw)
     pd.testing.assert_frame_equal(one.clean, many.clean)
     pd.testing.assert_frame_equal(one.quarantine, many.quarantine)

@@ -1,6 +1,6 @@
-"""The cleaning engine itself (``pipeline.clean.clean_table``), on a tiny declared export that
-is neither INMSS's nor residential's: what the two report types rely on is the engine's, so it
-is checked here apart from them."""
+"""The cleaning engine itself (``pipeline.clean_engine.clean_table``), on a tiny declared
+export that is neither INMSS's nor residential's: what the two report types rely on is the
+engine's, so it is checked here apart from them."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import clean as clean_module
-from pipeline.clean import (
+from pipeline import clean_engine
+from pipeline.clean import _money, parse_money
+from pipeline.clean_engine import (
     TOTALS_ROW,
     CleanReport,
     Export,
@@ -19,7 +20,6 @@ from pipeline.clean import (
     ReconciliationError,
     Spec,
     clean_table,
-    parse_money,
 )
 from pipeline.vocabulary import label_lookup
 
@@ -172,14 +172,12 @@ def test_whole_columns_and_threads_give_the_same_result(monkeypatch):
     whole = _export()
     columns = {
         **whole.columns,
-        "amount": Spec(
-            True, clean_module._money, bad="amount: not a number", dtype="float64", whole=True
-        ),
+        "amount": Spec(True, _money, bad="amount: not a number", dtype="float64", whole=True),
     }
     rows = ROWS * 30
     one = run(rows)
     two = run(rows, export=Export(columns, key="code", **_hooks(whole)))
-    monkeypatch.setattr(clean_module, "PARALLEL_ROWS", 1)
+    monkeypatch.setattr(clean_engine, "PARALLEL_ROWS", 1)
     three = run(rows, export=Export(columns, key="code", **_hooks(whole)))
     for other in (two, three):
         pd.testing.assert_frame_equal(one.clean, other.clean)

@@ -10,7 +10,7 @@ reason, never a guess; a value that can be read but looks wrong is a flag on a k
 Dates, money, categories, pseudonyms, ages from dates of birth, overlap checks and flag labels
 come from ``pipeline.clean``; only what INMSS exports do not have is read here (whole numbers,
 distances, Ofsted URNs, authority names). The columns are declared (``Spec``) and the checks
-across columns are small hooks; the engine ``pipeline.clean.clean_table`` does the rest, the
+across columns are small hooks; the engine ``pipeline.clean_engine.clean_table`` does the rest, the
 same engine that cleans INMSS placements.
 """
 
@@ -28,6 +28,13 @@ import pandas as pd
 
 from pipeline import vocabulary as voc
 from pipeline.clean import (
+    age_on,
+    overlapping_pupils,
+    parse_category,
+    parse_dates,
+    parse_money,
+)
+from pipeline.clean_engine import (
     TOTALS_ROW,
     CleanResult,
     ColumnMatch,
@@ -35,12 +42,7 @@ from pipeline.clean import (
     Export,
     MissingColumnsError,
     Spec,
-    age_on,
     clean_table,
-    overlapping_pupils,
-    parse_category,
-    parse_dates,
-    parse_money,
 )
 from pipeline.councils import load_council
 
