@@ -228,15 +228,27 @@ def document_meta(definition: ReportDefinition):
     )
 
 
-#: A SOURCE_DATE_EPOCH the user set before starting; renders otherwise take their own date
-#: (each report its own, even when one process renders several).
-USER_SOURCE_DATE_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
+#: The SOURCE_DATE_EPOCH the last render of this process set (None before the first).
+_SET_BY_RENDER: str | None = None
 
 
 def _source_date_epoch(definition: ReportDefinition) -> str:
+    """The SOURCE_DATE_EPOCH to render ``definition`` with: the user's, if they set one,
+    else the report's own date (each report its own, even when one process renders several).
+
+    A value in the environment that a previous render of this process set is not the user's:
+    reading it as theirs gave every later report the first one's date (district workbooks
+    stamped with 25-00007's date when one process rendered both), whatever the order in which
+    this module was imported.
+    """
+    global _SET_BY_RENDER
+    current = os.environ.get("SOURCE_DATE_EPOCH")
+    user = current if current and current != _SET_BY_RENDER else None
     when = definition.parameters.render_date or definition.meeting_date
     moment = dt.datetime.combine(when, dt.time(), tzinfo=dt.UTC)
-    return USER_SOURCE_DATE_EPOCH or str(int(moment.timestamp()))
+    chosen = user or str(int(moment.timestamp()))
+    _SET_BY_RENDER = None if user else chosen
+    return chosen
 
 
 def _definition_path(path: str | Path) -> Path:
