@@ -86,7 +86,7 @@ from scipy.sparse import csr_array
 
 DEFAULT_THRESHOLD = 5
 
-Statistic = Literal["count", "mean", "sum", "share"]
+Statistic = Literal["count", "mean", "sum", "share", "floor"]
 Status = Literal["shown", "hidden", "empty"]
 FindingKind = Literal["pinned", "small", "narrow", "candidates"]
 
@@ -437,8 +437,9 @@ class Cell:
         The cell as a reader finds it ("Private, Outside Kent").
     group : Group
         The children the statistic is about.
-    statistic : {"count", "mean", "sum", "share"}
-        ``share`` is a percentage: ``100 * count(group) / count(denominator)``.
+    statistic : {"count", "mean", "sum", "share", "floor"}
+        ``share`` is a percentage: ``100 * count(group) / count(denominator)``; ``floor`` a
+        number the group's count is at least (schools with a placement: never hidden).
     status : {"shown", "hidden", "empty"}
         ``empty`` is a known zero: no children (count, or a mean over nobody) or a zero sum.
     value : float, optional
@@ -768,6 +769,10 @@ def _build(
                 model.row({ss: 1.0}, c.value - c.half_width, c.value + c.half_width, origin)
             elif c.status == "empty":
                 model.row({ss: 1.0}, 0.0, 0.0, origin)
+        elif c.statistic == "floor" and c.status == "shown":
+            # at least this many children: schools with a placement, each holding one or more
+            assert c.value is not None
+            model.row({n(c.group): 1.0}, c.value - c.half_width, math.inf, origin)
         elif c.statistic == "share" and c.status == "shown":
             assert c.value is not None and c.denominator is not None
             lo = max(c.value - c.half_width, 0.0) / 100.0
@@ -1114,7 +1119,7 @@ class _Auditor:
         self.model = model
         protected: set[int] = set()
         for cell in self.canon:
-            if cell is None or cell.status != "hidden" or cell.statistic == "share":
+            if cell is None or cell.status != "hidden" or cell.statistic in ("share", "floor"):
                 continue
             protected.add(model.index[("n", cell.group)])
             if cell.measure is not None:
@@ -1480,7 +1485,7 @@ def audit(
     ranges: list[CellRange] = []
     findings: list[Finding] = []
     for cell in auditor.canon:
-        if cell is None or cell.status != "hidden" or cell.statistic == "share":
+        if cell is None or cell.status != "hidden" or cell.statistic in ("share", "floor"):
             continue
         if cell.statistic == "count":
             found = auditor.count_range(cell)
@@ -1619,6 +1624,12 @@ def total(
 ) -> Indicator:
     """A column of sums of ``measure`` (spend), in units of ``scale``."""
     return Indicator("sum", measure=measure, extra=Group.of(extra), scale=scale, x=x)
+
+
+def at_least(**extra: str) -> Indicator:
+    """A column that is a lower bound on the row's number of children: the schools (or
+    homes) with at least one placement, so the placements are at least that many."""
+    return Indicator("floor", extra=Group.of(extra), x="unknown")
 
 
 def share(*, of: Sequence[str] = (), **extra: str) -> Indicator:

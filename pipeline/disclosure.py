@@ -103,13 +103,19 @@ def _hidden(line: _Line, mask: pd.DataFrame) -> list[tuple[object, object]]:
 
 
 def _bounds_of_hidden(
-    values: pd.DataFrame, mask: pd.DataFrame, lines: Sequence[_Line], *, integral: bool
+    values: pd.DataFrame,
+    mask: pd.DataFrame,
+    lines: Sequence[_Line],
+    *,
+    integral: bool,
+    floors: pd.DataFrame | None = None,
 ) -> dict[tuple[object, object], tuple[float, float]]:
     """The least and greatest value each hidden cell can take, given every shown cell and
     that each line adds up to its total, solved exactly (HiGHS, through scipy).
 
     The reader knows the shown cells and that hidden ones are not negative (a hidden cell
-    may be a zero hidden as a complement). ``integral``: cells are whole counts (integer
+    may be a zero hidden as a complement), nor below its ``floor`` (the schools published
+    beside it: each has a placement). ``integral``: cells are whole counts (integer
     programs); otherwise sums of money (linear programs). Lines that only add up to a total
     published elsewhere (groups) are left out: that total may itself be hidden there.
     """
@@ -134,6 +140,11 @@ def _bounds_of_hidden(
             rhs.append(-constant)
     constraints = [LinearConstraint(np.array(rows), np.array(rhs), np.array(rhs))] if rows else []
     integrality = np.ones(len(hidden)) if integral else np.zeros(len(hidden))
+    least = np.zeros(len(hidden))
+    if floors is not None:
+        for cell, i in index.items():
+            floor = floors.loc[cell] if cell[1] in floors.columns else np.nan
+            least[i] = float(floor) if pd.notna(floor) else 0.0
     found = {}
     for cell, i in index.items():
         ends = []
@@ -144,12 +155,12 @@ def _bounds_of_hidden(
                 objective,
                 constraints=constraints,
                 integrality=integrality,
-                bounds=Bounds(0.0, np.inf),
+                bounds=Bounds(least, np.inf),
             )
             # not solved (unbounded: the lines leave the cell free): nothing is learnt
             ends.append(sign * result.fun if result.status == 0 else None)
         low, high = ends
-        found[cell] = (max(low or 0.0, 0.0), np.inf if high is None else high)
+        found[cell] = (max(low or 0.0, least[i]), np.inf if high is None else high)
     return found
 
 
@@ -161,6 +172,7 @@ def _pinned(
     threshold: int,
     integral: bool = True,
     tolerance: float = 0.05,
+    floors: pd.DataFrame | None = None,
 ) -> list[tuple[object, object]]:
     """Hidden cells that the shown cells and the lines, taken together, give away.
 
@@ -179,7 +191,7 @@ def _pinned(
     """
     if not mask.to_numpy().any():
         return []
-    found = _bounds_of_hidden(values, mask, lines, integral=integral)
+    found = _bounds_of_hidden(values, mask, lines, integral=integral, floors=floors)
     out = []
     for cell, (low, high) in found.items():
         value = values.loc[cell]
@@ -202,6 +214,7 @@ def secondary_mask(
     threshold: int = DEFAULT_THRESHOLD,
     fixed: pd.DataFrame | None = None,
     integral: bool = True,
+    floors: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Add complementary suppressions until no additive line gives a hidden cell away.
 
@@ -217,7 +230,8 @@ def secondary_mask(
     is hidden. Then the lines are checked together, exactly (``_pinned``): a hidden cell
     they pin to one value, or to values from 1 to ``threshold - 1``, has another cell of its
     lines hidden. ``integral=False`` is for sums of money rather than counts: a sum is given
-    away when its lines pin it to within 5%. The complement is chosen
+    away when its lines pin it to within 5%. ``floors`` are what a reader knows each cell is
+    at least (the schools published beside placements). The complement is chosen
     deterministically to hide as little as possible:
     inner cells before totals, then cells whose other line already has a hidden cell (so no
     new lone cell is made), then the smallest non-zero count, then position. Repeats until
@@ -278,12 +292,12 @@ def secondary_mask(
             continue
         # Lines can give a cell away together (all of a small table's hidden cells adding up
         # to its shown grand total): widen a pinned cell's lines until none is pinned.
-        pinned = _pinned(values, mask, lines, threshold=threshold, integral=integral)
+        pinned = _pinned(values, mask, lines, threshold=threshold, integral=integral, floors=floors)
         widened = any(hide_one(number) for cell in pinned for number in member[cell])
         if not pinned or not widened:
             break
     alone = [hidden[0] for line in lines if len(hidden := _hidden(line, mask)) == 1]
-    given_away = _pinned(values, mask, lines, threshold=threshold, integral=integral)
+    given_away = _pinned(values, mask, lines, threshold=threshold, integral=integral, floors=floors)
     given_away += [cell for cell in alone if cell not in given_away]
     if given_away:  # only when every cell that could protect it is published elsewhere
         raise ValueError(
@@ -305,6 +319,7 @@ def suppress(
     hidden_elsewhere: pd.DataFrame | None = None,
     shown_elsewhere: pd.DataFrame | None = None,
     total_row_mask: Mapping[str, bool] | None = None,
+    floors: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The suppression mask of a whole table.
 
@@ -336,6 +351,10 @@ def suppress(
         table that shares it (``margin_mask``): tables breaking the same children down by
         need, phase or year all end in the same total row, so each hides exactly these
         cells of it and never uses the others as complements.
+    floors : mapping of str to str, optional
+        Count column -> a column of the table a reader knows it is at least: the schools
+        used, published beside the placements (each school counted has a placement), so a
+        hidden count cannot be worked out from its lines and its floor either.
 
     Returns
     -------
@@ -369,6 +388,12 @@ def suppress(
         row_groups=row_groups,
         threshold=threshold,
         fixed=fixed,
+        floors=None
+        if not floors
+        else pd.DataFrame(
+            {c: pd.to_numeric(table[f], errors="coerce") for c, f in floors.items()},
+            index=table.index,
+        ),
     )
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     mask[list(counts)] = grid_mask

@@ -682,3 +682,19 @@ def test_a_group_known_to_be_empty_holds_no_cost_though_its_mean_is_not_publishe
     found = finding_for(audit(cells, universe), "A mean", "narrow")
     # (15 x 1200 - 13 x 1000) / 2 = 2500, to within the rounding of the two means.
     assert found.low <= 2500 <= found.high and found.high - found.low < 20
+
+
+def test_schools_beside_hidden_placements_bound_them_from_below():
+    # F and M hidden beside a total of 6; 2 and 3 schools (each with a placement) say F >= 2
+    # and M >= 3, so F is 2 or 3: within 1 to 4
+    cells = [
+        hidden("t", "F", 3, sex="F"),
+        hidden("t", "M", 3, sex="M"),
+        shown("t", "Total", 6),
+        Cell("t", "F schools", Group.of(sex="F"), "floor", value=2),
+        Cell("t", "M schools", Group.of(sex="M"), "floor", value=3),
+    ]
+    found = audit(cells, SEX).range_of("t", "F")
+    assert (found.low, found.high) == (2, 3)
+    assert finding_for(audit(cells, SEX), "F", "small")
+    assert (audit(cells[:3], SEX).range_of("t", "F").low) == 0

@@ -186,3 +186,19 @@ def test_a_cell_only_cells_shown_elsewhere_could_protect_is_refused_not_publishe
     shown = pd.DataFrame(True, index=table.index, columns=table.columns)
     with pytest.raises(ValueError, match="cannot hide"):
         suppress(table, counts=["n"], total_col=None, shown_elsewhere=shown)
+
+
+def test_schools_published_beside_hidden_placements_are_floors_the_suppression_respects():
+    # 2 DPS placements (hidden) and 40 Non-DPS (hidden as the complement) beside a shown
+    # total of 42: alone, each hidden count is 0 to 42. But the schools column says 1 DPS
+    # school and 38 Non-DPS schools, each with a placement, so DPS is 1 to 4: the total
+    # must go too.
+    table = pd.DataFrame(
+        {"schools": [1, 38, 39], "placements": [2, 40, 42]}, index=["DPS", "Non-DPS", "Total"]
+    )
+    plain = suppress(table, counts=["placements"], total_col=None)
+    assert plain["placements"].tolist() == [True, True, False]
+    floored = suppress(
+        table, counts=["placements"], total_col=None, floors={"placements": "schools"}
+    )
+    assert floored["placements"].tolist() == [True, True, True]

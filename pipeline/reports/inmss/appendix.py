@@ -452,6 +452,7 @@ class Appendix(ReportKernel):
             derived={"placements_pct": "placements", **{m: "placements" for m in money}},
             threshold=self.threshold,
             total_col=None,
+            floors={"placements": "schools"} if "schools" in table.columns else None,
             **elsewhere,
         )
         small = disclosure.small_base_mask(
@@ -874,6 +875,10 @@ class Appendix(ReportKernel):
             counts=placement_columns,
             threshold=self.threshold,
             total_col="placements",
+            floors={
+                "placements": "schools",
+                **{f"placements_{c}": f"schools_{c}" for c in self.categories},
+            },
             total_row_mask={
                 (f"placements_{c}" if c != "total" else "placements"): hidden
                 for c, hidden in shared.items()

@@ -9,7 +9,17 @@ prefixes) and the universe those tables' groups live in.
 from __future__ import annotations
 
 from pipeline import tables
-from pipeline.audit import Dimension, Measure, TableSpec, Universe, count, mean, share, total
+from pipeline.audit import (
+    Dimension,
+    Measure,
+    TableSpec,
+    Universe,
+    at_least,
+    count,
+    mean,
+    share,
+    total,
+)
 from pipeline.config import ReportDefinition
 from pipeline.councils import load_council
 from pipeline.vocabulary import ETHNIC_GROUP_ORDER, OUT_OF_AREA, PRIMARY_NEEDS
@@ -78,7 +88,9 @@ def specs(
                 f"primary_need_{suffix}": profile("primary_need"),
                 f"phase_{suffix}": profile("phase"),
                 f"year_group_{suffix}": profile("year_group", with_share=False),
-                f"school_district_{suffix}": TableSpec({"placements": count()}, fixed=snap),
+                f"school_district_{suffix}": TableSpec(
+                    {"placements": count(), "schools": at_least()}, fixed=snap
+                ),
                 f"home_to_school_district_{suffix}": TableSpec(
                     {
                         "placements": count(),
@@ -102,6 +114,8 @@ def snapshot_specs(snapshot: str | None, period: str | None, earlier: str | None
                 "placements": count(),
                 "placements_pct": share(of=("framework_status",)),
                 "avg_annual_fee": mean("annual_cost", x="unknown"),
+                # a school is counted when it has a placement: placements >= schools
+                "schools": at_least(),
             },
             fixed={"period": snapshot},
         )
@@ -120,6 +134,8 @@ def snapshot_specs(snapshot: str | None, period: str | None, earlier: str | None
             {
                 "placements": count(),
                 "placements_pct": share(of=("framework_status",)),
+                "schools": at_least(),
+                "out_of_area_schools": at_least(school_district=OUT_OF_AREA),
                 "spend_m": total("gross_cost", scale=1e6),
                 "avg_gross_cost_gbp_k": mean("gross_cost", scale=1e3),
             },
