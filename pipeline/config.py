@@ -30,6 +30,13 @@ from pipeline.naming import snake_case
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+#: The typeface of the PDF and the Word document unless the definition or its council names
+#: another: metric-compatible with Arial, which council house styles name, and free to install
+#: (Debian's fonts-liberation), so the PDF is the same wherever it is made.
+DEFAULT_FONT = "Liberation Sans"
+#: What a font setting may be: a family name, nothing that could break out of CSS.
+FONT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"
+
 
 def resolve_path(path: str | Path) -> Path:
     """A path as given if absolute, else relative to the project root (never the cwd)."""
@@ -196,6 +203,13 @@ class ReportDefinition(_Strict):
     parameters: Parameters = Field(default_factory=Parameters)
     fan_out: FanOut | None = None
     filters: dict[str, str] = Field(default_factory=dict)
+    font: str | None = Field(default=None, pattern=FONT_PATTERN)
+
+    @property
+    def typeface(self) -> str:
+        """The font of the PDF and the Word document: the definition's, else its council's,
+        else ``DEFAULT_FONT``."""
+        return self.font or self.authority.font or DEFAULT_FONT
 
     @model_validator(mode="before")
     @classmethod

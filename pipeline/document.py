@@ -43,6 +43,39 @@ PDF_VARIANT = "pdf/ua-1"
 _FIXED_SOURCE_DATE_EPOCH = "946684800"
 
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+_FONT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}")
+
+#: Fonts with the same metrics, tried after the one a report names: text set in Arial and in
+#: Liberation Sans breaks its lines at the same places.
+METRIC_COMPATIBLE = {
+    "arial": ("Liberation Sans", "Arimo"),
+    "liberation sans": ("Arial", "Arimo"),
+    "helvetica": ("Liberation Sans", "Arial"),
+    "times new roman": ("Liberation Serif", "Tinos"),
+    "liberation serif": ("Times New Roman", "Tinos"),
+}
+
+
+def font_stack(font: str) -> str:
+    """The CSS font-family of a report set in ``font``, its metric twins and a generic last.
+
+    >>> font_stack("Liberation Sans")
+    '"Liberation Sans", "Arial", "Arimo", sans-serif'
+    """
+    serif = "serif" in font.lower() or font.lower().startswith("times")
+    names = (font, *METRIC_COMPATIBLE.get(font.lower(), ()))
+    return ", ".join(f'"{name}"' for name in names) + (", serif" if serif else ", sans-serif")
+
+
+def font_css(font: str) -> str:
+    """The CSS that sets the page and the PDF's margin boxes in ``font``."""
+    stack = font_stack(font)
+    boxes = " ".join(
+        f"@{box} {{ font-family: {stack}; }}"
+        for box in ("top-left", "top-right", "bottom-left", "bottom-right")
+    )
+    return f"html {{ font-family: {stack}; }}\n@page {{ {boxes} }}"
+
 
 # Elements that run code, embed other documents or pull in outside resources.
 _FORBIDDEN_TAGS = ("script", "noscript", "iframe", "frame", "object", "embed", "applet", "link",
@@ -64,6 +97,7 @@ class DocumentMeta:
     subtitle: str | None = None
     generated_note: str | None = None
     language: str = "en-GB"
+    font: str = "Liberation Sans"
 
     def __post_init__(self) -> None:
         for name in ("title", "decision_number", "committee", "classification"):
@@ -74,6 +108,8 @@ class DocumentMeta:
             raise ValueError(
                 f"DocumentMeta.meeting_date must be a datetime.date, got {self.meeting_date!r}"
             )
+        if not _FONT_NAME.fullmatch(self.font or ""):
+            raise ValueError(f"DocumentMeta.font must be a font family name, got {self.font!r}")
         if not _LANGUAGE_TAG.fullmatch(self.language or ""):
             raise ValueError(f"DocumentMeta.language must be a BCP 47 tag, got {self.language!r}")
 
@@ -108,6 +144,7 @@ def build_html(nb: nbformat.NotebookNode, meta: DocumentMeta) -> str:
             "classification": meta.classification,
             "generated_note": meta.generated_note,
             "language": meta.language,
+            "font_css": font_css(meta.font),
         },
         "metadata": {"name": meta.title, "path": ""},
     }

@@ -225,6 +225,7 @@ def document_meta(definition: ReportDefinition):
         classification=definition.classification,
         subtitle=definition.subtitle,
         generated_note=note + ".",
+        font=definition.typeface,
     )
 
 

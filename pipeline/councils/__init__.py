@@ -39,6 +39,8 @@ class Council(BaseModel):
     region_name: str
     region_code: str = Field(pattern=r"^E12\d{6}$")
     committee: str | None = None
+    #: The typeface of the council's house style (PDF and Word), e.g. ``Arial``.
+    font: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$")
     districts: tuple[str, ...] = ()
     district_aliases: dict[str, str] = Field(default_factory=dict)
 
