@@ -7,3 +7,6 @@ __version__ = "0.1.0"
 #: appendix and its plotting stack to read them).
 FIGURES_MIMETYPE = "application/vnd.inmss.figures+json"
 TABLES_MIMETYPE = "application/vnd.inmss.tables+json"
+#: The charts as shown, each with its words, SVG and PNG (for the Word document and the
+#: charts/ folder authors paste from).
+CHARTS_MIMETYPE = "application/vnd.inmss.charts+json"

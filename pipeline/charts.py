@@ -8,6 +8,7 @@ table being plotted, never typed.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import io
@@ -27,6 +28,7 @@ from afcharts.af_colours import get_af_colours
 from matplotlib.patches import Patch
 
 from pipeline.present import (
+    HtmlFigure,
     count_of,
     fmt_gbp_m,
     fmt_pct,
@@ -739,3 +741,43 @@ def _presentation_attributes(svg: str) -> str:
         svg = svg[: sheet.start()] + svg[sheet.end() :]
         svg = svg.replace("<svg ", "<svg" + _declarations(sheet.group(1)) + " ", 1)
     return _SVG_STYLE.sub(lambda m: _declarations(m.group(1)), svg)
+
+
+#: Resolution of each chart's PNG copy (the Word document's image, and the file an author
+#: pastes): a chart 8 inches wide is 1,600 pixels, sharp when printed 16 cm wide.
+PNG_DPI = 200
+
+
+def to_png(chart: Chart) -> bytes:
+    """The chart's figure as PNG; the same figure always gives the same bytes (no software
+    stamp, and the layout was frozen when the chart was made)."""
+    buffer = io.BytesIO()
+    with chart_style():
+        chart.figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def payload(figure: HtmlFigure, chart: Chart) -> dict:
+    """A chart as shown, for the renderer: its file name (``chart-3``, from its number), its
+    words (numbered title, subtitle, alt text, source, note), its SVG and its PNG (base64).
+    """
+    return {
+        "name": _payload_name(figure.title),
+        "title": figure.title,
+        "subtitle": figure.subtitle,
+        "alt": figure.alt,
+        "source": figure.source,
+        "note": figure.note,
+        "svg": figure.svg,
+        "png": base64.b64encode(to_png(chart)).decode("ascii"),
+    }
+
+
+def _payload_name(title: str) -> str:
+    """The file name of a numbered chart.
+
+    >>> _payload_name("Chart 3: Most placements are in DPS schools")
+    'chart-3'
+    """
+    number = title.partition(":")[0].strip()
+    return re.sub(r"[^a-z0-9]+", "-", number.lower()).strip("-") or "chart"

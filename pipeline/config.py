@@ -204,12 +204,24 @@ class ReportDefinition(_Strict):
     fan_out: FanOut | None = None
     filters: dict[str, str] = Field(default_factory=dict)
     font: str | None = Field(default=None, pattern=FONT_PATTERN)
+    docx_template: Path | None = None
+
+    @field_validator("docx_template")
+    @classmethod
+    def _docx_template_is_a_word_document(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            check_docx_template(value)
+        return value
 
     @property
     def typeface(self) -> str:
         """The font of the PDF and the Word document: the definition's, else its council's,
         else ``DEFAULT_FONT``."""
         return self.font or self.authority.font or DEFAULT_FONT
+
+    def docx_template_path(self) -> Path | None:
+        """The council's reference Word document whose styles the appendix.docx takes."""
+        return resolve_path(self.docx_template) if self.docx_template else None
 
     @model_validator(mode="before")
     @classmethod
@@ -313,6 +325,39 @@ def parse_definition(raw: dict) -> ReportDefinition:
     except ReportDefinitionError:
         model = ReportDefinition  # validation names the unknown type
     return model.model_validate(raw)
+
+
+_WORD_DOCUMENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def check_docx_template(path: Path) -> None:
+    """Refuse a ``docx_template`` that is not a Word document python-docx can take styles from.
+
+    Raises ValueError saying what is wrong and what to do (the definition's loader names the
+    file and the key).
+    """
+    import zipfile
+
+    fix = (
+        "give the path (absolute, or from the project root) of a Word document saved as .docx "
+        "whose styles the appendix should use, or remove docx_template"
+    )
+    resolved = resolve_path(path)
+    if not resolved.is_file():
+        raise ValueError(f"{path} does not exist; {fix}")
+    if resolved.suffix.lower() != ".docx":
+        raise ValueError(
+            f"{path} is not a .docx file (a .dotx template or a .docm must be saved as .docx "
+            f"first, without macros); {fix}"
+        )
+    try:
+        with zipfile.ZipFile(resolved) as archive:
+            names = set(archive.namelist())
+            types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise ValueError(f"{path} is not a Word document (it cannot be opened); {fix}") from None
+    if "word/styles.xml" not in names or _WORD_DOCUMENT not in types:
+        raise ValueError(f"{path} is not a Word document with styles; {fix}")
 
 
 def _describe(error: ValidationError) -> str:

@@ -3,8 +3,10 @@
 A render hands the gate every file it is about to publish, as bytes keyed by the path it
 will have under ``reports/<id>/``, together with the identifier values of its inputs
 (``forbidden_values``). The gate reads each file the way a reader would (HTML as text and
-markup, the PDF's text through ``pdftotext``, every cell of XLSX and CSV tables, the text of
-SVG charts inside data URIs) and reports every problem it finds. Nothing is fixed here: a
+markup, the PDF's text through ``pdftotext``, a Word document's paragraphs, table cells,
+headers, footers, notes, image alt texts and document properties, every cell of XLSX and CSV
+tables, the text of SVG charts inside data URIs and in files, a PNG's text chunks, the chart
+words beside them) and reports every problem it finds. Nothing is fixed here: a
 refused publication is fixed upstream and rendered again.
 
 The checks, each with its ``Problem.check`` name:
@@ -30,12 +32,13 @@ The checks, each with its ``Problem.check`` name:
     An image without alt text, or with a placeholder such as "image" or "chart".
 ``table-headers``
     An HTML table without a caption, without header cells, or with a header cell that has
-    no ``scope``.
+    no ``scope``; a Word table whose first row is not marked as its header row.
 ``document``
     A page without a language or title, headings that skip a level, an untagged PDF.
 ``reviewer-material``
-    In the appendix or workbook members read: a file hash, a code commit, the tools that
-    made it (papermill, nbconvert, manifest.json), a command, or an input file's name. These
+    In the appendix (HTML, PDF, Word), the workbook, the chart files and their words that
+    members and authors read: a file hash, a code commit, the tools that made it (papermill,
+    nbconvert, manifest.json), a command, or an input file's name. These
     belong in the reviewers' QA note under ``internal/``.
 ``unreadable``
     A file the gate cannot check (unknown type, broken file, no ``pdftotext``); refused,
@@ -61,6 +64,7 @@ import shutil
 import subprocess
 import tempfile
 import urllib.parse
+import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections import Counter
@@ -225,7 +229,7 @@ def _as_bytes(data: bytes | str) -> bytes:
 
 
 def _file_order(name: str) -> tuple[int, str]:
-    order = ("appendix.html", "appendix.pdf", "figures.json", "tables.xlsx")
+    order = ("appendix.html", "appendix.pdf", "appendix.docx", "figures.json", "tables.xlsx")
     return (order.index(name) if name in order else len(order), name)
 
 
@@ -613,10 +617,14 @@ class _Checker:
                 return self.check_csv(name, data, files)
             if suffix == ".json":
                 return self.check_json(name, data)
+            if suffix == ".docx":
+                return self.check_docx(name, data)
             if suffix == ".svg":
                 return self.check_svg_file(name, data)
+            if suffix == ".png":
+                return self.check_png(name, data)
             if suffix in (".txt", ".md"):
-                return self.check_text_file(name, data, code=True)
+                return self.check_text_file(name, data, code=True, reviewer=True)
         except _Unreadable as exc:
             return [Problem(name, UNREADABLE, str(exc))]
         return [
@@ -624,7 +632,8 @@ class _Checker:
                 name,
                 UNREADABLE,
                 f"the gate cannot check {suffix or 'extensionless'} files for identifiers, "
-                "so it cannot be published (publish HTML, PDF, XLSX, CSV, JSON or SVG)",
+                "so it cannot be published (publish HTML, PDF, DOCX, XLSX, CSV, JSON, SVG, PNG "
+                "or text)",
             )
         ]
 
@@ -953,7 +962,159 @@ class _Checker:
         return problems
 
     def check_svg_file(self, name: str, data: bytes) -> list[Problem]:
-        return self.svg(name, _decode(data, name), "the SVG", depth=1)
+        svg = _decode(data, name)
+        problems = self.svg(name, svg, "the SVG", depth=1)
+        return problems + self.reviewer(name, [("the SVG", _svg_text(svg))])
+
+    # ---- images
+
+    def check_png(self, name: str, data: bytes) -> list[Problem]:
+        """A PNG shows no text the gate can read, but it can carry text chunks: those."""
+        segments = [(f"the PNG's {key!r} text", text) for key, text in _png_text(data)]
+        return (
+            self.code(name, segments)
+            + self.reviewer(name, segments)
+            + self.identifiers(name, segments)
+        )
+
+    # ---- Word
+
+    def check_docx(self, name: str, data: bytes) -> list[Problem]:
+        """A Word document read as its reader would: every paragraph, table cell, header,
+        footer, note and comment, the images' alt text, and the document properties."""
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            parts = archive.namelist()
+        except zipfile.BadZipFile as exc:
+            raise _Unreadable(f"not a Word document ({exc})") from None
+        if "word/document.xml" not in parts:
+            raise _Unreadable("not a Word document (no word/document.xml)")
+        problems: list[Problem] = []
+        if any(part.lower().endswith("vbaproject.bin") for part in parts):
+            problems.append(Problem(name, CODE, "the document contains macros"))
+        for part in parts:
+            if part.endswith(".rels"):
+                problems += self.docx_relationships(name, part, _xml(archive, part))
+        try:
+            document = _xml(archive, "word/document.xml")
+            styles = _xml(archive, "word/styles.xml") if "word/styles.xml" in parts else None
+        except ET.ParseError as exc:
+            raise _Unreadable(f"the document's XML cannot be read ({exc})") from None
+        levels = _docx_heading_levels(styles)
+        segments, rows = _docx_text(document, levels)
+        for part in sorted(parts):
+            if re.fullmatch(r"word/(header|footer|footnotes|endnotes|comments)\d*\.xml", part):
+                where = f"the {PurePosixPath(part).stem}"
+                text, _ = _docx_text(_xml(archive, part), levels)
+                segments += [(f"{where}, {w}", t) for w, t in text]
+        properties = []
+        for part in ("docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"):
+            if part in parts:
+                texts = [t.strip() for t in _xml(archive, part).itertext() if t.strip()]
+                properties.append((f"the document properties ({part})", "\n".join(texts)))
+        problems += self.docx_document(name, archive, parts, document, styles, levels)
+        problems += self.docx_tables(name, document)
+        for number, picture in enumerate(document.iter(f"{{{_WP}}}docPr"), start=1):
+            problem = _alt_problem(picture.get("descr"))
+            if problem:
+                label = picture.get("name") or f"image {number}"
+                problems.append(Problem(name, ALT_TEXT, f"{_short(label, 40)}: {problem}"))
+        for part in parts:
+            if part.startswith("word/media/") and part.lower().endswith(".png"):
+                problems += [
+                    Problem(p.file, p.check, f"{part}: {p.detail}")
+                    for p in self.check_png(name, archive.read(part))
+                ]
+        problems += self.code(name, segments)
+        problems += self.reviewer(name, segments + properties)
+        problems += self.cells(name, _docx_cells(document))
+        problems += self.identifiers(name, segments + properties, rows=rows)
+        return problems
+
+    def docx_relationships(self, name: str, part: str, rels: ET.Element) -> list[Problem]:
+        """Parts outside the file: only hyperlinks to public web pages are allowed."""
+        problems = []
+        for relation in rels.iter(f"{{{_RELS}}}Relationship"):
+            if relation.get("TargetMode") != "External":
+                continue
+            target = relation.get("Target", "")
+            kind = relation.get("Type", "").rsplit("/", 1)[-1]
+            if kind == "hyperlink":
+                problem = _link_problem(target)
+                if problem:
+                    check, detail = problem
+                    problems.append(Problem(name, check, f"a hyperlink in {part}: {detail}"))
+                continue
+            problems.append(
+                Problem(
+                    name,
+                    EXTERNAL,
+                    f"{part} makes the document load {_short(target)!r} ({kind}) from outside "
+                    "itself; the file must stand alone",
+                )
+            )
+        return problems
+
+    def docx_document(
+        self, name, archive, parts, document, styles, levels: dict[str, int]
+    ) -> list[Problem]:
+        problems = []
+        core = _xml(archive, "docProps/core.xml") if "docProps/core.xml" in parts else None
+        title = core.find("{http://purl.org/dc/elements/1.1/}title") if core is not None else None
+        if title is None or not (title.text or "").strip():
+            problems.append(
+                Problem(name, DOCUMENT, "the document has no title (its core properties)")
+            )
+        languages = [
+            element.get(f"{{{_W}}}val")
+            for root in (styles, document)
+            if root is not None
+            for element in root.iter(f"{{{_W}}}lang")
+        ]
+        if not any(languages):
+            problems.append(Problem(name, DOCUMENT, "the document does not set its language"))
+        previous = 0
+        for paragraph in document.iter(f"{{{_W}}}p"):
+            level = levels.get(_docx_style(paragraph) or "")
+            if level is None:
+                continue
+            if level > previous + 1:
+                problems.append(
+                    Problem(
+                        name,
+                        DOCUMENT,
+                        f"headings skip a level (Heading {previous or '-'} followed by "
+                        f"Heading {level})",
+                    )
+                )
+                break
+            previous = level
+        return problems
+
+    def docx_tables(self, name: str, document: ET.Element) -> list[Problem]:
+        problems: list[Problem] = []
+        for number, table in enumerate(document.iter(f"{{{_W}}}tbl"), start=1):
+            rows = table.findall(f"{{{_W}}}tr")
+            label = f"table {number}"
+            if not rows:
+                continue
+            header = [
+                row for row in rows if row.find(f"{{{_W}}}trPr/{{{_W}}}tblHeader") is not None
+            ]
+            if not header or header[0] is not rows[0]:
+                problems.append(
+                    Problem(
+                        name,
+                        TABLE_HEADERS,
+                        f"{label}: its first row is not marked as a header row (w:tblHeader), "
+                        "so screen readers and later pages do not repeat the headers",
+                    )
+                )
+            for row in header[:1]:
+                cells = [_docx_paragraph_text(cell) for cell in row.iter(f"{{{_W}}}tc")]
+                problems += self.table_columns(name, label, cells)
+            problems += self.table_rows(name, label, len(rows) - len(header))
+        return problems
 
     # ---- PDF
 
@@ -1143,10 +1304,15 @@ class _Checker:
         problems += self.identifiers(name, segments)
         return problems
 
-    def check_text_file(self, name: str, data: bytes, *, code: bool) -> list[Problem]:
+    def check_text_file(
+        self, name: str, data: bytes, *, code: bool, reviewer: bool = False
+    ) -> list[Problem]:
         text = _decode(data, name)
         segments = [("the file", text)]
-        return (self.code(name, segments) if code else []) + self.identifiers(name, segments)
+        problems = self.code(name, segments) if code else []
+        if reviewer:
+            problems += self.reviewer(name, segments)
+        return problems + self.identifiers(name, segments)
 
     def check_notebook(self, name: str, data: bytes) -> list[Problem]:
         """An internal record: identifiers and row-level output only (code is expected)."""
@@ -1360,6 +1526,122 @@ def _decode_data_uri(uri: str) -> str:
         return raw.decode("utf-8-sig")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot decode the data: URI ({type(exc).__name__})") from None
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _xml(archive: zipfile.ZipFile, part: str) -> ET.Element:
+    try:
+        return ET.fromstring(archive.read(part))
+    except ET.ParseError as exc:
+        raise _Unreadable(f"{part} is not readable XML ({exc})") from None
+
+
+def _docx_style(paragraph: ET.Element) -> str | None:
+    style = paragraph.find(f"{{{_W}}}pPr/{{{_W}}}pStyle")
+    return None if style is None else style.get(f"{{{_W}}}val")
+
+
+def _docx_heading_levels(styles: ET.Element | None) -> dict[str, int]:
+    """Style id -> heading level, from the styles' names (``heading 2``), whatever the ids."""
+    levels = {f"Heading{n}": n for n in range(1, 10)}
+    for style in styles.iter(f"{{{_W}}}style") if styles is not None else ():
+        named = style.find(f"{{{_W}}}name")
+        label = "" if named is None else (named.get(f"{{{_W}}}val") or "")
+        match = re.fullmatch(r"heading (\d)", label.lower())
+        if match:
+            levels[style.get(f"{{{_W}}}styleId") or ""] = int(match.group(1))
+    return levels
+
+
+def _docx_paragraph_text(element: ET.Element) -> str:
+    """The text a reader sees in an element: its w:t, tabs and breaks (field codes left out;
+    their shown results are w:t)."""
+    pieces = []
+    for node in element.iter():
+        if node.tag == f"{{{_W}}}t":
+            pieces.append(node.text or "")
+        elif node.tag in (f"{{{_W}}}tab", f"{{{_W}}}br"):
+            pieces.append(" ")
+        elif node.tag == f"{{{_W}}}p":
+            pieces.append("\n")
+    return "".join(pieces).strip()
+
+
+def _docx_text(root: ET.Element, levels: Mapping[str, int]) -> tuple[list[Segment], list[Segment]]:
+    """(segments, rows): the text under each heading, as the HTML's is grouped, and each
+    table row's cells joined (a name split over two cells is still found)."""
+
+    def under(heading: str | None) -> str:
+        if heading is None:
+            return "the text before the first heading"
+        return f"the text under the heading {_short(heading, 50)!r}"
+
+    segments: list[Segment] = []
+    heading, pieces = None, []
+    for paragraph in root.iter(f"{{{_W}}}p"):
+        text = _docx_paragraph_text(paragraph)
+        if levels.get(_docx_style(paragraph) or "") is not None:
+            if pieces:
+                segments.append((under(heading), "\n".join(pieces)))
+            heading, pieces = text, [text]
+        elif text:
+            pieces.append(text)
+    if pieces:
+        segments.append((under(heading), "\n".join(pieces)))
+    rows = [
+        (
+            f"table {number} row {index}",
+            " | ".join(_docx_paragraph_text(cell) for cell in row.iter(f"{{{_W}}}tc")),
+        )
+        for number, table in enumerate(root.iter(f"{{{_W}}}tbl"), start=1)
+        for index, row in enumerate(table.findall(f"{{{_W}}}tr"), start=1)
+    ]
+    return segments, rows
+
+
+def _docx_cells(root: ET.Element) -> Iterator[tuple[str, str]]:
+    for number, table in enumerate(root.iter(f"{{{_W}}}tbl"), start=1):
+        for cell in table.iter(f"{{{_W}}}tc"):
+            yield f"table {number}", _docx_paragraph_text(cell)
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_text(data: bytes) -> list[tuple[str, str]]:
+    """The (keyword, text) of a PNG's tEXt, zTXt and iTXt chunks."""
+    if not data.startswith(_PNG_SIGNATURE):
+        raise _Unreadable("not a PNG image (no PNG signature)")
+    found = []
+    at = len(_PNG_SIGNATURE)
+    while at + 8 <= len(data):
+        length = int.from_bytes(data[at : at + 4], "big")
+        kind = data[at + 4 : at + 8]
+        body = data[at + 8 : at + 8 + length]
+        at += 12 + length
+        try:
+            if kind == b"tEXt":
+                key, _, text = body.partition(b"\0")
+                found.append((key.decode("latin-1"), text.decode("latin-1")))
+            elif kind == b"zTXt":
+                key, _, rest = body.partition(b"\0")
+                found.append((key.decode("latin-1"), zlib.decompress(rest[1:]).decode("latin-1")))
+            elif kind == b"iTXt":
+                key, _, rest = body.partition(b"\0")
+                compressed, rest = rest[0], rest[2:]
+                _, _, rest = rest.partition(b"\0")  # language
+                _, _, text = rest.partition(b"\0")  # translated keyword
+                text = zlib.decompress(text) if compressed else text
+                found.append((key.decode("latin-1"), text.decode("utf-8", "replace")))
+            elif kind == b"IEND":
+                break
+        except (zlib.error, IndexError):
+            raise _Unreadable(f"a {kind.decode('latin-1')} chunk cannot be read") from None
+    return found
 
 
 def _pdf_objects(data: bytes) -> bytes:

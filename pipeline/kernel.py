@@ -10,7 +10,9 @@ on ``ReportKernel``, which owns the parts no section should write twice:
 * table publication (``table``): the tidy CSV / workbook payload of each published table,
   replaced, never repeated, when its section runs again;
 * sources (``source``) and figure-id prefixes (``prefix``);
-* handing the figures and tables to the renderer (``publish_figures``);
+* the charts as shown (``charts``: words, SVG and PNG, for the Word document and the
+  ``charts/`` folder);
+* handing the figures, tables and charts to the renderer (``publish_figures``);
 * the parts every report words alike: a chart as shown (``_figure``) and the largest row of a
   profile table.
 
@@ -30,7 +32,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from pipeline import FIGURES_MIMETYPE, TABLES_MIMETYPE, publish, tables
+from pipeline import CHARTS_MIMETYPE, FIGURES_MIMETYPE, TABLES_MIMETYPE, publish, tables
 from pipeline.config import ReportDefinition
 from pipeline.figures import FigureRegistry
 from pipeline.present import HtmlFigure, HtmlTable
@@ -86,6 +88,7 @@ class ReportKernel:
         self.provenance = provenance or {}
         self.figures = FigureRegistry()
         self._published: dict[str, dict] = {}
+        self._charts: dict[str, dict] = {}
         self._numbers: dict[tuple, int] = {}
         self._scope: tuple[str, dict] = ("", {})
 
@@ -178,7 +181,7 @@ class ReportKernel:
         from pipeline import charts
 
         note = " ".join(n for n in (chart.note, extra_note) if n) or None
-        return HtmlFigure(
+        figure = HtmlFigure(
             svg=charts.to_svg(chart),
             title=self._chart_title(chart.title),
             subtitle=chart.subtitle,
@@ -186,6 +189,14 @@ class ReportKernel:
             source=chart.source,
             note=note,
         )
+        # keyed by its number, so a section run again replaces its charts, never repeats them
+        self._charts[figure.title.partition(":")[0]] = charts.payload(figure, chart)
+        return figure
+
+    @property
+    def charts(self) -> list[dict]:
+        """The charts shown, in the order they first appeared (see ``charts.payload``)."""
+        return list(self._charts.values())
 
     def _largest_group(self, table: HtmlTable, header: str) -> str | None:
         """The phrase naming the biggest row of a profile table (columns ``total`` and
@@ -203,11 +214,15 @@ class ReportKernel:
         return f"the largest {what} is {table.row_labels(top)} ({self._text(table, top, 'pct')})"
 
     def publish_figures(self) -> None:
-        """Display the figures and published tables as hidden output, for the renderer."""
+        """Display the figures, published tables and charts as hidden output, for the renderer."""
         from IPython.display import display
 
         display(
-            {FIGURES_MIMETYPE: self.figures.as_dict(), TABLES_MIMETYPE: self.published},
+            {
+                FIGURES_MIMETYPE: self.figures.as_dict(),
+                TABLES_MIMETYPE: self.published,
+                CHARTS_MIMETYPE: self.charts,
+            },
             raw=True,
             metadata={"pipeline": {"hidden": True}},
         )

@@ -212,13 +212,25 @@ def _write_workbook(gpt, path: Path, sheets: dict, cover, notes: pd.DataFrame) -
 
 def normalise_xlsx(data: bytes) -> bytes:
     """Rewrite an XLSX zip with fixed timestamps and metadata so renders are byte-identical."""
+    return normalise_ooxml(data)
+
+
+def normalise_ooxml(data: bytes, when: dt.datetime | None = None) -> bytes:
+    """Rewrite an Office Open XML zip (XLSX, DOCX) so that renders are byte-identical: its
+    parts in name order, each stamped with one fixed time, and the core properties' created
+    and modified dates set to it.
+
+    ``when`` defaults to ``SOURCE_DATE_EPOCH`` (the render sets it from the report's date),
+    else 2000-01-01.
+    """
     import re
     import zipfile
 
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime(2000, 1, 1)
+    if when is None:
+        when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime(2000, 1, 1)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in sorted(source.infolist(), key=lambda i: i.filename):
@@ -237,3 +249,33 @@ def normalise_xlsx(data: bytes) -> bytes:
             fixed.external_attr = 0o600 << 16
             target.writestr(fixed, content)
     return out.getvalue()
+
+
+#: Where the charts are published one by one, for authors who paste one into a report.
+CHARTS_DIR = "charts"
+
+
+def chart_files(charts: Sequence[dict]) -> dict[str, bytes]:
+    """Each chart (``charts.payload``) as ``charts/<name>.png`` and ``.svg``, with its words
+    in ``charts/<name>.txt``: the caption, the alt text to paste into Word's Alt Text box, and
+    the source line, exactly as the appendix prints them."""
+    import base64
+    import html
+    import re
+
+    files: dict[str, bytes] = {}
+    for chart in charts:
+        stem = f"{CHARTS_DIR}/{chart['name']}"
+        if f"{stem}.png" in files:
+            raise ValueError(f"two charts share the file name {chart['name']}")
+        files[f"{stem}.png"] = base64.b64decode(chart["png"])
+        # the SVG file names itself by its alt text, as the appendix's image is named
+        title = f"<title>{html.escape(' '.join(chart['alt'].split()), quote=False)}</title>"
+        opening = re.search(r"<svg\b[^>]*>", chart["svg"])
+        at = opening.end() if opening else 0
+        files[f"{stem}.svg"] = (chart["svg"][:at] + title + chart["svg"][at:]).encode("utf-8")
+        source = " ".join(part for part in (chart["source"], chart.get("note")) if part)
+        lines = [chart["title"], chart["subtitle"], "", f"Alt text: {chart['alt']}", ""]
+        lines += [source] if source else []
+        files[f"{stem}.txt"] = ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
+    return files

@@ -3,8 +3,9 @@
 ``render_report`` runs the cleaning notebook and the appendix notebook with papermill (the
 report definition's parameters), keeps the executed notebooks as an internal record in
 ``reports/<id>/internal/``, runs the publication gate, and only then writes the published
-files (``appendix.html``, ``appendix.pdf``, ``figures.json``, ``tables.xlsx``, ``tables/``)
-and ``manifest.json`` atomically: a failed render leaves the previous outputs as they were.
+files (``appendix.html``, ``appendix.pdf``, ``appendix.docx``, ``figures.json``,
+``tables.xlsx``, ``tables/``, ``charts/``) and ``manifest.json`` atomically: a failed render
+leaves the previous outputs as they were.
 
 A render whose inputs, definition, notebooks, package code and environment are unchanged is
 skipped (the cache key in ``manifest.json``); ``force=True`` renders anyway.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -25,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import FIGURES_MIMETYPE, TABLES_MIMETYPE, __version__, provenance
+from pipeline import CHARTS_MIMETYPE, FIGURES_MIMETYPE, TABLES_MIMETYPE, __version__, provenance
 from pipeline.config import (
     PROJECT_ROOT,
     ReportDefinition,
@@ -37,8 +39,11 @@ from pipeline.errors import InputFileError, PublicationRefused, RenderError, Use
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
-PUBLISHED_FILES = ("appendix.html", "appendix.pdf", "figures.json", "tables.xlsx")
+PUBLISHED_FILES = ("appendix.html", "appendix.pdf", "appendix.docx", "figures.json", "tables.xlsx")
 TABLES_DIR = "tables"
+CHARTS_DIR = "charts"
+#: Folders of published files, each replaced as a whole so that none keeps a stale file.
+PUBLISHED_DIRS = (TABLES_DIR, CHARTS_DIR)
 MANIFEST = "manifest.json"
 
 
@@ -173,6 +178,14 @@ def collect_output(nb, mimetype: str) -> object:
     raise RenderError(
         f"the appendix notebook published no {mimetype} output (is its last cell missing?)"
     )
+
+
+def collect_optional(nb, mimetype: str) -> object | None:
+    """The hidden output of ``mimetype``, or None when the notebook displayed none."""
+    try:
+        return collect_output(nb, mimetype)
+    except RenderError:
+        return None
 
 
 def collect_figures(nb) -> dict[str, dict]:
@@ -327,6 +340,9 @@ def render_report(
     definition_text = definition_path.read_text(encoding="utf-8") + json.dumps(
         variant, sort_keys=True
     )
+    template = definition.docx_template_path()
+    if template is not None:  # a council's new reference document restyles the Word file
+        definition_text += provenance.sha256_file(template)
     key = provenance.cache_key(definition_text, inputs, provenance.code_files(), env)
     clock.timings["cache_check"] = time.perf_counter() - started
     if not force and _up_to_date(out, key):
@@ -383,6 +399,9 @@ def render_report(
         "cache_key": key,
         "timings_seconds": {k: round(v, 3) for k, v in clock.timings.items()},
         "published": sorted(files),
+        "published_sha256": {
+            name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())
+        },
     }
     files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     run_gate(definition, {MANIFEST: files[MANIFEST]}, interim, forbidden=forbidden)
@@ -446,13 +465,16 @@ def _execute_notebooks(
 def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[dict, dict]:
     """Every published file of an executed report, as bytes by name, and the audit's record
     (the audit refuses before anything exists on disk)."""
-    from pipeline import document
+    from pipeline import document, publish
 
     with clock.stage("html"):
         figures = collect_figures(nb)
         html = document.build_html(nb, document_meta(definition))
     with clock.stage("pdf"):
         pdf = document.build_pdf(html)
+    with clock.stage("docx"):
+        charts = list(collect_optional(nb, CHARTS_MIMETYPE) or [])
+        docx = _docx(definition, html, charts)
     with clock.stage("xlsx_csv"):
         payloads = list(collect_output(nb, TABLES_MIMETYPE))
         files = table_files(definition, payloads)
@@ -460,10 +482,38 @@ def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[
         audit_record = run_audit(definition, payloads, files)
     files["appendix.html"] = html.encode("utf-8")
     files["appendix.pdf"] = pdf
+    files["appendix.docx"] = docx
+    files.update(publish.chart_files(charts))
     files["figures.json"] = (
         json.dumps({"report": definition.id, "figures": figures}, indent=2, sort_keys=True) + "\n"
     ).encode("utf-8")
     return files, audit_record
+
+
+def _docx(definition: ReportDefinition, html: str, charts: list[dict]) -> bytes:
+    """appendix.docx from the appendix HTML, each chart as its PNG (``pipeline.word``)."""
+    import base64
+
+    from pipeline import word
+
+    created = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.UTC)
+    properties = word.Properties(
+        title=definition.title,
+        subject=definition.subtitle or "",
+        author=definition.authority.full_name,
+        created=created,
+    )
+    images = {chart["title"]: base64.b64decode(chart["png"]) for chart in charts}
+    try:
+        return word.build_docx(
+            html,
+            images=images,
+            properties=properties,
+            font=definition.typeface,
+            template=definition.docx_template_path(),
+        )
+    except ValueError as error:
+        raise RenderError(f"appendix.docx of {definition.id}: {error}") from error
 
 
 #: The reviewers' record of the disclosure audit, under internal/ (never published).
@@ -694,8 +744,8 @@ def publish_files(out: Path, files: dict[str, bytes]) -> list[Path]:
     """Write every published file into ``out`` so a failure leaves the old set intact.
 
     Everything is written to a staging folder first; only then are the files moved into
-    place (``os.replace`` per file, the tables folder swapped as a whole, the manifest last so
-    that it only ever describes a complete set).
+    place (``os.replace`` per file, the tables and charts folders swapped as a whole, the
+    manifest last so that it only ever describes a complete set).
     """
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".staging-"))
@@ -704,13 +754,13 @@ def publish_files(out: Path, files: dict[str, bytes]) -> list[Path]:
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        old_tables = staging / ".old-tables"
-        if (out / TABLES_DIR).exists():
-            os.replace(out / TABLES_DIR, old_tables)
-        if (staging / TABLES_DIR).exists():
-            os.replace(staging / TABLES_DIR, out / TABLES_DIR)
+        for folder in PUBLISHED_DIRS:
+            if (out / folder).exists():
+                os.replace(out / folder, staging / f".old-{folder}")
+            if (staging / folder).exists():
+                os.replace(staging / folder, out / folder)
         for name in sorted(files, key=lambda n: n == MANIFEST):
-            if not name.startswith(f"{TABLES_DIR}/"):
+            if name.partition("/")[0] not in PUBLISHED_DIRS:
                 os.replace(staging / name, out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
