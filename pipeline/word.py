@@ -155,8 +155,6 @@ class _Writer:
         self.chart_count = 0
         #: a landscape page for a wide table is left at the next heading, chart or table
         self._pending_portrait = False
-        #: notes still to come under the last table, each kept with the next
-        self._notes_to_keep = 0
 
     # ---- walking the HTML
 
@@ -187,11 +185,7 @@ class _Writer:
             self._back_to_portrait()
             self.heading(tag, int(heading.group(1)))
         elif name == "p":
-            paragraph = self.paragraph(tag.contents, style=self._paragraph_style(classes))
-            if "table-note" in classes and self._notes_to_keep:
-                self._notes_to_keep -= 1
-                if paragraph is not None and self._notes_to_keep:
-                    paragraph.paragraph_format.keep_with_next = True
+            self.paragraph(tag.contents, style=self._paragraph_style(classes))
         elif name in ("ul", "ol"):
             self.listing(tag, level=1)
         elif name == "table":
@@ -308,9 +302,9 @@ class _Writer:
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         table.autofit = False
         short = len(rows) - len(header_rows) <= SHORT_TABLE_ROWS
-        # the notes under a table (its wrapper's paragraphs) go to the next page with it
+        # the first note under a table (its wrapper's paragraphs) goes to the next page with
+        # it; chaining every note to the next makes LibreOffice move the whole table on
         notes = [p for p in tag.find_next_siblings("p") if "table-note" in (p.get("class") or [])]
-        self._notes_to_keep = len(notes)
         for index, ((tr, cells), row_texts) in enumerate(zip(rows, texts, strict=True)):
             row = table.rows[index]
             is_header = id(tr) in headers
