@@ -185,6 +185,9 @@ class _Writer:
             self._back_to_portrait()
             self.heading(tag, int(heading.group(1)))
         elif name == "p":
+            if "generated-note" in classes and self.doc.paragraphs:
+                # the closing line never stands alone on the last page
+                self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
             self.paragraph(tag.contents, style=self._paragraph_style(classes))
         elif name in ("ul", "ol"):
             self.listing(tag, level=1)
