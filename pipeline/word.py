@@ -48,6 +48,8 @@ PAGE_WIDTH, PAGE_HEIGHT, MARGIN = Cm(21.0), Cm(29.7), Cm(2.0)
 CHART_WIDTH, CHART_HEIGHT = Cm(16.0), Cm(10.5)
 #: Table text, in points: the body of a table, and of one with many columns.
 TABLE_PT, WIDE_TABLE_PT = 9.0, 8.0
+#: A table split over pages has at least this many rows on each side of the break.
+ROWS_AT_A_BREAK = 3
 #: Tables with more columns than this are set in WIDE_TABLE_PT.
 WIDE_TABLE_COLUMNS = 6
 
@@ -316,10 +318,14 @@ class _Writer:
             next_total = index + 1 < len(rows) and "total" in (
                 rows[index + 1][0].get("class") or []
             )
-            # a short table stays on one page, a total row never starts a page alone, and the
-            # last row goes with the table's first note
+            # a short table stays on one page; a long one breaks with at least its first and
+            # its last ROWS_AT_A_BREAK rows together (so a total row never starts a page with
+            # one row or none); the last row goes with the table's first note
             last = index == len(rows) - 1
-            keep = bool(notes) if last else bool(short or is_header or next_total)
+            edge = index < len(header_rows) + ROWS_AT_A_BREAK - 1 or (
+                index >= len(rows) - ROWS_AT_A_BREAK
+            )
+            keep = bool(notes) if last else bool(short or is_header or edge or next_total)
             for column, text in enumerate(row_texts):
                 cell = row.cells[column]
                 cell.width = widths[column]
