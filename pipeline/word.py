@@ -125,7 +125,7 @@ def build_docx(
     Raises
     ------
     ValueError
-        When a chart in the HTML has no PNG, or the HTML has no title block.
+        When a chart in the HTML has no PNG copy in ``images`` (nor a PNG of its own).
     """
     writer = _Writer(images, font=docx_font(font), template=template)
     soup = BeautifulSoup(html, "html.parser")

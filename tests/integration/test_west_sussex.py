@@ -11,6 +11,7 @@ import zipfile
 
 import pytest
 
+from pipeline import gate
 from pipeline.config import PROJECT_ROOT, load_report_definition
 from pipeline.councils import load_council
 from pipeline.render import render_report
@@ -33,9 +34,12 @@ def published_text(path) -> str:
         return subprocess.run(
             ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
         ).stdout
-    if path.suffix == ".xlsx":
+    if path.suffix in (".xlsx", ".docx"):
         with zipfile.ZipFile(path) as book:
-            return " ".join(book.read(n).decode("utf-8") for n in book.namelist())
+            parts = [n for n in book.namelist() if n.endswith((".xml", ".rels"))]
+            return " ".join(book.read(n).decode("utf-8") for n in parts)
+    if path.suffix == ".png":  # an image's words are in its text chunks
+        return " ".join(text for _, text in gate._png_text(path.read_bytes()))
     return path.read_text(encoding="utf-8")
 
 
