@@ -1,7 +1,9 @@
 """The figures an appendix shows, keyed by id, and their comparison with published figures.
 
 Ids follow ``data/published/published-figures.yml`` where a published figure exists; values
-are unrounded and in the unit the id names (a ``gbp_millions_2dp`` figure is in £ millions).
+are in the unit the id names (a ``gbp_millions_2dp`` figure is in £ millions), unrounded while
+the appendix is built and rounded as printed in the published ``figures.json``
+(``as_published``).
 """
 
 from __future__ import annotations
@@ -73,6 +75,27 @@ def rounded(value: object, unit: str) -> object:
         return None
     result = round_half_up(float(value), places)
     return int(result) if places == 0 else result
+
+
+def as_published(figures: dict[str, dict]) -> dict[str, dict]:
+    """The figures as ``figures.json`` publishes them: each number rounded as it is printed.
+
+    An unrounded average published beside its count gives a reader the sum to the penny,
+    finer than any table prints, which narrows what a hidden average beside it can be; so no
+    published file carries more precision than the appendix prints.
+
+    >>> shown = as_published({"a": {"value": 55186.488, "unit": "gbp_rounded", "label": "x"},
+    ...                       "b": {"value": ["Dover", "Ashford"], "unit": "district_list"}})
+    >>> shown["a"]["value"], shown["b"]["value"]
+    (55186, ['Dover', 'Ashford'])
+    """
+    out = {}
+    for figure_id, figure in figures.items():
+        value = figure["value"]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = rounded(value, figure["unit"])
+        out[figure_id] = {**figure, "value": value}
+    return out
 
 
 @dataclass(frozen=True)

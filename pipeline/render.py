@@ -36,6 +36,7 @@ from pipeline.config import (
     resolve_path,
 )
 from pipeline.errors import InputFileError, PublicationRefused, RenderError, UserError
+from pipeline.figures import as_published
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
@@ -485,7 +486,10 @@ def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[
     files["appendix.docx"] = docx
     files.update(publish.chart_files(charts))
     files["figures.json"] = (
-        json.dumps({"report": definition.id, "figures": figures}, indent=2, sort_keys=True) + "\n"
+        json.dumps(
+            {"report": definition.id, "figures": as_published(figures)}, indent=2, sort_keys=True
+        )
+        + "\n"
     ).encode("utf-8")
     return files, audit_record
 

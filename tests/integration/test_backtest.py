@@ -138,11 +138,13 @@ def test_no_pupil_identifier_reaches_a_published_file(rendered):
 
 
 def test_projection_is_computed_from_stated_assumptions_and_explains_the_gap(rendered):
+    from pipeline.figures import rounded
     from pipeline.tables import annuity_factor
 
     static = rendered["projection.static_total_gbp_m"]["value"]
     base = rendered["projection.base_placements"]["value"]
-    assert static == pytest.approx(base * 59801 * annuity_factor(2, 8) / 1e6)
+    # published as printed (£m to the unit): the projection's own arithmetic, rounded
+    assert static == rounded(base * 59801 * annuity_factor(2, 8) / 1e6, "gbp_millions_0dp")
     html = (PROJECT_ROOT / "reports" / "25-00065" / "appendix.html").read_text()
     assert "against the £876m published" in html and "against the £484m published" in html
     assert "placements falling by" in html
@@ -168,3 +170,17 @@ def test_workbook_has_cover_contents_notes_and_a_sheet_per_table(rendered):
     assert len(book.sheetnames) - 3 == len(csvs)
     cells = [c for ws in book for row in ws.iter_rows(values_only=True) for c in row if c]
     assert "[c]" in cells
+
+
+def test_figures_json_carries_no_more_precision_than_the_appendix_prints(rendered):
+    # an unrounded average beside its count would give a reader its sum to the penny
+    from pipeline.figures import UNIT_PLACES, rounded
+
+    numbers = {
+        k: v
+        for k, v in rendered.items()
+        if isinstance(v["value"], (int, float)) and UNIT_PLACES[v["unit"]] is not None
+    }
+    assert any(v["unit"] == "gbp_rounded" for v in numbers.values())
+    for figure_id, figure in numbers.items():
+        assert figure["value"] == rounded(figure["value"], figure["unit"]), figure_id
