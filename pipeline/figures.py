@@ -18,6 +18,7 @@ UNIT_PLACES: dict[str, int | None] = {
     "count": 0,
     "percent_rounded": 0,
     "percent": 0,
+    "percent_1dp": 1,
     "gbp": 0,
     "gbp_rounded": 0,
     "gbp_millions_0dp": 0,

@@ -691,7 +691,7 @@ class ResidentialAppendix(ReportKernel):
             frame,
             who,
             "share_of_beds_pct",
-            "percent_rounded",
+            "percent_1dp",  # printed to one place (12.5%), so published so
             f"Children placed in {who} as a share of its registered beds",
             mask,
         )
