@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 import weasyprint
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Comment
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
@@ -305,9 +305,22 @@ def _finish_html(html: str) -> str:
         for heading in main.find_all(["h1", "h2", "h3", "h4", "h5"]):
             heading.name = f"h{int(heading.name[1]) + 1}"
     _label_scroll_regions(soup)
+    _drop_author_comments(soup)
     result = str(soup)
     _check_html_fragment(result, "rendered appendix")
     return result
+
+
+def _drop_author_comments(soup: BeautifulSoup) -> None:
+    """Remove the stylesheet's comments and any HTML comment: they are notes for whoever
+    edits the template (a SHA-256 wraps rather than widening the page), not for members,
+    who can read them with "view source".
+    """
+    for style in soup.find_all("style"):
+        css = re.sub(r"/\*.*?\*/", "", style.get_text(), flags=re.S)
+        style.string = re.sub(r"\n\s*\n+", "\n", css)
+    for comment in soup.find_all(string=lambda node: isinstance(node, Comment)):
+        comment.extract()
 
 
 def _label_scroll_regions(soup: BeautifulSoup) -> None:

@@ -773,7 +773,9 @@ class _Checker:
         segments = list(_html_segments(soup))
         visible = [(w, t) for w, t, shown in segments if shown]
         problems += self.code(name, visible)
-        problems += self.reviewer(name, visible)
+        # "view source" shows comments and the stylesheet to any member too
+        source_only = [(w, t) for w, t, _ in segments if w in ("an HTML comment", STYLESHEET)]
+        problems += self.reviewer(name, visible + source_only)
         problems += self.cells(name, _html_cells(soup))
         problems += self.identifiers(name, [(w, t) for w, t, _ in segments])
         problems += self.embedded_svgs(name, soup)
@@ -1446,8 +1448,13 @@ def _alt_problem(alt: object) -> str | None:
     return None
 
 
+#: Where the stylesheet's text is, in a page's segments.
+STYLESHEET = "the page's stylesheet"
+
+
 def _html_segments(soup: BeautifulSoup | Tag) -> Iterator[tuple[str, str, bool]]:
-    """(where, text, visible) for the text of a page: body text, comments and attributes."""
+    """(where, text, visible) for the text of a page: body text, comments, the stylesheet
+    and attributes."""
     title = soup.find("title")
     if title is not None:
         yield "the page title", title.get_text(" "), True
@@ -1466,6 +1473,9 @@ def _html_segments(soup: BeautifulSoup | Tag) -> Iterator[tuple[str, str, bool]]
     comments = [str(c) for c in soup.find_all(string=lambda s: isinstance(s, Comment))]
     if comments:
         yield "an HTML comment", "\n".join(comments), False
+    styles = [style.get_text() for style in soup.find_all("style")]
+    if any(text.strip() for text in styles):
+        yield STYLESHEET, "\n".join(styles), False
     for tag in soup.find_all(True):
         for attr, raw in tag.attrs.items():
             value = " ".join(raw) if isinstance(raw, list) else str(raw)

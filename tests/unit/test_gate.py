@@ -668,6 +668,30 @@ def test_reviewer_material_in_what_members_read_is_refused(text):
     assert problems and {p.check for p in problems} == {"reviewer-material"}, problems
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<style>/* a long string (a SHA-256) wraps */ p { color: black; }</style>",
+        "<!-- rendered at commit a1ab196b62de7552a71c5f0249fc0d2ada706884 -->",
+    ],
+)
+def test_reviewer_material_a_member_sees_with_view_source_is_refused(markup):
+    page = _page(f"{markup}<p>Placements: 1,784.</p>")
+    problems = check_publication({"appendix.html": page})
+    assert {p.check for p in problems} == {"reviewer-material"}, problems
+
+
+def test_the_rendered_page_keeps_no_stylesheet_or_html_comment():
+    from pipeline.document import _finish_html
+
+    html = _finish_html(
+        "<html lang='en'><head><title>A</title><style>/* note: a SHA-256 */\n"
+        "p { color: black; }</style></head><body><!-- author note --><p>x</p></body></html>"
+    )
+    assert "/*" not in html and "<!--" not in html
+    assert "p { color: black; }" in html
+
+
 def test_reviewer_material_is_allowed_in_the_internal_qa_note():
     note = b"Reproduce: python -m pipeline render reports/x.yml; SHA-256 of snapshot.csv"
     problems = check_publication(
