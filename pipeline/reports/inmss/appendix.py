@@ -232,6 +232,21 @@ class Appendix(ReportKernel):
             cache[key] = disclosure.margin_mask(margin, threshold=self.threshold)
         return cache[key]
 
+    def _profile_mask(
+        self, frame: pd.DataFrame, table: pd.DataFrame, *, shares: bool = True, **options
+    ) -> pd.DataFrame:
+        """The mask of a table of ``frame``'s placements by framework status (and
+        ``total``), ending in the total row every such table shares (``_total_row``);
+        ``shares``: its ``pct`` column is hidden with the row's total."""
+        return disclosure.suppress(
+            table,
+            counts=[*self.categories, "total"],
+            derived={"pct": "total"} if shares else None,
+            threshold=self.threshold,
+            total_row_mask=self._total_row(frame),
+            **options,
+        )
+
     def _section_data(self, extract_name: str) -> pd.DataFrame:
         """Day provision when the extract is the one the day-provision table is built from."""
         day_only = extract_name == self.definition.sections.framework_snapshot
@@ -367,13 +382,7 @@ class Appendix(ReportKernel):
             # The placements column repeats the need (phase) table's totals, so it takes that
             # table's suppression pattern: the same cells are hidden in both.
             profile = tables.build_profile_by(frame, column=column, categories=self.categories)
-            profile_mask = disclosure.suppress(
-                profile,
-                counts=cats,
-                derived={"pct": "total"},
-                threshold=self.threshold,
-                total_row_mask=self._total_row(frame),
-            )
+            profile_mask = self._profile_mask(frame, profile)
             count_mask = profile_mask[cats].reindex(table.index, fill_value=True)
             built[key] = (column, header, table, count_mask)
         total_hidden = pd.Series(False, index=cats)
@@ -636,13 +645,7 @@ class Appendix(ReportKernel):
         prefix = self._prefix(name)
         profile = tables.build_need_profile(frame, categories=self.categories)
         counts = [*self.categories, "total"]
-        mask = disclosure.suppress(
-            profile,
-            counts=counts,
-            derived={"pct": "total"},
-            threshold=self.threshold,
-            total_row_mask=self._total_row(frame),
-        )
+        mask = self._profile_mask(frame, profile)
         for code in profile.index:
             if code == tables.TOTAL:
                 continue
@@ -718,13 +721,7 @@ class Appendix(ReportKernel):
         prefix = self._prefix(name)
         phases = tables.build_phase_profile(frame, categories=self.categories)
         counts = [*self.categories, "total"]
-        mask = disclosure.suppress(
-            phases,
-            counts=counts,
-            derived={"pct": "total"},
-            threshold=self.threshold,
-            total_row_mask=self._total_row(frame),
-        )
+        mask = self._profile_mask(frame, phases)
         for phase in phases.index:
             if phase != tables.TOTAL:
                 self._put(
@@ -756,13 +753,7 @@ class Appendix(ReportKernel):
         counts = [*self.categories, "total"]
         # the phase table publishes sums of these rows, so each phase is a line too
         phases = [range(low, high + 1) for _, low, high in tables.PHASES]
-        mask = disclosure.suppress(
-            shown,
-            counts=counts,
-            threshold=self.threshold,
-            row_groups=phases,
-            total_row_mask=self._total_row(frame),
-        )
+        mask = self._profile_mask(frame, shown, shares=False, row_groups=phases)
         for year in shown.index:
             if year == tables.TOTAL:
                 continue
@@ -1389,13 +1380,7 @@ class Appendix(ReportKernel):
                 missing=MISSING_AS.get(column, NOT_RECORDED),
             )
             counts = [*self.categories, "total"]
-            mask = disclosure.suppress(
-                profile,
-                counts=counts,
-                derived={"pct": "total"},
-                threshold=self.threshold,
-                total_row_mask=self._total_row(frame),
-            )
+            mask = self._profile_mask(frame, profile)
             for row in profile.index:
                 if row == tables.TOTAL:
                     continue
