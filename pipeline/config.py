@@ -205,6 +205,11 @@ class ReportDefinition(_Strict):
     filters: dict[str, str] = Field(default_factory=dict)
     font: str | None = Field(default=None, pattern=FONT_PATTERN)
     docx_template: Path | None = None
+    #: The figures the committee papers printed (``data/published/published-figures.yml``):
+    #: the reviewers' note compares the report's figures with them.
+    published_figures: Path | None = None
+    #: Notes for the report's authors and reviewers: in the reviewers' note, never published.
+    author_notes: list[str] = Field(default_factory=list)
 
     @field_validator("docx_template")
     @classmethod
@@ -213,11 +218,26 @@ class ReportDefinition(_Strict):
             check_docx_template(value)
         return value
 
+    @field_validator("published_figures")
+    @classmethod
+    def _published_figures_exist(cls, value: Path | None) -> Path | None:
+        if value is not None and not resolve_path(value).is_file():
+            raise ValueError(
+                f"published_figures: no file {value} (name the YAML of the figures the "
+                "committee papers printed, e.g. data/published/published-figures.yml, or "
+                "leave the key out)"
+            )
+        return value
+
     @property
     def typeface(self) -> str:
         """The font of the PDF and the Word document: the definition's, else its council's,
         else ``DEFAULT_FONT``."""
         return self.font or self.authority.font or DEFAULT_FONT
+
+    def published_figures_path(self) -> Path | None:
+        """The committee papers' printed figures this report is compared with, if any."""
+        return resolve_path(self.published_figures) if self.published_figures else None
 
     def docx_template_path(self) -> Path | None:
         """The council's reference Word document whose styles the appendix.docx takes."""

@@ -11,9 +11,10 @@ identifiers like every internal file).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pipeline.config import ReportDefinition
+from pipeline.figures import Comparison
 
 
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:
@@ -31,6 +32,7 @@ def qa_note(
     environment: Mapping[str, object],
     command: str,
     audit: Mapping[str, object],
+    printed: Sequence[Comparison] = (),
 ) -> str:
     """The note as Markdown.
 
@@ -48,6 +50,9 @@ def qa_note(
         The command that reproduces the report from a clean clone.
     audit : mapping
         The disclosure audit's record (``render.run_audit``).
+    printed : sequence of Comparison
+        The figures the committee papers printed beside this report's
+        (``figures.compare_with_published``; what ``verify --against`` reports).
 
     >>> from pipeline.config import PROJECT_ROOT, load_report_definition
     >>> d = load_report_definition(PROJECT_ROOT / "reports" / "25-00007.yml")
@@ -130,6 +135,32 @@ def qa_note(
         shown = ", ".join(f"{k} = {v}" for k, v in definition.filters.items())
         lines += ["", f"This member covers only placements with {shown}; the counts above are "
                   "of the whole input."]  # fmt: skip
+    if definition.author_notes:
+        lines += ["", "## Notes for authors", ""]
+        lines += [f"- {note}" for note in definition.author_notes]
+    if printed:
+        lines += ["", "## Figures the committee papers printed", ""]
+        done = sum(1 for item in printed if item.reproduced)
+        lines += [
+            f"{done} of {len(printed)} figures printed in the committee papers are reproduced "
+            "by this report (compared at the precision the paper printed). Where one is not, "
+            "the appendix says why beside the figure (a projection's assumptions, a share "
+            "rounded another way).",
+            "",
+        ]
+        lines += _table(
+            ["figure", "paper", "printed", "this report", "reproduced"],
+            [
+                [
+                    item.figure_id,
+                    item.source,
+                    item.published,
+                    item.recomputed,
+                    "yes" if item.reproduced else "no",
+                ]
+                for item in printed
+            ],
+        )
     lines += ["", "## Disclosure audit", ""]
     lines += _table(["measure", "value"], [[k, v] for k, v in sorted(audit.items())])
     return "\n".join(lines) + "\n"

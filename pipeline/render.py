@@ -375,7 +375,7 @@ def render_report(
         runner=runner,
     )
     files, audit_record = _published_files(definition, nb, clock)
-    note = _qa_note(definition, interim, inputs, git, env, command, audit_record)
+    note = _qa_note(definition, interim, inputs, git, env, command, audit_record, files)
 
     with clock.stage("checks"):
         internal_files = {
@@ -526,14 +526,22 @@ AUDIT_RECORD = "disclosure-audit.json"
 QA_NOTE = "qa-note.md"
 
 
-def _qa_note(definition, interim, inputs, git, env, command, audit_record) -> str:
-    """The reviewers' note (``pipeline.qa_note``), from the interim cleaning records."""
+def _qa_note(definition, interim, inputs, git, env, command, audit_record, files) -> str:
+    """The reviewers' note (``pipeline.qa_note``), from the interim cleaning records and,
+    when the definition names the committee papers' figures, the comparison with them."""
     from pipeline import io
+    from pipeline.figures import compare_with_published
     from pipeline.qa_note import qa_note
 
     cleaning = {
         name: io.read_cleaning_report(Path(interim) / name) for name in definition.cleaned_inputs()
     }
+    printed = []
+    source = definition.published_figures_path()
+    if source is not None:
+        published = io.read_yaml(source).get("figures", [])
+        figures = json.loads(files["figures.json"])["figures"]
+        printed = compare_with_published(figures, published)
     return qa_note(
         definition,
         inputs=inputs,
@@ -542,6 +550,7 @@ def _qa_note(definition, interim, inputs, git, env, command, audit_record) -> st
         environment=env,
         command=command,
         audit=audit_record,
+        printed=printed,
     )
 
 

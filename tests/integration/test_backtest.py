@@ -146,7 +146,8 @@ def test_projection_is_computed_from_stated_assumptions_and_explains_the_gap(ren
     # published as printed (£m to the unit): the projection's own arithmetic, rounded
     assert static == rounded(base * 59801 * annuity_factor(2, 8) / 1e6, "gbp_millions_0dp")
     html = (PROJECT_ROOT / "reports" / "25-00065" / "appendix.html").read_text()
-    assert "against the £876m published" in html and "against the £484m published" in html
+    assert "the committee report gives £876m" in html
+    assert "the committee report gives £484m" in html
     assert "placements falling by" in html
 
 
@@ -184,3 +185,83 @@ def test_figures_json_carries_no_more_precision_than_the_appendix_prints(rendere
     assert any(v["unit"] == "gbp_rounded" for v in numbers.values())
     for figure_id, figure in numbers.items():
         assert figure["value"] == rounded(figure["value"], figure["unit"]), figure_id
+
+
+def _html_tables(report_id: str) -> dict[str, list[list[str]]]:
+    """Each table of the members' HTML by caption: its body rows as printed."""
+    from bs4 import BeautifulSoup
+
+    html = (PROJECT_ROOT / "reports" / report_id / "appendix.html").read_text()
+    out = {}
+    for table in BeautifulSoup(html, "html.parser").find_all("table"):
+        caption = table.find("caption")
+        rows = [
+            [cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
+            for row in (table.find("tbody") or table).find_all("tr")
+        ]
+        out[caption.get_text(" ", strip=True) if caption else str(len(out))] = rows
+    return out
+
+
+@pytest.mark.parametrize("report_id", REPORTS)
+def test_no_table_or_column_repeats_another(rendered, report_id):
+    # A member reading a table twice, or a column that is another column again, is given
+    # nothing new (Table 16 once repeated Table 3; "Contracted schools" repeated "DPS
+    # schools" where DPS is the only contracted category).
+    tables = _html_tables(report_id)
+    assert len(tables) >= 8
+    seen: dict[str, str] = {}
+    for caption, rows in tables.items():
+        body = repr([row[1:] for row in rows])
+        assert body not in seen, f"{caption} repeats {seen[body]}"
+        seen[body] = caption
+        columns = list(zip(*[row[1:] for row in rows], strict=False))
+        for i, column in enumerate(columns):
+            for j in range(i):
+                if len(set(column)) > 2:  # a column of a few zeros or symbols may coincide
+                    assert column != columns[j], f"{caption}: column {i + 2} repeats {j + 2}"
+
+
+def test_projection_reads_in_words_and_names_the_committee_report_not_the_paper(rendered):
+    html = (PROJECT_ROOT / "reports" / "25-00065" / "appendix.html").read_text()
+    assert "^(" not in html and not re.search(r"\byear t\b", html)
+    assert "raised by 2% for each year after the first" in html
+    assert "The paper" not in html and "the paper" not in html
+
+
+@pytest.mark.parametrize("report_id", REPORTS)
+def test_reviewers_note_compares_with_the_figures_the_papers_printed(rendered, report_id):
+    note = (PROJECT_ROOT / "reports" / report_id / "internal" / "qa-note.md").read_text()
+    assert "## Figures the committee papers printed" in note
+    figures = json.loads((PROJECT_ROOT / "reports" / report_id / "figures.json").read_text())
+    compared = [item for item in PUBLISHED["figures"] if item["id"] in figures["figures"]]
+    assert compared
+    for item in compared:
+        assert f"| {item['id']} | {item['source']} | {item['value']} |" in note
+    html = (PROJECT_ROOT / "reports" / report_id / "appendix.html").read_text()
+    assert "Figures the committee papers printed" not in html
+
+
+def test_author_notes_reach_the_reviewers_note_and_no_published_file(rendered):
+    out = PROJECT_ROOT / "reports" / "25-00065"
+    notes = read_yaml(PROJECT_ROOT / "reports" / "25-00065.yml")["author_notes"]
+    assert notes
+    qa = (out / "internal" / "qa-note.md").read_text()
+    from pipeline.render import PUBLISHED_DIRS, PUBLISHED_FILES
+
+    published = [out / name for name in PUBLISHED_FILES] + [
+        path for folder in PUBLISHED_DIRS for path in (out / folder).iterdir()
+    ]
+    assert len(published) > 20
+    for note in notes:
+        assert note in qa
+        words = note[:60]
+        for path in published:
+            data = path.read_bytes()
+            if path.suffix in {".docx", ".xlsx"}:
+                import zipfile
+
+                with zipfile.ZipFile(path) as archive:
+                    data = b"".join(archive.read(n) for n in archive.namelist())
+            assert words.encode() not in data, f"author note in {path.name}"
+    assert "put the Plan" not in (out / "appendix.html").read_text()

@@ -68,13 +68,15 @@ def test_share_of_kent_beds_is_the_unrounded_12_5_that_the_paper_rounded_down_to
     got = rendered["res-2021-kent"]["res21.share_of_kent_beds_pct"]
     # 42 children over 336 beds is exactly 12.5%. The EqIA printed 12% (it rounded down);
     # this project rounds halves up, so the rounded figure would read 13%. figures.json keeps
-    # 12.5 (published to one place, as the appendix prints it: 12.5%) with a sentence naming
-    # the paper's 12%.
+    # 12.5 (published to one place, as the appendix prints it: 12.5%) with a sentence that
+    # reconciles it with the committee report's 12%, in members' words (no file numbers).
     assert (got["value"], got["unit"]) == (12.5, "percent_1dp")
     assert math.floor(got["value"]) == PUBLISHED["res21.share_of_kent_beds_pct"]["value"] == 12
     assert rounded(got["value"], "percent_rounded") == 13
     html = (PROJECT_ROOT / "reports" / "res-2021-kent" / "appendix.html").read_text()
-    assert "12.5% of the beds" in html and "printed 12%: 12.5% rounded down" in html
+    assert "12.5% of the beds" in html
+    assert "The committee report rounds this share down to 12%" in html
+    assert "004" not in html and "The paper" not in html
 
 
 def test_excluded_teams_are_stated_and_left_out(rendered):

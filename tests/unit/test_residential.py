@@ -605,7 +605,8 @@ def test_a_share_the_paper_rounded_another_way_is_explained():
     report.summary()
     report.figures.add("res21.share_of_kent_beds_pct", 12.5, "percent_rounded", "share")
     sentence = report._printed_differently("res21.share_of_kent_beds_pct", 1)
-    assert "printed 12%: 12.5% rounded down" in sentence
+    assert "The committee report rounds this share down to 12%" in sentence
+    assert "004" not in sentence
     report.figures.add("res21.share_of_kent_beds_pct", 12.4, "percent_rounded", "share")
     assert report._printed_differently("res21.share_of_kent_beds_pct", 1) == ""
 

@@ -553,17 +553,19 @@ class Appendix(ReportKernel):
                 )
                 more = "more" if gap >= 0 else "less"
                 self.figures.add(
-                    f"{prefix}.avg_annual_cost.gap_worth_{self._key(cat)}",
-                    worth,
-                    "gbp",
+                    f"{prefix}.avg_annual_cost.gap_worth_{self._key(cat)}_gbp_m",
+                    worth / 1e6,
+                    "gbp_millions_1dp",
                     f"Cost gap across {cat} placements, per year",
                 )
+                # a difference of two averages across hundreds of placements is an estimate:
+                # to £0.1m, and only as good as the assumption that the needs are alike
                 section.para(
                     f"{sentence_case(with_article(cat))} placement costs on average "
                     f"{fmt_gbp(abs(gap))} {more} per year than {with_article(base)} placement. "
-                    "Across the "
+                    "Assuming a similar profile of needs, across the "
                     f"{self._text(html_table, cat, 'placements')} {cat} placements that "
-                    f"difference is worth {fmt_gbp(abs(worth))} a year."
+                    f"difference is worth about £{fmt_number(abs(worth) / 1e6, 1)}m a year."
                 )
         return section.add(html_table)
 
@@ -883,9 +885,13 @@ class Appendix(ReportKernel):
             "district_list",
             f"{self.council.name} districts with no contracted school",
         )
+        # With one contracted category, "contracted schools" is that category's schools
+        # column again: it is shown (and recorded) only when it adds something.
+        repeats = len(contracted) == 1
+        shown_columns = [c for c in table.columns if not (repeats and c == "contracted_schools")]
         for district in table.index:
             key = snake_case(district)
-            for column in table.columns:
+            for column in shown_columns:
                 self._put(
                     f"{prefix}.district.{key}.{column.lower().replace('-', '_')}",
                     table,
@@ -926,12 +932,15 @@ class Appendix(ReportKernel):
         split = {
             c: {"schools": f"schools_{c}", "placements": f"placements_{c}"} for c in self.categories
         }
-        split["Total"] = {
-            "schools": "schools",
-            "contracted_schools": "contracted_schools",
-            "placements": "placements",
-        }
-        columns.append(Column("contracted_schools", "Contracted schools"))
+        split["Total"] = {"schools": "schools", "placements": "placements"}
+        contracted_note = ""
+        if not repeats:
+            split["Total"]["contracted_schools"] = "contracted_schools"
+            columns.append(Column("contracted_schools", "Contracted schools"))
+            contracted_note = (
+                "Contracted schools hold at least one placement under "
+                f"{join_words(contracted, 'or') if contracted else 'a contract'}. "
+            )
         section.add(
             self._table(
                 HtmlTable(
@@ -943,10 +952,7 @@ class Appendix(ReportKernel):
                     columns=columns,
                     row_header="School district",
                     note="District is where the school stands; 'Out of area' is outside "
-                    f"{self.council.name}. "
-                    "Contracted schools hold at least one placement under "
-                    f"{join_words(contracted, 'or') if contracted else 'a contract'}. "
-                    + self._source(name),
+                    f"{self.council.name}. " + contracted_note + self._source(name),
                     mask=mask,
                     name=f"school_district_{prefix}",
                     split=("framework_status", self.framework.label, split),
@@ -1105,14 +1111,21 @@ class Appendix(ReportKernel):
             f"were placed across {fmt_count(headline['schools'])} schools in the independent "
             "sector."
         )
+        # the peak is named from the year-group table the section shows, never from a
+        # figure no table prints
+        ncy_table, _ = self._ncy_table(name, frame)
+        peak_words = (
+            f" and peaks in {tables.ncy_label(peak)}"
+            if not ncy_table.hidden(peak, "total")
+            else ""
+        )
         section.para(
             self._top_needs_sentence(need_table, profile)
             + f" Demand is highest in the secondary phase "
-            f"({self._text(phase_table, secondary, 'pct')}) and peaks in "
-            f"{tables.ncy_label(peak)}."
+            f"({self._text(phase_table, secondary, 'pct')}){peak_words}."
         )
         section.add(self._need_chart(name, need_table, profile)).add(need_table)
-        return section.add(phase_table)
+        return section.add(phase_table).add(ncy_table)
 
     def spend_history(self) -> Section | None:
         """Annual spend by financial year, with gaps where no figure was published."""
@@ -1408,8 +1421,18 @@ class Appendix(ReportKernel):
             section.add(html_table)
             if fact := self._largest_group(html_table, header):
                 facts.append(fact)
-        need_table, _ = self._need_table(name, frame, f"equality_primary_need_{prefix}")
-        section.add(need_table)
+        shown = self._published.get(f"primary_need_{prefix}")
+        if shown is not None:
+            # the same children by the same need are already a table: point to it, never
+            # print it twice
+            number = shown["caption"].partition(":")[0]
+            section.para(
+                f"Disability: every placed child has an EHC plan; their primary needs, by "
+                f"{self._status}, are in {number} (Primary need)."
+            )
+        else:
+            need_table, _ = self._need_table(name, frame, f"equality_primary_need_{prefix}")
+            section.add(need_table)
         if facts:
             section.parts.insert(1, f"<p>{sentence_case(join_words(facts))}.</p>")
         return section
@@ -1460,12 +1483,11 @@ class Appendix(ReportKernel):
         scenarios = {}
         section = Section("Contract value projection")
         section.para(
-            f"Value in contract year t = placements in year t x £{cost:,.0f} x "
-            f"(1 + {uplift:g}%)^(t - 1), summed over {years} contract years from "
-            f"{assumptions.first_year}. Placements start at {fmt_count(base)} ({base_from}) and "
-            "follow each scenario's trajectory. Assumptions: "
-            + assumptions.assumptions_source
-            + "."
+            f"Each contract year's value is that year's placements times an average annual "
+            f"cost of £{cost:,.0f}, raised by {uplift:g}% for each year after the first; the "
+            f"contract value adds up the {years} contract years from {assumptions.first_year}. "
+            f"Placements start at {fmt_count(base)} ({base_from}) and follow each scenario's "
+            "trajectory. Assumptions: " + assumptions.assumptions_source + "."
         )
         comparisons = []
         for scenario in assumptions.scenarios:
@@ -1560,13 +1582,13 @@ class Appendix(ReportKernel):
             f"Projection minus published total, {scenario.label}",
         )
         words = (
-            f"{scenario.label}: this projection gives £{fmt_number(total / 1e6, 0)}m against "
-            f"the £{fmt_number(published / 1e6, 0)}m published ({scenario.published_source}), "
-            f"{'more' if diff >= 0 else 'less'} by £{fmt_number(abs(diff) / 1e6, 0)}m "
-            f"({fmt_pct(abs(diff) / published * 100, 1)})."
+            f"{scenario.label}: the committee report gives £{fmt_number(published / 1e6, 0)}m "
+            f"({scenario.published_source}); this projection gives "
+            f"£{fmt_number(total / 1e6, 0)}m, £{fmt_number(abs(diff) / 1e6, 0)}m "
+            f"({fmt_pct(abs(diff) / published * 100, 1)}) {'more' if diff >= 0 else 'less'}."
         )
         if gap["reproduced"]:
-            return words + " The stated assumptions reproduce the published total."
+            return words + " The assumptions above reproduce the committee report's figure."
         explain = [
             f"a starting count of {fmt_count(gap['implied_placements'])} placements instead of "
             f"{fmt_count(base)}",
@@ -1582,9 +1604,8 @@ class Appendix(ReportKernel):
             )
             explain.append(f"placements falling by {fmt_pct(rate, 1)} a year")
         return (
-            words + " The published figure would follow, with the other assumptions unchanged, "
-            f"from any one of: {'; or '.join(explain)}. The paper does not say which of its "
-            "assumptions differs from those stated."
+            words + " The committee report's figure would follow, with the other assumptions "
+            f"as above, from any one of: {'; or '.join(explain)}."
         )
 
     def trend(self) -> Section | None:
@@ -1610,7 +1631,13 @@ class Appendix(ReportKernel):
                 caption=self._caption("Placements, schools and need mix across extracts"),
                 columns=[
                     Column("placements", "Placements"),
-                    Column("pupils", "Pupils"),
+                    # a pupil with two placements in one extract is counted once here; when
+                    # no pupil has two, the column is the placements column again
+                    *(
+                        [Column("pupils", "Pupils")]
+                        if (trend["pupils"] != trend["placements"]).any()
+                        else []
+                    ),
                     Column("schools", "Schools"),
                     Column(
                         "contracted_pct",
@@ -1639,6 +1666,8 @@ class Appendix(ReportKernel):
         first, last = trend.index[0], trend.index[-1]
         first_row, last_row = trend.loc[first], trend.loc[last]
         section = Section("Trend across extracts")
+        ends = [self.definition.inputs[names[0]], self.definition.inputs[names[-1]]]
+        alike = all(e.as_at is not None for e in ends) or all(e.as_at is None for e in ends)
         section.para(
             f"Between the first extract ({first}) and the last ({last}), placements "
             f"{fmt_move(first_row['placements'], last_row['placements'])}, the "
@@ -1646,6 +1675,13 @@ class Appendix(ReportKernel):
             f"{fmt_move(first_row['contracted_pct'], last_row['contracted_pct'], fmt_pct)} and "
             f"the ASD share of placements "
             f"{fmt_move(first_row['need_pct_ASD'], last_row['need_pct_ASD'], fmt_pct)}."
+            + (
+                ""
+                if alike
+                else " The two count differently (one is the placements on one day, the "
+                "other everyone placed during a period), so part of the change in placements "
+                "is a difference of definition, not growth."
+            )
         )
         chart = charts.plot_trend(
             trend, needs=["ASD", "SEMH", "SLCN"], source=" ".join(self._source(n) for n in names)

@@ -78,7 +78,6 @@ CLA_AGE_BANDS: tuple[tuple[str, int, int], ...] = (
 SEX_LABELS = {"F": "Female", "M": "Male"}
 #: DfE main ethnic groups in the vocabulary's order (its aliases map onto these).
 ETHNIC_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(vocabulary.ETHNIC_GROUPS.values()))
-PUBLISHED_FIGURES = PROJECT_ROOT / "data" / "published" / "published-figures.yml"
 
 
 def key_of(text: str) -> str:
@@ -712,11 +711,10 @@ class ResidentialAppendix(ReportKernel):
         printed = item["value"]
         if value is None or round_half_up(value) == printed:
             return ""
-        how = "down" if math.floor(value) == printed else "differently"
+        how = " down" if math.floor(value) == printed else ""
         return (
-            f" The paper ({item.get('source', 'published figures')}) printed {printed}%: "
-            f"{fmt_pct(value, places)} rounded {how}. This appendix shows the unrounded share "
-            "to one decimal place and rounds halves up."
+            f" The committee report rounds this share{how} to {printed}%; this appendix "
+            "gives it to one decimal place."
         )
 
     def capacity(self) -> Section:
@@ -1178,9 +1176,9 @@ class ResidentialAppendix(ReportKernel):
         return {f: figures[f]["value"] for f in wanted if f in figures}
 
 
-def read_published(path: Path = PUBLISHED_FIGURES) -> dict[str, dict]:
-    """Published figures by id (empty when the file is absent)."""
-    if not path.exists():
+def read_published(path: Path | None) -> dict[str, dict]:
+    """Published figures by id (empty when there is no file)."""
+    if path is None or not path.exists():
         return {}
     return {item["id"]: item for item in io.read_yaml(path).get("figures", [])}
 
@@ -1222,5 +1220,5 @@ def load(
         cleaning,
         authority=definition.filters.get("placing_authority", settings.authority),
         provenance=provenance or {},
-        published=read_published(),
+        published=read_published(definition.published_figures_path()),
     )
