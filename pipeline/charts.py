@@ -32,6 +32,7 @@ from pipeline.present import (
     count_of,
     fmt_gbp_m,
     fmt_pct,
+    fmt_share,
     join_words,
     round_half_up,
     sentence_case,
@@ -214,7 +215,18 @@ def plot_spend_history(spend: pd.DataFrame, *, source: str) -> Chart:
         for i, (year, v) in enumerate(zip(years, values, strict=True))
     ]
     shown = [v for v in values if not np.isnan(v)]
-    if not shown:
+    # a title compares like with like: the years on the main basis only
+    alike = [
+        (year, v)
+        for year, v, b, p in zip(years, values, bases, published, strict=True)
+        if p and b == main_basis
+    ]
+    if other_bases and len(alike) >= 2:
+        rising = all(b > a for (_, a), (_, b) in zip(alike, alike[1:], strict=False))
+        first_year, last_year = alike[0][0], alike[-1][0]
+        words = "rose every year" if rising else "changed"
+        title = f"Spend {words} from {first_year} to {last_year}, the years on one basis"
+    elif not shown:
         title = "No spend figure has been published for these years"
     elif len(shown) == 1:
         title = f"One year has a published spend figure: {_gbp_m(shown[0])}"
@@ -261,8 +273,8 @@ def _need_words(code: str, name: str) -> str:
 
 
 def _share_label(pct: float, count: int) -> str:
-    # A need that some children have must not read as "0%".
-    return "<1%" if count > 0 and round_half_up(pct) == 0 else fmt_pct(pct)
+    # A need that some children have must not read as "0%" (as in its table: fmt_share).
+    return fmt_share(pct) if count > 0 else fmt_pct(pct)
 
 
 def plot_need_profile(need_profile: pd.DataFrame, *, extract_label: str, source: str) -> Chart:

@@ -189,9 +189,12 @@ class ReportDefinition(_Strict):
     id: str
     title: str
     subtitle: str | None = None
-    decision_number: str
-    committee: str
-    meeting_date: dt.date
+    #: What the front page says of the decision, only as the definition states it: an
+    #: absent detail is left out, never made up (an EqIA has no decision number; a decision
+    #: taken out of committee has no meeting).
+    decision_number: str | None = None
+    committee: str | None = None
+    meeting_date: dt.date | None = None
     classification: str = "Unrestricted"
     council: str
     geography: Geography | None = None
@@ -276,6 +279,21 @@ class ReportDefinition(_Strict):
             # frozen: set once, here, while the model is being built
             object.__setattr__(self, "geography", Geography.of(self.authority))
         return self
+
+    @model_validator(mode="after")
+    def _the_appendix_has_a_date(self) -> ReportDefinition:
+        if self.meeting_date is None and self.parameters.render_date is None:
+            raise ValueError(
+                "the appendix needs a date: give meeting_date (the meeting it goes to) or "
+                "parameters.render_date (the date it is dated), so that every render of it "
+                "is dated the same"
+            )
+        return self
+
+    @property
+    def dated(self) -> dt.date:
+        """The appendix's own date: its render date, else its meeting's."""
+        return self.parameters.render_date or self.meeting_date
 
     @property
     def authority(self) -> Council:

@@ -90,9 +90,9 @@ class DocumentMeta:
     """What the title block, running header and footer say about the appendix."""
 
     title: str
-    decision_number: str
-    committee: str
-    meeting_date: datetime.date
+    decision_number: str | None
+    committee: str | None
+    meeting_date: datetime.date | None
     classification: str
     subtitle: str | None = None
     generated_note: str | None = None
@@ -102,9 +102,12 @@ class DocumentMeta:
     def __post_init__(self) -> None:
         for name in ("title", "decision_number", "committee", "classification"):
             value = getattr(self, name)
+            optional = name in ("decision_number", "committee")
+            if optional and value is None:
+                continue  # left off the front page: never made up
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"DocumentMeta.{name} must be a non-empty string, got {value!r}")
-        if not isinstance(self.meeting_date, datetime.date):
+        if self.meeting_date is not None and not isinstance(self.meeting_date, datetime.date):
             raise ValueError(
                 f"DocumentMeta.meeting_date must be a datetime.date, got {self.meeting_date!r}"
             )
@@ -139,8 +142,8 @@ def build_html(nb: nbformat.NotebookNode, meta: DocumentMeta) -> str:
             "subtitle": meta.subtitle,
             "decision_number": meta.decision_number,
             "committee": meta.committee,
-            "meeting_date_iso": day.isoformat(),
-            "meeting_date_text": fmt_date(day),
+            "meeting_date_iso": day.isoformat() if day else None,
+            "meeting_date_text": fmt_date(day) if day else None,
             "classification": meta.classification,
             "generated_note": meta.generated_note,
             "language": meta.language,

@@ -122,10 +122,13 @@ class ReportKernel:
         extract = self.definition.inputs[extract_name]
         return extract.figure_prefix or extract_name
 
-    def _source(self, extract_name: str) -> str:
-        extract = self.definition.inputs[extract_name]
+    def _source(self, extract_name: str, *more: str) -> str:
+        """``Source: <label> (synthetic sample data).``; with more extracts, one line for all
+        (``Sources: A; B; C (synthetic sample data).``), never "Source:" three times."""
+        names = list(dict.fromkeys((extract_name, *more)))
+        labels = "; ".join(self.definition.inputs[n].label for n in names)
         synthetic = " (synthetic sample data)" if self.definition.synthetic_data else ""
-        return f"Source: {extract.label}{synthetic}."
+        return f"Source{'s' if len(names) > 1 else ''}: {labels}{synthetic}."
 
     # --- tables and figures
 

@@ -83,6 +83,19 @@ def fmt_pct(value: object, places: int = 0) -> str:
     return f"{round_half_up(float(value), places):,.{places}f}%"
 
 
+def fmt_share(value: object) -> str:
+    """A share of children to the whole per cent, where a group that has children never reads
+    as 0%: ``0.4`` -> ``<1%`` (the same in a chart's labels and its table).
+
+    >>> fmt_share(0.4), fmt_share(0.0), fmt_share(52.04)
+    ('<1%', '0%', '52%')
+    """
+    if _missing(value):
+        return ""
+    number = float(value)
+    return "<1%" if number > 0 and round_half_up(number) == 0 else fmt_pct(number)
+
+
 def fmt_gbp(value: object, places: int = 0) -> str:
     """``54460.4`` -> ``£54,460``.
 

@@ -208,10 +208,18 @@ def table_files(definition: ReportDefinition, payloads: list[dict]) -> dict[str,
         data, meta = publish.tidy_csv(payload, geography)
         files[f"{TABLES_DIR}/{payload['name']}.csv"] = data.encode("utf-8")
         files[f"{TABLES_DIR}/{payload['name']}.meta.csv"] = meta.encode("utf-8")
+    decision = f"Decision {definition.decision_number}: " if definition.decision_number else ""
+    meeting = ", ".join(
+        part
+        for part in (
+            definition.committee,
+            f"{definition.meeting_date:%d %B %Y}" if definition.meeting_date else None,
+        )
+        if part
+    )
     about = [
-        f"Decision {definition.decision_number}: {definition.title}.",
-        f"{definition.committee}, {definition.meeting_date:%d %B %Y}. "
-        f"Classification: {definition.classification}.",
+        f"{decision}{definition.title}.",
+        (f"{meeting}. " if meeting else "") + f"Classification: {definition.classification}.",
     ]
     if definition.synthetic_data:
         about.append("Made from synthetic sample data: it contains no real child data.")
@@ -259,7 +267,7 @@ def _source_date_epoch(definition: ReportDefinition) -> str:
     global _SET_BY_RENDER
     current = os.environ.get("SOURCE_DATE_EPOCH")
     user = current if current and current != _SET_BY_RENDER else None
-    when = definition.parameters.render_date or definition.meeting_date
+    when = definition.dated
     moment = dt.datetime.combine(when, dt.time(), tzinfo=dt.UTC)
     chosen = user or str(int(moment.timestamp()))
     _SET_BY_RENDER = None if user else chosen

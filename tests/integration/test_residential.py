@@ -177,7 +177,7 @@ def test_html_is_self_contained_and_pdf_has_every_table_and_chart(rendered, memb
     text = subprocess.run(
         [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "Regional Procurement for innovative" in text and "Page 1 of" in text
+    assert "Regional procurement for innovative" in text and "Page 1 of" in text
     for number in re.findall(r"(Chart \d+|Table \d+):", html):
         assert f"{number}:" in text, f"{number} is in the HTML but not the PDF"
 
@@ -238,3 +238,25 @@ def test_the_reconciliation_is_in_the_qa_note_not_the_appendix(rendered):
     html = member_html("res-2021-kent")
     assert "Rows read" not in html and "185 rows read" not in html
     assert "1 duplicates" not in html
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_front_page_states_only_what_the_definition_gives(rendered, member):
+    # the EqIA has no decision number, committee or meeting: a partner's appendix must not
+    # carry Kent's committee, nor an EqIA title dressed as a decision number
+    html = (PROJECT_ROOT / "reports" / member / "appendix.html").read_text()
+    block = html[html.index('<header class="title-block">') : html.index("</header>")]
+    assert "Decision number" not in block and "Committee" not in block
+    assert "Meeting date" not in block and "Classification" in block
+    pdf = subprocess.run(
+        ["pdftotext", str(PROJECT_ROOT / "reports" / member / "appendix.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Decision" not in pdf and "Cabinet Committee" not in pdf
+    # no table code in a sentence, and no missing districts where a unitary has none
+    prose = re.sub(r"<table.*?</table>", "", html, flags=re.S)
+    assert "[c] children" not in prose and "Not counted: [c]" not in prose
+    if member == "res-2021-portsmouth":
+        assert "does not record districts" not in html and "do not record districts" not in html

@@ -46,9 +46,24 @@ def test_wrong_type_is_an_error_naming_the_key(tmp_path):
 
 def test_missing_key_is_named(tmp_path):
     data = sample()
-    del data["decision_number"]
-    with pytest.raises(ReportDefinitionError, match="missing key 'decision_number'"):
+    del data["title"]
+    with pytest.raises(ReportDefinitionError, match="missing key 'title'"):
         load_report_definition(write(tmp_path, data))
+
+
+def test_front_page_details_are_optional_but_the_appendix_needs_a_date(tmp_path):
+    # an EqIA has no decision number and names no committee or meeting: left out, never
+    # made up; the appendix is then dated by its render date
+    data = sample()
+    for key in ("decision_number", "committee", "meeting_date"):
+        del data[key]
+    data["parameters"].pop("render_date", None)
+    with pytest.raises(ReportDefinitionError, match="the appendix needs a date"):
+        load_report_definition(write(tmp_path, data))
+    data["parameters"]["render_date"] = "2021-09-30"
+    definition = load_report_definition(write(tmp_path, data))
+    assert definition.decision_number is None and definition.committee is None
+    assert definition.dated.isoformat() == "2021-09-30"
 
 
 def test_section_naming_an_unknown_input_is_an_error(tmp_path):

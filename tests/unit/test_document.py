@@ -146,6 +146,14 @@ def test_title_block(soup: BeautifulSoup) -> None:
     assert block.find("time")["datetime"] == "2025-11-18"
 
 
+def test_title_block_leaves_out_what_the_definition_does_not_state() -> None:
+    meta = dataclasses.replace(META, decision_number=None, committee=None, meeting_date=None)
+    out = build_html(new_notebook(), meta)
+    block = BeautifulSoup(out, "html.parser").find("header", class_="title-block")
+    assert [dt.get_text(strip=True) for dt in block.find_all("dt")] == ["Classification"]
+    assert "Decision" not in block.get_text() and "None" not in out
+
+
 def test_generated_note_is_shown(soup: BeautifulSoup) -> None:
     note = soup.find(class_="generated-note")
     assert note is not None and note.get_text() == META.generated_note

@@ -626,8 +626,12 @@ def test_definitions_state_the_exclusions_and_not_the_reconciliation():
 def test_a_small_number_of_excluded_children_is_hidden_with_its_complement():
     report = sample_report(dct=2)
     html = report.summary().to_html() + report.data_quality().to_html()
-    assert "not counting [c] children under the Disabled" in html
-    assert "Not counted: [c] placements" in html  # 0, but it would give the 2 away
+    # no number at all, rather than a table's [c] in a sentence: 0 not open would give the 2
+    # away, so neither is said, and the sentence says why
+    assert "not counting children under the Disabled" in html
+    assert "Not counted: placements of Kent children" in html
+    assert "their numbers are not shown, to protect confidentiality" in html
+    assert "[c] children under" not in html and "Not counted: [c]" not in html
     assert "res21.children_excluded_kent" not in report.figures
     assert "quality.tables_with_suppression" in report.figures
     # the definitions name every rule the suppression follows

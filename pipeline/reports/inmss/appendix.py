@@ -46,6 +46,7 @@ from pipeline.present import (
     fmt_move,
     fmt_number,
     fmt_pct,
+    fmt_share,
     join_words,
     sentence_case,
     snake_case,
@@ -137,6 +138,11 @@ COST_GROUPS = (
     ("primary_need", "Primary need", list(PRIMARY_NEEDS), "need"),
     ("phase", "Phase", [p for p, _, _ in tables.PHASES], "phase"),
 )
+
+
+def _fy(year: object) -> str:
+    """A financial year as the charts print it: ``2017/18`` -> ``2017-18``."""
+    return str(year).replace("/", "-")
 
 
 def _one_input(method: Callable[..., Section]) -> Callable[[Appendix], Section | None]:
@@ -305,7 +311,7 @@ class Appendix(ReportKernel):
         split = {c: {"placements": c} for c in self.categories}
         split["Total"] = {"placements": "total"}
         if share:
-            columns.append(Column("pct", "Share of placements", fmt_pct, unit="%", dp=1))
+            columns.append(Column("pct", "Share of placements", fmt_share, unit="%", dp=1))
             split["Total"]["share_of_placements"] = "pct"
         period = _period_words(self.definition.inputs[extract])
         return self._table(
@@ -1049,9 +1055,7 @@ class Appendix(ReportKernel):
                     "Average annual cost is the mean agreed annual fee. Spend pro-rates each "
                     f"annual fee to the days the placement ran between {fmt_date(start)} and "
                     f"{fmt_date(end)}. "
-                    + self._source(earlier_name)
-                    + " "
-                    + self._source(later_name)
+                    + self._source(earlier_name, later_name)
                 ),
                 mask=mask,
                 name="average_cost_change",
@@ -1067,14 +1071,30 @@ class Appendix(ReportKernel):
                 f"{fmt_count(earlier.loc[tables.TOTAL, 'placements'])} placements funded were "
                 f"made through the {cat}, with £{self._text(table, cat, 'spend_m')}m spent on "
                 f"{cat} providers."
+                + (
+                    " This spend adds up the agreed fees of the placements funded, for the days "
+                    "each ran; the finance figures under Spend over time are counted on a "
+                    "different basis, so the two differ."
+                    if self.definition.sections.spend_history
+                    else ""
+                )
             )
-        moves = [
-            f"{'rose' if change.loc[c, 'change_gbp'] >= 0 else 'fell'} by "
-            f"{fmt_pct(abs(change.loc[c, 'change_pct']))} for {c} placements (from "
-            f"{fmt_gbp(change.loc[c, 'earlier'])} to {fmt_gbp(change.loc[c, 'later'])})"
-            for c in change.index
-            if not mask.loc[c, "change_pct"]
-        ]
+        moves = []
+        for c in change.index:
+            if mask.loc[c, "change_pct"]:
+                continue
+            verb = "rose" if change.loc[c, "change_gbp"] >= 0 else "fell"
+            # "rose by 7% for DPS ... and by 13% for Non-DPS": the verb once when it repeats
+            said = moves and moves[-1][0] == verb
+            moves.append(
+                (
+                    verb,
+                    f"{'' if said else verb + ' '}by {fmt_pct(abs(change.loc[c, 'change_pct']))} "
+                    f"for {c} placements (from {fmt_gbp(change.loc[c, 'earlier'])} to "
+                    f"{fmt_gbp(change.loc[c, 'later'])})",
+                )
+            )
+        moves = [words for _, words in moves]
         if moves:
             section.para(
                 f"Between {mid_sentence(earlier_extract.label, self._names)} and the "
@@ -1156,17 +1176,17 @@ class Appendix(ReportKernel):
         section = Section("Spend over time")
         text = (
             f"{sentence_case(str(main_basis))} rose from £{fmt_number(first['spend_gbp_m'], 1)}m "
-            f"in {first['financial_year']} to £{fmt_number(last['spend_gbp_m'], 1)}m in "
-            f"{last['financial_year']}."
+            f"in {_fy(first['financial_year'])} to £{fmt_number(last['spend_gbp_m'], 1)}m in "
+            f"{_fy(last['financial_year'])}."
         )
         for _, row in known.loc[known["basis"] != main_basis].iterrows():
             text += (
-                f" In {row['financial_year']} the figure published is "
+                f" In {_fy(row['financial_year'])} the figure published is "
                 f"£{fmt_number(row['spend_gbp_m'], 1)}m on a different basis ({row['basis']}), "
                 "so it is not directly comparable."
             )
         if gaps:
-            text += f" No figure is published for {join_words(gaps)}; those years are gaps."
+            text += f" No figure is published for {join_words([_fy(g) for g in gaps])}; those years are gaps."
         section.para(text)
         chart = charts.plot_spend_history(history, source=self._source(name))
         section.add(self._figure(chart))
@@ -1182,6 +1202,7 @@ class Appendix(ReportKernel):
                         Column("source", "Published in", str, numeric=False, unit="text"),
                     ],
                     row_header="Financial year",
+                    row_labels=_fy,
                     total_row=None,
                     note="Figures from finance records as published in committee papers; [x] "
                     "where no figure was published. " + self._source(name),
@@ -1656,7 +1677,7 @@ class Appendix(ReportKernel):
                     "Each extract counts differently (a census-day snapshot, everyone placed "
                     "during a period, placements funded in a year), so changes mix real change "
                     "with differences of definition. All placements, day and residential. "
-                    + " ".join(self._source(n) for n in names)
+                    + self._source(*names)
                 ),
                 name="trend_across_extracts",
             ),
@@ -1676,6 +1697,14 @@ class Appendix(ReportKernel):
             f"the ASD share of placements "
             f"{fmt_move(first_row['need_pct_ASD'], last_row['need_pct_ASD'], fmt_pct)}."
             + (
+                " These counts include residential placements, which the day-provision "
+                "tables above leave out, so they are higher than those tables for the same date."
+                if self.definition.parameters.day_provision_only
+                and any(self.definition.inputs[n].as_at for n in names)
+                and self.definition.sections.framework_snapshot in names
+                else ""
+            )
+            + (
                 ""
                 if alike
                 else " The two count differently (one is the placements on one day, the "
@@ -1684,7 +1713,7 @@ class Appendix(ReportKernel):
             )
         )
         chart = charts.plot_trend(
-            trend, needs=["ASD", "SEMH", "SLCN"], source=" ".join(self._source(n) for n in names)
+            trend, needs=["ASD", "SEMH", "SLCN"], source=self._source(*names)
         )
         return section.add(self._figure(chart)).add(html_table)
 

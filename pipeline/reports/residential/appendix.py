@@ -596,6 +596,13 @@ class ResidentialAppendix(ReportKernel):
         small = any(0 < n < self.threshold for n in counts.values())
         return {k: SUPPRESSED if small else fmt_count(n) for k, n in counts.items()}
 
+    def _left_out_words(self, key: str, noun: str) -> str:
+        """``12 children`` in a sentence, or ``children`` when the number is suppressed: a
+        table's ``[c]`` reads as a misprint in running prose, and the sentence says that
+        numbers left unsaid are suppressed."""
+        shown = self.left_out[key]
+        return noun if shown == SUPPRESSED else f"{shown} {noun}"
+
     @cached_property
     def regional(self) -> pd.DataFrame:
         return build_regional_comparison(self.homes, self.everyone, authorities=self.authorities)
@@ -654,8 +661,8 @@ class ResidentialAppendix(ReportKernel):
             f"{self._on()}, {self.authority} had "
             f"{self._headline_text(IN_AREA)} children placed in homes in {self.authority} and "
             f"{self._headline_text(OUT_OF_AREA)} in homes elsewhere, not counting "
-            f"{self.left_out['excluded']} children under the {teams}.",
-            f"Children placed in {self.authority} occupy "
+            f"{self._left_out_words('excluded', 'children')} under the {teams}.",
+            f"{self.authority}'s children placed in {self.authority} account for "
             f"{self._headline_text('share_of_beds_pct')} of the beds in {self.authority}.",
         ]
         return section.bullets(items)
@@ -750,9 +757,10 @@ class ResidentialAppendix(ReportKernel):
                 source=self._source(homes_name),
             )
             section.add(self._figure(chart)).add(table)
-        else:
+        elif load_council(self.authority).districts:
+            # a unitary authority has no districts: nothing is missing, so nothing is said
             section.para(
-                f"The homes export does not record districts for homes in {self.authority}, "
+                f"The homes data do not record districts for homes in {self.authority}, "
                 "so capacity is shown for the authority as a whole."
             )
         rating = build_capacity_by(
@@ -1023,8 +1031,8 @@ class ResidentialAppendix(ReportKernel):
             "The Equality Impact Assessment form asks about ten protected characteristics. "
             "The placements export can describe three of them: age, sex and race (ethnic "
             "group). Disability is recorded only through the team: the "
-            f"{self.left_out['excluded']}"
-            f" children under the {teams} are not in these tables, as they are not in the "
+            f"{self._left_out_words('excluded', 'children')}"
+            f" under the {teams} are not in these tables, as they are not in the "
             "headline counts. The export cannot speak to gender identity, religion and belief, "
             "sexual orientation, pregnancy and maternity, marriage and civil partnership, or "
             "carer's responsibilities, which it does not record."
@@ -1132,10 +1140,17 @@ class ResidentialAppendix(ReportKernel):
         """Who is not counted, the definitions behind the figures, and disclosure control."""
         section = Section("Definitions")
         teams = join_words(self.settings.excluded_teams)
+        hidden = SUPPRESSED in self.left_out.values()
         section.para(
-            f"Not counted: {self.left_out['not_open']} placements of {self.authority} children "
-            f"that were not open on {self._as_at()} (ended before it or starting after it), and "
-            f"{self.left_out['excluded']} children under the {teams}."
+            f"Not counted: {self._left_out_words('not_open', 'placements')} of "
+            f"{self.authority} children that were not open on {self._as_at()} (ended before it "
+            f"or starting after it), and {self._left_out_words('excluded', 'children')} under "
+            f"the {teams}"
+            + (
+                " (their numbers are not shown, to protect confidentiality)."
+                if hidden
+                else "."
+            )
         )
         disclosure_text = sections.suppression_summary(
             self,
