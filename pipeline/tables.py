@@ -26,6 +26,30 @@ PHASES: tuple[tuple[str, int, int], ...] = (
 )
 
 
+#: The cost-by-need table's rows: the three commonest primary needs on their own, the rest in
+#: broad groups after the SEND Code of Practice's areas of need (key, label, needs). Declared,
+#: not chosen from the data: split into 14 needs by framework status, most averages would be
+#: over too few placements to print, so grouped they tell a member something.
+NEED_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("ASD", "Autistic spectrum disorder (ASD)", ("ASD",)),
+    ("SEMH", "Social, emotional and mental health (SEMH)", ("SEMH",)),
+    ("SLCN", "Speech, language and communication needs (SLCN)", ("SLCN",)),
+    ("learning", "Learning difficulties (MLD, SLD, PMLD, SPLD)", ("MLD", "SLD", "PMLD", "SPLD")),
+    ("sensory_physical", "Sensory or physical needs (HI, VI, MSI, PD)", ("HI", "VI", "MSI", "PD")),
+    ("other", "Other needs or not recorded (OTH, DS, not recorded)", ("OTH", "DS", "Not recorded")),
+)
+
+
+def need_group_of(need: pd.Series) -> pd.Series:
+    """The ``NEED_GROUPS`` label of each primary need code.
+
+    >>> need_group_of(pd.Series(["ASD", "SLD", "Not recorded"])).str.split(" ").str[0].tolist()
+    ['Autistic', 'Learning', 'Other']
+    """
+    lookup = {code: label for _, label, codes in NEED_GROUPS for code in codes}
+    return need.map(lookup).astype(object)
+
+
 def select_day_provision(placements: pd.DataFrame) -> pd.DataFrame:
     """Keep day placements only (residential placements are excluded from day tables).
 

@@ -265,3 +265,25 @@ def test_author_notes_reach_the_reviewers_note_and_no_published_file(rendered):
                     data = b"".join(archive.read(n) for n in archive.namelist())
             assert words.encode() not in data, f"author note in {path.name}"
     assert "put the Plan" not in (out / "appendix.html").read_text()
+
+
+def test_cost_by_need_groups_small_needs_and_shows_each_mean_with_its_count(rendered):
+    # 14 needs by 2 statuses left most averages hidden ([c] in 19 of 70 cells); the declared
+    # need groups keep ASD, SEMH and SLCN and group the rest, and each mean has its count
+    from pipeline.tables import NEED_GROUPS
+
+    path = PROJECT_ROOT / "reports" / "25-00065" / "tables" / "average_cost_by_need_s25.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        import csv
+
+        rows = list(csv.DictReader(handle))
+    assert [r["need_group"] for r in rows] == [label for _, label, _ in NEED_GROUPS] + ["Total"]
+    cells = [v for r in rows for k, v in r.items() if k.startswith(("avg_", "placements"))]
+    assert sum(v == "c" for v in cells) / len(cells) < 0.25
+    for row in rows:
+        for status in ("dps", "non_dps"):
+            mean_shown = row[f"avg_annual_cost_{status}"] not in {"c", "x"}
+            count_shown = row[f"placements_{status}"] not in {"c", "x"}
+            assert mean_shown <= count_shown, row["need_group"]
+    html = (PROJECT_ROOT / "reports" / "25-00065" / "appendix.html").read_text()
+    assert "Needs other than ASD, SEMH and SLCN are grouped" in html

@@ -196,3 +196,13 @@ def test_the_largest_group_is_named_only_when_its_row_is_shown(hidden, expected)
     table = _profile({"White": 40, "Mixed": 8, "Asian": 2}, hidden)
     stub = SimpleNamespace(_text=lambda t, row, column: f"{t.frame.loc[row, column]:.0f}%")
     assert Appendix._largest_group(stub, table, "Ethnic group") == expected
+
+
+def test_need_groups_cover_every_primary_need_once():
+    from pipeline.vocabulary import PRIMARY_NEEDS
+
+    codes = [code for _, _, group in tables.NEED_GROUPS for code in group]
+    assert sorted(codes) == sorted(PRIMARY_NEEDS)
+    grouped = tables.need_group_of(pd.Series(list(PRIMARY_NEEDS)))
+    assert grouped.notna().all()
+    assert grouped.nunique() == len(tables.NEED_GROUPS)

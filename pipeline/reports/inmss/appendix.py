@@ -135,7 +135,7 @@ FUNDED_FIGURES: dict[str, tuple[str, str, str]] = {
 
 #: The average cost tables: (column, header, order of rows, figure-id key).
 COST_GROUPS = (
-    ("primary_need", "Primary need", list(PRIMARY_NEEDS), "need"),
+    ("need_group", "Primary need", [label for _, label, _ in tables.NEED_GROUPS], "need"),
     ("phase", "Phase", [p for p, _, _ in tables.PHASES], "phase"),
 )
 
@@ -379,15 +379,19 @@ class Appendix(ReportKernel):
         if name in cache:
             return cache[name]
         frame = self._section_data(name).assign(
-            phase=lambda f: tables.phase_of(f["ncy"].astype(int))
+            phase=lambda f: tables.phase_of(f["ncy"].astype(int)),
+            need_group=lambda f: tables.need_group_of(f["primary_need"]),
         )
         cats = [*self.categories, "total"]
         built = {}
         for column, header, order, key in COST_GROUPS:
             table = tables.build_cost_by(frame, by=column, categories=self.categories, order=order)
-            # The placements column repeats the need (phase) table's totals, so it takes that
-            # table's suppression pattern: the same cells are hidden in both.
-            profile = tables.build_profile_by(frame, column=column, categories=self.categories)
+            # The placements columns are the groups' counts by framework status: the phase
+            # table's again (same cells hidden in both), or the need groups' sums of the need
+            # table's rows, which that table is suppressed knowing (``_need_groups``).
+            profile = tables.build_profile_by(
+                frame, column=column, categories=self.categories, order=order
+            )
             profile_mask = self._profile_mask(frame, profile)
             count_mask = profile_mask[cats].reindex(table.index, fill_value=True)
             built[key] = (column, header, table, count_mask)
@@ -653,7 +657,7 @@ class Appendix(ReportKernel):
         prefix = self._prefix(name)
         profile = tables.build_need_profile(frame, categories=self.categories)
         counts = [*self.categories, "total"]
-        mask = self._profile_mask(frame, profile)
+        mask = self._profile_mask(frame, profile, row_groups=self._need_groups(name))
         for code in profile.index:
             if code == tables.TOTAL:
                 continue
@@ -689,6 +693,22 @@ class Appendix(ReportKernel):
             lead=[Column("need_name", "Primary need", str, numeric=False, unit="text")],
         )
         return html_table, profile
+
+    def _need_table_number(self, name: str) -> str:
+        """The number of the table of extract ``name`` by every primary need ("3"), or
+        "the primary-need table" when none is published (yet)."""
+        shown = self._published.get(f"primary_need_{self._prefix(name)}")
+        if shown is None:
+            return "the primary-need table"
+        return shown["caption"].partition(":")[0].removeprefix("Table ").strip()
+
+    def _need_groups(self, name: str) -> list[tuple[str, ...]]:
+        """The need groups whose placements by framework status the cost table of extract
+        ``name`` prints (none when it has no cost table): the need table hides its cells
+        knowing those sums."""
+        if self.definition.sections.cost_breakdown != name:
+            return []
+        return [codes for _, _, codes in tables.NEED_GROUPS if len(codes) > 1]
 
     def _need_chart(self, name: str, html_table: HtmlTable, profile: pd.DataFrame) -> HtmlFigure:
         hidden = html_table.mask["pct"]
@@ -1219,10 +1239,11 @@ class Appendix(ReportKernel):
         """Average annual fee by primary need and by phase, by framework status."""
         section = Section("Average cost by need and phase")
         sentences = []
+        group_keys = {label: key for key, label, _ in tables.NEED_GROUPS}
         for key, (column, header, table, mask) in self._cost_tables(name)["groups"].items():
             cats = [*self.categories, "total"]
             for row in table.index:
-                row_key = _phase_key(row) if column == "phase" else row
+                row_key = _phase_key(row) if column == "phase" else group_keys.get(row, row)
                 for cat in cats:
                     self._put(
                         f"{prefix}.avg_cost_by_{key}.{row_key}.{self._key(cat)}",
@@ -1233,7 +1254,7 @@ class Appendix(ReportKernel):
                         f"Average annual cost, {row}, {cat}",
                         mask,
                     )
-            labels = (lambda v: PRIMARY_NEEDS.get(v, v)) if column == "primary_need" else str
+            labels = str
             html_table = self._table(
                 HtmlTable(
                     table,
@@ -1245,7 +1266,7 @@ class Appendix(ReportKernel):
                         *[
                             Column(
                                 f"avg_{c}",
-                                f"{c}",
+                                f"Average cost, {c}",
                                 fmt_gbp,
                                 unit="£",
                                 indicator=f"avg_annual_cost_{self._key(c)}",
@@ -1254,17 +1275,34 @@ class Appendix(ReportKernel):
                         ],
                         Column(
                             "avg_total",
-                            "All placements",
+                            "Average cost, all",
                             fmt_gbp,
                             unit="£",
                             indicator="avg_annual_cost_all",
                         ),
-                        Column("n_total", "Placements", indicator="placements"),
+                        # a mean travels with its count: the placements it is over, beside it
+                        *[
+                            Column(
+                                f"n_{c}",
+                                f"{c} placements",
+                                indicator=f"placements_{self._key(c)}",
+                            )
+                            for c in self.categories
+                        ],
+                        Column("n_total", "All placements", indicator="placements"),
                     ],
                     row_header=header,
                     row_labels=labels,
                     note=(
-                        "Mean agreed annual fee. Averages over fewer than "
+                        (
+                            "Needs other than ASD, SEMH and SLCN are grouped, after the SEND "
+                            "Code of Practice's areas of need, so that each average is over "
+                            "enough placements to print; Table "
+                            f"{self._need_table_number(name)} gives every need. "
+                            if column == "need_group"
+                            else ""
+                        )
+                        + "Mean agreed annual fee. Averages over fewer than "
                         f"{self.threshold} placements, or over placements whose number is "
                         "suppressed in another table, are suppressed, as are averages that "
                         "would let a suppressed one be worked out. " + self._source(name)

@@ -24,8 +24,8 @@ from pipeline.config import ReportDefinition
 from pipeline.councils import load_council
 from pipeline.vocabulary import ETHNIC_GROUP_ORDER, OUT_OF_AREA, PRIMARY_NEEDS
 
-#: Need as the cost tables print it (its name) -> as the need tables print it (its code).
-NEED_NAMES = {name: code for code, name in PRIMARY_NEEDS.items()}
+#: A need group as the cost table prints it (its label) -> its key.
+NEED_GROUP_KEYS = {label: key for key, label, _ in tables.NEED_GROUPS}
 PHASES = {
     name: [tables.ncy_label(year) for year in range(low, high + 1)]
     for name, low, high in tables.PHASES
@@ -37,7 +37,11 @@ def universe(*, categories: list[str], districts: tuple[str, ...], outside: str)
     """The INMSS appendix's dimensions, for a framework's categories and a council's districts."""
     dims = [
         Dimension("framework_status", tuple(categories)),
-        Dimension("primary_need", tuple(PRIMARY_NEEDS)),
+        # the cost table's need groups are sums of the need tables' needs
+        Dimension("need_group", tuple(key for key, _, _ in tables.NEED_GROUPS)),
+        Dimension.refining(
+            "primary_need", "need_group", {key: codes for key, _, codes in tables.NEED_GROUPS}
+        ),
         Dimension("age_band", tuple(name for name, _, _ in tables.AGE_BANDS)),
         Dimension("ethnicity", ETHNIC_GROUP_ORDER),
         Dimension("sex", SEXES),
@@ -67,6 +71,9 @@ def specs(
             for c in categories
         }
         by_status["avg_annual_cost_all"] = mean("annual_cost")
+        by_status.update(
+            {f"placements_{keys[c]}": count(framework_status=c) for c in categories}
+        )
         by_status["placements"] = count()
 
         def profile(filter_column: str, with_share: bool = True, snap=snap) -> TableSpec:
@@ -78,7 +85,7 @@ def specs(
         out.update(
             {
                 f"average_cost_by_need_{suffix}": TableSpec(
-                    by_status, values={"primary_need": NEED_NAMES}, fixed=snap
+                    by_status, values={"need_group": NEED_GROUP_KEYS}, fixed=snap
                 ),
                 f"average_cost_by_phase_{suffix}": TableSpec(by_status, fixed=snap),
                 f"equality_age_{suffix}": profile("age_band"),
