@@ -73,6 +73,7 @@ values (at most ``threshold - 1``) each of which pins the mean to within ``toler
 from __future__ import annotations
 
 import csv
+import fnmatch
 import io
 import math
 from collections import defaultdict
@@ -1842,3 +1843,93 @@ def with_truth(published: Iterable[Cell], unsuppressed: Iterable[Cell]) -> list[
 
 def _identity(cell: Cell) -> tuple:
     return (cell.table, cell.statistic, cell.measure, cell.group, cell.denominator)
+
+
+# ------------------------------------------------------------------ figures outside the tables
+
+#: unit of a figure -> (decimal places it is published to, scales a table may print it at)
+_FIGURE_UNITS: dict[str, tuple[int, tuple[float, ...]]] = {
+    "count": (0, (1.0,)),
+    "percent_rounded": (0, (1.0,)),
+    "percent_1dp": (1, (1.0,)),
+    "gbp": (0, (1.0,)),
+    "gbp_rounded": (0, (1.0,)),
+    "gbp_millions_0dp": (0, (1.0, 1e6)),
+    "gbp_millions_1dp": (1, (1.0, 1e6)),
+    "gbp_millions_2dp": (2, (1.0, 1e6)),
+    "gbp_thousands_2dp": (2, (1.0, 1e3)),
+}
+
+
+def published_numbers(csv_text: str, meta_text: str) -> list[tuple[float, float]]:
+    """Every number a tidy CSV publishes in its indicator columns (symbols left out), with
+    its rounding: ``(value, half_width)``, from the column's ``indicator_dp``.
+
+    >>> meta = "col_name,col_type,indicator_dp\\nsex,Filter,\\nchildren,Indicator,0\\n"
+    >>> published_numbers("sex,children\\nF,c\\nM,20\\n", meta)
+    [(20.0, 0.5)]
+    """
+    places = {
+        m["col_name"]: int(m.get("indicator_dp") or 0)
+        for m in _rows(meta_text)
+        if m.get("col_type") == "Indicator"
+    }
+    numbers = []
+    for row in _rows(csv_text):
+        for column, value in row.items():
+            if column in places:
+                try:
+                    number = float(value)
+                except (TypeError, ValueError):
+                    continue
+                if math.isfinite(number):
+                    numbers.append((number, 0.5 * 10.0 ** -places[column]))
+    return numbers
+
+
+def untraced_figures(
+    figures: Mapping[str, Mapping[str, object]],
+    numbers: Iterable[tuple[float, float]],
+    declared: Mapping[str, str],
+) -> list[str]:
+    """The figures of ``figures.json`` the audit cannot check: a number that no published
+    table prints (at the figure's precision) and that the report type does not declare as
+    made from published figures or from the definition's assumptions.
+
+    The audit reads the tables; a figure outside them (a headline computed from the data
+    that no table shows) could publish what the tables hide, so it must be in a table or be
+    declared (``declared`` maps an id pattern, as in ``fnmatch``, to why it is safe).
+
+    A figure matches a printed number when both could be the same value rounded their two
+    ways (a share printed 32.5% in a table and 32% in figures.json).
+
+    >>> figures = {"a.total": {"value": 12, "unit": "count"},
+    ...            "a.gap": {"value": 7, "unit": "gbp_rounded"},
+    ...            "a.spend_m": {"value": 1.2, "unit": "gbp_millions_1dp"}}
+    >>> numbers = [(12.0, 0.5), (1234567.0, 0.5), (32.5, 0.05)]
+    >>> untraced_figures(figures, numbers, {})
+    ['a.gap']
+    >>> untraced_figures(figures, numbers, {"*.gap": "a difference of two"})
+    []
+    >>> untraced_figures({"s": {"value": 32, "unit": "percent_rounded"}}, numbers, {})
+    []
+    """
+    numbers = sorted(numbers)
+    values = np.array([n for n, _ in numbers])
+    widths = np.array([w for _, w in numbers])
+    out = []
+    for figure_id, figure in sorted(figures.items()):
+        unit, value = figure.get("unit"), figure.get("value")
+        if unit not in _FIGURE_UNITS or not isinstance(value, int | float):
+            continue  # lists of years or districts, and hidden figures (None)
+        if any(fnmatch.fnmatchcase(figure_id, pattern) for pattern in declared):
+            continue
+        places, scales = _FIGURE_UNITS[unit]
+        own = 0.5 * 10.0**-places
+        matched = any(
+            bool(np.any(np.abs(values / scale - value) <= own + widths / scale + 1e-9))
+            for scale in scales
+        )
+        if not matched:
+            out.append(figure_id)
+    return out

@@ -487,18 +487,18 @@ def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[
     with clock.stage("xlsx_csv"):
         payloads = list(collect_output(nb, TABLES_MIMETYPE))
         files = table_files(definition, payloads)
-    with clock.stage("audit"):
-        audit_record = run_audit(definition, payloads, files)
-    files["appendix.html"] = html.encode("utf-8")
-    files["appendix.pdf"] = pdf
-    files["appendix.docx"] = docx
-    files.update(publish.chart_files(charts))
     files["figures.json"] = (
         json.dumps(
             {"report": definition.id, "figures": as_published(figures)}, indent=2, sort_keys=True
         )
         + "\n"
     ).encode("utf-8")
+    with clock.stage("audit"):
+        audit_record = run_audit(definition, payloads, files)
+    files["appendix.html"] = html.encode("utf-8")
+    files["appendix.pdf"] = pdf
+    files["appendix.docx"] = docx
+    files.update(publish.chart_files(charts))
     return files, audit_record
 
 
@@ -623,6 +623,22 @@ def run_audit(definition: ReportDefinition, payloads: list[dict], files: dict[st
         except ValueError as error:
             raise RenderError(f"disclosure audit: cannot read table {name}: {error}") from error
     threshold = definition.parameters.suppression_threshold
+    numbers = [
+        number
+        for payload in payloads
+        for number in audit.published_numbers(
+            files[f"{TABLES_DIR}/{payload['name']}.csv"].decode("utf-8"),
+            files[f"{TABLES_DIR}/{payload['name']}.meta.csv"].decode("utf-8"),
+        )
+    ]
+    outside = _figures_outside_tables(declared_by=definition.type.audit)
+    figures = json.loads(files["figures.json"])["figures"]
+    problems += [
+        f"disclosure audit: figure {figure_id} ({figures[figure_id]['value']}) is in no "
+        "published table, so the audit cannot check what it gives away (publish it in a "
+        "table, or declare why it is safe in the report type's FIGURES_OUTSIDE_TABLES)"
+        for figure_id in audit.untraced_figures(figures, numbers, outside)
+    ]
     try:
         result = audit.audit(audit.with_truth(published, truth), universe, threshold=threshold)
     except (audit.AuditInconsistentError, ValueError) as error:
@@ -644,6 +660,17 @@ def run_audit(definition: ReportDefinition, payloads: list[dict], files: dict[st
         else round(result.narrowest_mean_range_pct, 3),
         "findings": 0,
     }
+
+
+def _figures_outside_tables(*, declared_by: str | None) -> dict[str, str]:
+    """The report type's declared figures outside its tables (``FIGURES_OUTSIDE_TABLES`` of
+    the module that holds its audit model), empty when it declares none."""
+    if declared_by is None:
+        return {}
+    import importlib
+
+    module = importlib.import_module(declared_by.partition(":")[0])
+    return dict(getattr(module, "FIGURES_OUTSIDE_TABLES", {}))
 
 
 #: A published table longer than this is treated as a row-level dump (the longest real table

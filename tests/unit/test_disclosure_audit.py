@@ -235,6 +235,7 @@ def test_the_render_refuses_a_leaking_table_naming_the_table_the_cell_and_how(mo
         table, row_filter="sex", time_period="2025", time_identifier="June", source=""
     )
     files = render.table_files(definition, [payload])
+    files["figures.json"] = b'{"figures": {}}'
     spec = {"leaky": TableSpec({"children": count()})}
     universe = Universe((Dimension("sex", ("F", "M")),))
     declared = definition.type.audit
@@ -252,3 +253,52 @@ def test_the_render_refuses_a_leaking_table_naming_the_table_the_cell_and_how(mo
     monkeypatch.setattr(reports, "resolve", model(({}, universe)))
     with pytest.raises(PublicationRefused, match="leaky has no audit spec"):
         render.run_audit(definition, [payload], files)
+
+
+def test_a_figure_no_published_table_prints_is_refused_unless_declared(monkeypatch):
+    # The tables hide the 3 girls; a headline figure computed from the data, outside every
+    # table, would publish them where the audit of the tables never looks.
+    import json
+
+    from pipeline import publish, render, reports
+    from pipeline.audit import TableSpec, count
+    from pipeline.config import load_report_definition
+    from pipeline.present import Column, HtmlTable
+
+    definition = load_report_definition(render.PROJECT_ROOT / "reports" / "25-00065.yml")
+    frame = pd.DataFrame({"children": [10, 20, 30]}, index=["F", "M", "Total"])
+    table = HtmlTable(
+        frame,
+        caption="Children by sex",
+        columns=[Column("children", "Children")],
+        row_header="Sex",
+        name="by_sex",
+    )
+    payload = publish.table_payload(
+        table, row_filter="sex", time_period="2025", time_identifier="June", source=""
+    )
+    files = render.table_files(definition, [payload])
+    figures = {
+        "s25.girls": {"value": 10, "unit": "count", "label": "Girls"},
+        "s25.girls_in_year_9": {"value": 3, "unit": "count", "label": "Girls in Year 9"},
+        "projection.cost_m": {"value": 916.0, "unit": "gbp_millions_0dp", "label": "Cost"},
+    }
+    files["figures.json"] = json.dumps({"figures": figures}).encode()
+    spec = {"by_sex": TableSpec({"children": count()})}
+    universe = Universe((Dimension("sex", ("F", "M")),))
+    declared = definition.type.audit
+    real = reports.resolve
+    monkeypatch.setattr(
+        reports,
+        "resolve",
+        lambda name: (lambda d: (spec, universe)) if name == declared else real(name),
+    )
+    with pytest.raises(PublicationRefused) as refused:
+        render.run_audit(definition, [payload], files)
+    message = str(refused.value)
+    assert "figure s25.girls_in_year_9 (3) is in no published table" in message
+    assert "s25.girls " not in message  # 10 is printed in the table
+    assert "projection.cost_m" not in message  # declared: the definition's assumptions
+    del figures["s25.girls_in_year_9"]
+    files["figures.json"] = json.dumps({"figures": figures}).encode()
+    assert render.run_audit(definition, [payload], files)["findings"] == 0

@@ -1010,7 +1010,9 @@ class Appendix(ReportKernel):
                 self._data(later_name), categories=self.categories
             )
             later_mask = self._framework_mask(later, money=["avg_annual_fee"])
-        change = tables.build_cost_change(earlier, later).drop(index=tables.TOTAL, errors="ignore")
+        # with its total row, so that "920 of the 1,690 placements" and the spend the
+        # categories add up to are in the table a member reads them beside
+        change = tables.build_cost_change(earlier, later)
         shown = change.join(earlier[["placements", "spend_gbp"]])
         shown["spend_m"] = shown["spend_gbp"] / 1e6
         mask = pd.DataFrame(False, index=shown.index, columns=shown.columns)
@@ -1027,7 +1029,7 @@ class Appendix(ReportKernel):
             skip_total=("avg_annual_fee",),
             scale={"spend_gbp": 1e6},
         )
-        for cat in change.index:
+        for cat in change.index.drop(tables.TOTAL, errors="ignore"):
             self._put(
                 f"change.avg_cost.{self._key(cat)}_pct",
                 shown,
@@ -1070,7 +1072,6 @@ class Appendix(ReportKernel):
                     Column("change_pct", "Change", fmt_pct, unit="%", dp=1),
                 ],
                 row_header=self.framework.label,
-                total_row=None,
                 note=(
                     "Average annual cost is the mean agreed annual fee. Spend pro-rates each "
                     f"annual fee to the days the placement ran between {fmt_date(start)} and "
@@ -1088,7 +1089,7 @@ class Appendix(ReportKernel):
             section.para(
                 f"In {mid_sentence(earlier_extract.label, self._names)}, "
                 f"{self._text(table, cat, 'placements')} of the "
-                f"{fmt_count(earlier.loc[tables.TOTAL, 'placements'])} placements funded were "
+                f"{self._text(table, tables.TOTAL, 'placements')} placements funded were "
                 f"made through the {cat}, with £{self._text(table, cat, 'spend_m')}m spent on "
                 f"{cat} providers."
                 + (
@@ -1100,7 +1101,7 @@ class Appendix(ReportKernel):
                 )
             )
         moves = []
-        for c in change.index:
+        for c in change.index.drop(tables.TOTAL, errors="ignore"):
             if mask.loc[c, "change_pct"]:
                 continue
             verb = "rose" if change.loc[c, "change_gbp"] >= 0 else "fell"

@@ -151,6 +151,16 @@ def snapshot_specs(snapshot: str | None, period: str | None, earlier: str | None
     return out
 
 
+#: Figures of figures.json that no table prints, and why each is safe to publish: the render
+#: refuses any other figure no published table shows (``audit.untraced_figures``).
+FIGURES_OUTSIDE_TABLES = {
+    "projection.*": "the definition's assumptions applied to a published count of placements",
+    "*.avg_annual_cost.gap*": "the difference of two published averages, and that difference "
+    "times a published count",
+    "quality.*": "counts of published tables, not of children",
+}
+
+
 #: Tables about the whole cohort or about money, with no figure about a group of children
 #: small enough to hide: audited as publishing nothing hidden (the render refuses a hidden
 #: cell in a column its spec does not audit).
