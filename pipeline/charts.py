@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import io
 import re
@@ -81,8 +82,29 @@ class Chart:
 @contextlib.contextmanager
 def chart_style() -> Iterator[None]:
     """Apply the Analysis Function style with this project's overrides, then restore rcParams."""
+    _find_fonts()
     with matplotlib.style.context(AF_STYLE), matplotlib.rc_context(RC_OVERRIDES):
         yield
+
+
+@functools.cache
+def _find_fonts() -> None:
+    """Make the charts' fonts known to matplotlib even when its font cache predates them.
+
+    matplotlib lists the system's fonts once, into a cache it keeps until it is upgraded: a
+    machine that gained Liberation Sans (fonts-liberation) after that drew every chart in
+    DejaVu Sans, wider than the appendix's text, so long labels were cut off in the PNGs.
+    """
+    from matplotlib import font_manager
+
+    known = {font.name for font in font_manager.fontManager.ttflist}
+    wanted = [name for name in RC_OVERRIDES["font.sans-serif"] if name not in known]
+    if not wanted:
+        return
+    for path in font_manager.findSystemFonts(fontext="ttf"):
+        stem = Path(path).name.replace("-", "").lower()
+        if any(stem.startswith(name.replace(" ", "").lower()) for name in wanted):
+            font_manager.fontManager.addfont(path)
 
 
 def _gbp_m(value_m: float) -> str:
@@ -765,7 +787,17 @@ def to_png(chart: Chart) -> bytes:
     stamp, and the layout was frozen when the chart was made)."""
     buffer = io.BytesIO()
     with chart_style():
-        chart.figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        # the layout was fixed at 100 dpi, where the longest label just fits; drawn at 200
+        # dpi its text is a few pixels wider, so the PNG is cut to what it draws (plus a
+        # margin), never cut short of it
+        chart.figure.savefig(
+            buffer,
+            format="png",
+            dpi=PNG_DPI,
+            metadata={"Software": None},
+            bbox_inches="tight",
+            pad_inches=0.08,
+        )
     return buffer.getvalue()
 
 

@@ -514,6 +514,14 @@ def _docx(definition: ReportDefinition, html: str, charts: list[dict]) -> bytes:
         subject=definition.subtitle or "",
         author=definition.authority.full_name,
         created=created,
+        marking=" | ".join(
+            part
+            for part in (
+                f"Decision {definition.decision_number}" if definition.decision_number else "",
+                definition.classification,
+            )
+            if part
+        ),
     )
     images = {chart["title"]: base64.b64decode(chart["png"]) for chart in charts}
     try:

@@ -95,6 +95,9 @@ class Properties:
     author: str = ""
     language: str = "en-GB"
     created: dt.datetime | None = None
+    #: What every page's footer says before its number (``Decision 25/00065 | Unrestricted``),
+    #: as the PDF's footer and header do: a page printed alone still carries its marking.
+    marking: str = ""
 
 
 def build_docx(
@@ -434,7 +437,7 @@ class _Writer:
 
     def finish(self, properties: Properties) -> None:
         for number, section in enumerate(self.doc.sections):
-            _page_footer(section, first=number == 0)
+            _page_footer(section, first=number == 0, marking=properties.marking)
         core = self.doc.core_properties
         core.title = properties.title
         core.subject = properties.subject
@@ -668,9 +671,9 @@ def _page_setup(section) -> None:
     section.header_distance = section.footer_distance = Cm(1.0)
 
 
-def _page_footer(section, *, first: bool) -> None:
-    """Page numbers in the footer; no header (the committee system adds its own). Later
-    sections take the first one's footer."""
+def _page_footer(section, *, first: bool, marking: str = "") -> None:
+    """The marking and page numbers in the footer; no header (the committee system adds its
+    own). Later sections take the first one's footer."""
     section.different_first_page_header_footer = False
     for header in (section.header, section.first_page_header, section.even_page_header):
         header.is_linked_to_previous = True
@@ -685,6 +688,8 @@ def _page_footer(section, *, first: bool) -> None:
     for run in list(paragraph.runs):
         run._r.getparent().remove(run._r)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if marking:
+        paragraph.add_run(f"{marking} | ")
     paragraph.add_run("Page ")
     _field(paragraph, " PAGE ", "1")
     paragraph.add_run(" of ")

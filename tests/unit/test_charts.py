@@ -391,3 +391,16 @@ def test_svg_is_well_formed_xml_with_presentation_attributes_not_inline_css():
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
         assert ' style="' not in svg and "<style" not in svg
         assert root.get("stroke-linecap") == "butt"
+
+
+def test_charts_are_drawn_in_the_appendix_font_not_a_fallback():
+    # a chart set in DejaVu Sans (matplotlib's fallback) is wider than the text beside it and
+    # cut its long labels off in the PNGs; Liberation Sans comes with fonts-liberation, which
+    # .ci/run installs
+    import matplotlib
+    from matplotlib import font_manager
+
+    with charts.chart_style():
+        family = matplotlib.rcParams["font.family"]
+        path = font_manager.findfont(font_manager.FontProperties(family=family))
+    assert "LiberationSans" in path.replace("-", ""), path

@@ -197,6 +197,18 @@ def test_page_numbers_in_the_footer_and_no_running_header() -> None:
     assert not [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if "header" in n]
 
 
+def test_every_page_footer_carries_the_marking_before_its_number() -> None:
+    # a page printed from the Word document alone still says which decision it belongs to
+    # and how it is classified, as every PDF page does
+    marked = word.Properties(
+        title="Data appendix", created=CREATED, marking="Decision 25/00065 | Unrestricted"
+    )
+    doc = opened(build(properties=marked))
+    text = "".join(doc.sections[0].footer._element.itertext())
+    assert text.startswith("Decision 25/00065 | Unrestricted | Page ")
+    assert all(s.footer.is_linked_to_previous for s in doc.sections[1:])
+
+
 def test_a4_portrait_and_a_wide_table_on_a_landscape_page() -> None:
     frame = pd.DataFrame(
         {f"c{i}": [123456789, 987654321] for i in range(14)}, index=["Some row label", "Total"]
