@@ -332,8 +332,11 @@ def _label_scroll_regions(soup: BeautifulSoup) -> None:
     On a narrow screen a wide table scrolls sideways inside its ``.table-wrap``; a scrolling
     box must take keyboard focus so that it can be scrolled without a mouse (WCAG 2.1.1,
     axe ``scrollable-region-focusable``), and a focusable region needs a name, which is the
-    table's caption.
+    table's caption. A chart scrolls the same way on a phone (it keeps legible labels), so
+    its figure takes focus too; its name is its figcaption.
     """
+    for figure in soup.select("figure.chart"):
+        figure.attrs.setdefault("tabindex", "0")
     for number, wrap in enumerate(soup.select("div.table-wrap"), start=1):
         table = wrap.find("table")
         if table is None:

@@ -221,7 +221,8 @@ def test_no_horizontal_overflow_on_a_phone(
     assert widths[0] <= widths[1], f"the page scrolls sideways at 375px: {widths}"
     sticking_out = page.evaluate(
         """() => [...document.querySelectorAll('body *')]
-            .filter(e => !e.closest('.table-wrap') || e.matches('.table-wrap'))
+            .filter(e => !e.closest('.table-wrap, figure.chart')
+                         || e.matches('.table-wrap, figure.chart'))
             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
             .map(e => e.tagName + '.' + e.className)"""
     )
@@ -232,6 +233,20 @@ def test_no_horizontal_overflow_on_a_phone(
         "ws => ws.filter(w => w.scrollWidth > w.clientWidth).map(w => w.tabIndex)",
     )
     assert all(index == 0 for index in scrollers), scrollers
+    # a table that scrolls shows it (a shadow at the edge with more columns)
+    cues = page.eval_on_selector_all(
+        ".table-wrap",
+        "ws => ws.filter(w => w.scrollWidth > w.clientWidth)"
+        ".map(w => getComputedStyle(w).backgroundImage)",
+    )
+    assert all("gradient" in cue for cue in cues), cues
+    # charts keep legible labels (at least 36rem wide) and scroll, reachable by keyboard
+    charts = page.eval_on_selector_all(
+        "figure.chart",
+        "fs => fs.map(f => [f.querySelector('svg, img').getBoundingClientRect().width,"
+        " f.tabIndex])",
+    )
+    assert all(width >= 570 and index == 0 for width, index in charts), charts
     path = screenshot_dir / f"{appendix_page.stem}-phone.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 1_000
