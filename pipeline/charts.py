@@ -101,7 +101,11 @@ def _find_fonts() -> None:
     wanted = [name for name in RC_OVERRIDES["font.sans-serif"] if name not in known]
     if not wanted:
         return
-    for path in font_manager.findSystemFonts(fontext="ttf"):
+    # sorted: the system may hold two versions of a font (fonts-liberation and
+    # fonts-liberation2); matplotlib takes the first registered of equal fonts, and
+    # findSystemFonts' order changes from one process to the next, so unsorted, two renders
+    # could draw their charts in different versions
+    for path in sorted(font_manager.findSystemFonts(fontext="ttf")):
         stem = Path(path).name.replace("-", "").lower()
         if any(stem.startswith(name.replace(" ", "").lower()) for name in wanted):
             font_manager.fontManager.addfont(path)

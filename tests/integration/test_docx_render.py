@@ -98,7 +98,7 @@ def test_every_chart_is_an_image_with_its_alt_text_and_is_published_beside_it(
     assert (
         len(pictures)
         == len(charts)
-        == (folder / "appendix.html").read_text().count('<figure class="chart">')
+        == (folder / "appendix.html").read_text().count('<figure class="chart"')
     )
     assert pictures, "every sample appendix has charts"
     for picture in pictures:
@@ -134,6 +134,8 @@ def _shown(text: str) -> tuple[str, float | None, int]:
 def _same(shown: str, published: str) -> bool:
     """The printed cell is the published value, each rounded to the places it shows (both
     are rounded from the same unrounded figure: 68.46 prints as 68% and is published 68.5)."""
+    if shown.strip() == "<1%":  # a share with children, under half a per cent
+        return 0 < float(published) < 0.5
     symbol, value, decimals = _shown(shown)
     if symbol or published in ("c", "x", "z"):
         return symbol == published

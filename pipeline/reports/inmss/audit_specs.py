@@ -158,6 +158,9 @@ FIGURES_OUTSIDE_TABLES = {
     "*.avg_annual_cost.gap*": "the difference of two published averages, and that difference "
     "times a published count",
     "quality.*": "counts of published tables, not of children",
+    "*.pupils": "an extract's whole number of children, the total every table of it shares "
+    "(each child once)",
+    "*.schools": "an extract's whole number of schools: schools, not children",
 }
 
 
