@@ -49,27 +49,28 @@ class _Failed(Exception):
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from pipeline.verify import compare_published, format_comparisons, verify_report
+    """Verify report folders or lone published documents; 0 when all match, 1 listing each
+    difference, 2 (one ``error:`` line) when a target cannot be verified."""
+    from pipeline.verify import compare_published, format_comparisons, verify, write_certificate
 
     exit_code = EXIT_OK
+    results = []
     if not args.no_rerun:
-        for report_dir in args.report_dirs:
-            result = verify_report(report_dir)
-            if result.ok:
-                print(
-                    f"verified {result.report_id}: all {result.figures} figures and "
-                    f"{result.tables} table files match a fresh render"
-                )
-            else:
+        for target in args.targets:
+            result = verify(target)
+            results.append(result)
+            print(result.summary())
+            if not result.ok:
                 exit_code = EXIT_MISMATCH
-                print(f"{result.report_id}: {len(result.differences)} differ from a fresh render:")
                 for diff in result.differences:
-                    print(
-                        f"  {diff.item}: published {diff.published!r}, recomputed "
-                        f"{diff.recomputed!r}"
-                    )
+                    print(f"  {diff.line()}")
+                for note in result.notes:
+                    print(f"  note: {note}")
+        if args.report:
+            print(f"certificate: {write_certificate(results, args.report)}")
     if args.against:
-        print(format_comparisons(compare_published(args.report_dirs, args.against)))
+        folders = [t for t in args.targets if Path(t).is_dir()]
+        print(format_comparisons(compare_published(folders, args.against)))
     return exit_code
 
 
@@ -279,9 +280,19 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(func=_cmd_render)
 
     verify = sub.add_parser(
-        "verify", help="rerun reports/<id> from its manifest and compare every figure and table"
+        "verify",
+        help="rerun a report (reports/<id>, or one published PDF, DOCX or XLSX from the "
+        "manifest embedded in it) and compare every published file with it",
     )
-    verify.add_argument("report_dirs", nargs="+")
+    verify.add_argument(
+        "targets",
+        nargs="+",
+        metavar="TARGET",
+        help="a report folder (reports/<id>) or a published appendix.pdf, .docx or tables.xlsx",
+    )
+    verify.add_argument(
+        "--report", metavar="FILE.html", help="write a one-page verification certificate"
+    )
     verify.add_argument("--against", help="also compare with a published-figures file")
     verify.add_argument(
         "--no-rerun", action="store_true", help="only compare with --against, do not re-execute"

@@ -21,7 +21,7 @@ from traitlets.config import Config
 
 from pipeline.present import fmt_date
 
-__all__ = ["DocumentMeta", "build_html", "build_pdf"]
+__all__ = ["DocumentMeta", "build_html", "build_pdf", "post_process_pdf"]
 
 log = logging.getLogger(__name__)
 
@@ -373,6 +373,62 @@ def build_pdf(html: str) -> bytes:
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
     assert pdf is not None
     return pdf
+
+
+def post_process_pdf(
+    pdf: bytes,
+    *,
+    manifest: bytes,
+    figures: bytes,
+    xmp: dict[str, str],
+    when: datetime.datetime,
+) -> bytes:
+    """Every change made to WeasyPrint's PDF after it is written, in one pikepdf pass.
+
+    Today: the provenance record (``manifest``) and the figures as associated embedded files
+    (each a file specification in the catalogue's ``/AF`` array with ``/AFRelationship
+    /Data``, and in the ``/EmbeddedFiles`` name tree, as PDF/A-3 does), and ``xmp``'s
+    properties in the ``inmss:`` namespace of the XMP metadata. Further post-processing
+    (say, a ``/Scope`` on each table header cell's structure element) belongs here too, in
+    the same open and save.
+
+    Reproducible: the embedded files are dated ``when`` (the render date), pikepdf is not
+    stamped as editor (it would write the current time), and the file identifier is a hash
+    of the content (``deterministic_id``), so the same inputs give the same bytes.
+    """
+    import io
+
+    import pikepdf
+
+    from pipeline import embedded
+
+    stamp = when.strftime("D:%Y%m%d%H%M%SZ")
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        associated = pikepdf.Array()
+        for name, data, description in (
+            (embedded.MANIFEST_ATTACHMENT, manifest, "Provenance of this appendix"),
+            (embedded.FIGURES_ATTACHMENT, figures, "Every figure this appendix shows"),
+        ):
+            spec = pikepdf.AttachedFileSpec(
+                document,
+                data,
+                description=description,
+                filename=name,
+                mime_type="application/json",
+                creation_date=stamp,
+                mod_date=stamp,
+                relationship=pikepdf.Name.Data,
+            )
+            document.attachments[name] = spec
+            associated.append(document.attachments[name].obj)
+        document.Root.AF = document.make_indirect(associated)
+        pikepdf.models.PdfMetadata.register_xml_namespace(embedded.NAMESPACE, embedded.XMP_PREFIX)
+        with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            for key, value in xmp.items():
+                meta[f"{{{embedded.NAMESPACE}}}{key}"] = value
+        document.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 @contextlib.contextmanager

@@ -75,6 +75,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from pipeline import embedded
 from pipeline.errors import PublicationRefused
 from pipeline.vocabulary import (
     DIRECT_IDENTIFIERS,
@@ -1027,10 +1028,11 @@ class _Checker:
                     Problem(p.file, p.check, f"{part}: {p.detail}")
                     for p in self.check_png(name, archive.read(part))
                 ]
-        problems += self.code(name, segments)
+        provenance = embedded.parts_to_check(data, name)
+        problems += self.code(name, segments + provenance)
         problems += self.reviewer(name, segments + properties)
         problems += self.cells(name, _docx_cells(document))
-        problems += self.identifiers(name, segments + properties, rows=rows)
+        problems += self.identifiers(name, segments + properties + provenance, rows=rows)
         return problems
 
     def docx_relationships(self, name: str, part: str, rels: ET.Element) -> list[Problem]:
@@ -1134,16 +1136,39 @@ class _Checker:
         actions = (
             (rb"/Launch\b", "a launch action"),
             (rb"/GoToR\b", "a link into another file"),
-            (rb"/EmbeddedFiles?\b", "an embedded file"),
         )
         for key, what in actions:
             if re.search(key, body):
                 problems.append(Problem(name, EXTERNAL, f"the PDF contains {what}"))
-        pages = _pdf_text(data).split("\f")
+        embedded_parts: list[Segment] = []
+        if re.search(rb"/EmbeddedFiles?\b", body):
+            try:
+                attached, _ = embedded.pdf_parts(data)
+            except embedded.NoProvenance as exc:
+                raise _Unreadable(str(exc)) from None
+            others = sorted(set(attached) - set(embedded.ATTACHMENTS))
+            if others or not attached:
+                listed = ", ".join(_short(n, 40) for n in others) or "one pikepdf cannot list"
+                problems.append(
+                    Problem(
+                        name,
+                        EXTERNAL,
+                        f"the PDF contains an embedded file ({listed}); only the provenance "
+                        f"record ({', '.join(embedded.ATTACHMENTS)}) may be embedded",
+                    )
+                )
+        try:
+            embedded_parts = embedded.parts_to_check(data, name)
+        except embedded.NoProvenance as exc:
+            raise _Unreadable(str(exc)) from None
+        pages = pdf_text(data).split("\f")
         segments = [(f"page {n}", page) for n, page in enumerate(pages, start=1) if page.strip()]
         problems += self.code(name, segments)
         problems += self.reviewer(name, segments)
-        problems += self.identifiers(name, segments)
+        # the provenance record is reviewers' material by design (hashes, commit, inputs):
+        # searched for identifiers and code, never shown to members on a page
+        problems += self.code(name, embedded_parts)
+        problems += self.identifiers(name, segments + embedded_parts)
         return problems
 
     # ---- tables
@@ -1183,6 +1208,9 @@ class _Checker:
                 problems += self.table_rows(name, where, data_rows)
         finally:
             book.close()
+        provenance = embedded.parts_to_check(data, name)
+        problems += self.code(name, provenance)
+        problems += self.identifiers(name, provenance)
         return problems
 
     def grid(
@@ -1669,7 +1697,7 @@ def _pdf_objects(data: bytes) -> bytes:
     return b"\n".join(parts)
 
 
-def _pdf_text(data: bytes) -> str:
+def pdf_text(data: bytes) -> str:
     """The PDF's text in reading order, pages separated by form feeds (poppler's pdftotext)."""
     exe = shutil.which("pdftotext")
     if exe is None:

@@ -29,6 +29,7 @@ PACKAGES: tuple[str, ...] = (
     "nbformat",
     "ipykernel",
     "weasyprint",
+    "pikepdf",
     "gptables",
     "openpyxl",
     "python-calamine",

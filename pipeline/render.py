@@ -385,32 +385,36 @@ def render_report(
     files, audit_record = _published_files(definition, nb, clock)
     note = _qa_note(definition, interim, inputs, git, env, command, audit_record, files)
 
-    with clock.stage("checks"):
-        internal_files = {
-            f"internal/{path.name}": path.read_bytes() for path in sorted(internal.glob("*.ipynb"))
-        }
-        internal_files[f"internal/{QA_NOTE}"] = note.encode("utf-8")
-        forbidden = run_gate(definition, {**files, **internal_files}, interim)
-
+    epoch = os.environ["SOURCE_DATE_EPOCH"]
     manifest = {
         "report": definition.id,
         "definition_path": str(definition_path.relative_to(PROJECT_ROOT))
         if definition_path.is_relative_to(PROJECT_ROOT)
         else str(definition_path),
+        "definition_sha256": provenance.sha256_file(definition_path),
         "variant": variant,
         "definition": definition.model_dump(mode="json"),
         "inputs": inputs,
         "git": git,
         "environment": env,
-        "rendered_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "source_date_epoch": os.environ["SOURCE_DATE_EPOCH"],
+        "source_date_epoch": epoch,
+        "render_date": dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat(),
         "command": command,
         "cache_key": key,
-        "timings_seconds": {k: round(v, 3) for k, v in clock.timings.items()},
         "published": sorted(files),
-        "published_sha256": {
-            name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())
-        },
+    }
+    with clock.stage("provenance"):
+        embed_provenance(files, provenance_record(manifest, files))
+    with clock.stage("checks"):
+        internal_files = {
+            f"internal/{path.name}": path.read_bytes() for path in sorted(internal.glob("*.ipynb"))
+        }
+        internal_files[f"internal/{QA_NOTE}"] = note.encode("utf-8")
+        forbidden = run_gate(definition, {**files, **internal_files}, interim)  # embedded parts too
+    manifest["rendered_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest["timings_seconds"] = {k: round(v, 3) for k, v in clock.timings.items()}
+    manifest["published_sha256"] = {
+        name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())
     }
     files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     run_gate(definition, {MANIFEST: files[MANIFEST]}, interim, forbidden=forbidden)
@@ -421,6 +425,58 @@ def render_report(
     (internal / QA_NOTE).write_text(note, encoding="utf-8")
     clock.timings["total"] = time.perf_counter() - started
     return RenderResult(report_id=definition.id, out_dir=out, files=written, timings=clock.timings)
+
+
+#: Published files that carry the provenance record inside them (embedded files in a PDF,
+#: a custom XML part in a DOCX or XLSX), by suffix.
+CARRIERS = (".pdf", ".docx", ".xlsx")
+
+
+def carries_provenance(name: str) -> bool:
+    """Whether a published file of this name carries the provenance record inside it."""
+    return name.lower().endswith(CARRIERS)
+
+
+def provenance_record(manifest: dict, files: dict[str, bytes]) -> dict:
+    """The provenance that travels inside each published document: the manifest without
+    what differs from one render to the next (the wall-clock time, the stages' timings) and
+    with the SHA-256 of every published file that does not carry the record itself (a
+    document cannot hold its own hash)."""
+    record = {k: v for k, v in manifest.items() if k not in ("rendered_at", "timings_seconds")}
+    record["published_sha256"] = {
+        name: hashlib.sha256(data).hexdigest()
+        for name, data in sorted(files.items())
+        if not carries_provenance(name)
+    }
+    return record
+
+
+def embed_provenance(files: dict[str, bytes], record: dict) -> None:
+    """Put ``record`` and figures.json inside every published PDF, DOCX and XLSX (in place).
+
+    The PDF gets them as associated embedded files and XMP metadata
+    (``document.post_process_pdf``); a DOCX or XLSX as a custom XML part
+    (``embedded.embed_in_ooxml``), its zip normalised again so renders stay byte-identical.
+    """
+    from pipeline import document, embedded, publish
+
+    manifest = embedded.dumps(record)
+    figures = files.get("figures.json", embedded.dumps({}))
+    when = dt.datetime.fromtimestamp(int(record["source_date_epoch"]), dt.UTC)
+    for name in sorted(files):
+        if not carries_provenance(name):
+            continue
+        if name.lower().endswith(".pdf"):
+            files[name] = document.post_process_pdf(
+                files[name],
+                manifest=manifest,
+                figures=figures,
+                xmp=embedded.xmp_properties(record),
+                when=when,
+            )
+        else:
+            combined = embedded.embed_in_ooxml(files[name], manifest, figures)
+            files[name] = publish.normalise_ooxml(combined, when=when)
 
 
 class _Stages:

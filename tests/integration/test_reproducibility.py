@@ -72,7 +72,9 @@ def test_verify_passes_then_catches_a_changed_figure(first_render, tmp_path):
     figures["figures"]["p24.placements.dps"]["value"] += 1
     (copy / "figures.json").write_text(json.dumps(figures))
     result = verify_report(copy)
-    assert [d.item for d in result.differences] == ["p24.placements.dps"]
+    # the figure, and the published file that holds it, where it differs
+    assert [d.item for d in result.differences] == ["p24.placements.dps", "figures.json"]
+    assert result.differences[1].where.startswith("figures.p24.placements.dps.value: ")
 
 
 def test_verify_refuses_when_an_input_changed(first_render, tmp_path):
