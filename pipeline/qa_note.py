@@ -72,7 +72,9 @@ def qa_note(
         "",
         f"- Reproduce from a clean clone: `{command}`",
         f"- Check a published copy against a fresh render: "
-        f"`python -m pipeline verify reports/{definition.id}`",
+        f"`python -m pipeline verify reports/{definition.id}`; or one published document "
+        "alone, from the manifest embedded in it: `python -m pipeline verify "
+        "path/to/appendix.pdf --report verification.html` (also a DOCX or XLSX)",
         f"- Code: commit {git.get('commit') or 'not recorded'}"
         + (" (with uncommitted changes)" if git.get("dirty") else ""),
         f"- Environment: Python {environment.get('python', 'not recorded')}; "
