@@ -441,8 +441,13 @@ def provenance_record(manifest: dict, files: dict[str, bytes]) -> dict:
     """The provenance that travels inside each published document: the manifest without
     what differs from one render to the next (the wall-clock time, the stages' timings) and
     with the SHA-256 of every published file that does not carry the record itself (a
-    document cannot hold its own hash)."""
+    document cannot hold its own hash). The definition's ``author_notes`` are left out: they
+    are for reviewers (the QA note), and the record is inside files members are given."""
     record = {k: v for k, v in manifest.items() if k not in ("rendered_at", "timings_seconds")}
+    if isinstance(record.get("definition"), dict):
+        record["definition"] = {
+            k: v for k, v in record["definition"].items() if k != "author_notes"
+        }
     record["published_sha256"] = {
         name: hashlib.sha256(data).hexdigest()
         for name, data in sorted(files.items())
