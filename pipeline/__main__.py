@@ -99,7 +99,13 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     import os
 
     from pipeline import io, reports
-    from pipeline.clean import SALT_ENV, CleanConfig, MissingColumnsError, load_clean_config
+    from pipeline.clean import (
+        SALT_ENV,
+        CleanConfig,
+        ExportFault,
+        MissingColumnsError,
+        load_clean_config,
+    )
     from pipeline.councils import known_councils, load_council
     from pipeline.ingest import InputFileError, read_export
 
@@ -130,7 +136,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
                     f"set it (export {config.salt_env}=...) or remove salt_env",
                 )
         raw = read_export(args.input, sheet=args.sheet)
-        kind = _export_kind(args, raw.columns)
+        kind = _export_kind(args, raw.columns, config.columns)
         cleaner = reports.resolve(kind.standalone)
         council = None
         council_name = args.council or config.council
@@ -153,14 +159,15 @@ def _cmd_clean(args: argparse.Namespace) -> int:
                 fee_ceiling=config.fee_ceiling_gbp,
                 salt=salt,
                 source=Path(args.input).name,
+                columns=config.columns,
+                values=config.values,
+                warning_share=config.quarantine_warning_share,
             )
-        except MissingColumnsError as exc:
-            raise InputFileError(
-                args.input,
-                str(exc),
-                "rename those columns in the export, or add its headers to "
-                "HEADER_ALIASES in pipeline/vocabulary.py",
-            ) from None
+        except (MissingColumnsError, ExportFault) as exc:
+            where = (
+                f"to {args.config}" if args.config else "to a YAML file passed with --config FILE"
+            )
+            raise io.export_error(Path(args.input), exc, where) from None
         try:
             io.write_clean_outputs(result, args.out)
         except OSError as exc:
@@ -194,16 +201,33 @@ def _cmd_clean(args: argparse.Namespace) -> int:
         + (f", {read['encoding']}" if read.get("encoding") else "")
         + f"; blank rows skipped: {r['blank_rows_skipped']}"
     )
+    if read.get("damaged_cells"):
+        cells = "; ".join(
+            f"row {c['source_row']}, column '{c['column']}'" for c in read["damaged_cells"]
+        )
+        print(f"  damaged bytes (a NUL byte), those rows quarantined: {cells}")
+    if read.get("duplicate_headers"):
+        print(
+            "  headers given twice: " + ", ".join(sorted(set(read["duplicate_headers"].values())))
+        )
     dropped = ", ".join(r["identifier_columns_dropped"]) or "none"
     ignored = ", ".join([*r["columns_not_used"], *r["columns_ignored"]]) or "none"
     print(
         f"  columns: {len(r['columns_matched'])} used; identifiers dropped: {dropped}; "
         f"not used: {ignored}"
     )
+    own = [d["header"] for d in r["column_decisions"] if d["how"] == "its own name"]
+    if own:
+        print(f"    headers that are the columns' own names: {', '.join(own)}")
+    for decision in r["column_decisions"]:
+        if decision["column"] and decision["how"] != "its own name":
+            print(f"    '{decision['header']}' -> {decision['column']}: {decision['how']}")
     for title, counts in (("quarantined", r["reasons"]), ("flagged (kept)", r["flags"])):
         if counts:
             items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
             print(f"  {title}: " + "; ".join(f"{count} {label}" for label, count in items))
+    for warning in r["warnings"]:
+        print(f"warning: {args.input}: {warning}", file=sys.stderr)
     pseudonyms = r["pseudonymisation"]
     salt_note = (
         {
@@ -218,12 +242,13 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _export_kind(args: argparse.Namespace, columns):
+def _export_kind(args: argparse.Namespace, columns, configured=None):
     """The input kind to clean an export as: ``--kind``, else the one its headers fit.
 
     With no ``--kind``, every kind that can be cleaned on its own is tried against the
     headers: exactly one with nothing missing is chosen; two or more is ambiguous; none, and
-    the kind missing fewest columns is cleaned, so its message names what is missing.
+    the kind with most of its required columns found (then fewest missing) is cleaned, so its
+    message names what is missing.
     """
     from pipeline import reports
     from pipeline.errors import InputFileError
@@ -237,7 +262,13 @@ def _export_kind(args: argparse.Namespace, columns):
                 f"use one of: {', '.join(kinds)}",
             )
         return kinds[args.kind]
-    missing = {name: reports.resolve(kind.missing)(columns) for name, kind in kinds.items()}
+    missing = {}
+    for name, kind in kinds.items():
+        lacks = reports.resolve(kind.missing)
+        try:  # a --config file's columns: are tried too, where they fit the kind
+            missing[name] = lacks(columns, configured) if configured else lacks(columns)
+        except UserError:
+            missing[name] = lacks(columns)
     fits = [name for name, lacking in missing.items() if not lacking]
     if len(fits) > 1:
         raise InputFileError(
@@ -245,7 +276,14 @@ def _export_kind(args: argparse.Namespace, columns):
             f"its headers fit more than one kind of export ({', '.join(fits)})",
             f"say which with --kind ({' or '.join(fits)})",
         )
-    chosen = fits[0] if fits else min(missing, key=lambda name: len(missing[name]))
+    required = {name: len(reports.resolve(kind.missing)([])) for name, kind in kinds.items()}
+    chosen = (
+        fits[0]
+        if fits
+        else min(
+            missing, key=lambda name: (len(missing[name]) - required[name], len(missing[name]))
+        )
+    )
     return kinds[chosen]
 
 
@@ -304,8 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=None)
     synth.set_defaults(func=_cmd_synth)
 
-    clean = sub.add_parser("clean", help="clean one export (CSV, XLSX or XLS) into DIR")
-    clean.add_argument("input", help="the export: .csv, .xlsx or .xls")
+    clean = sub.add_parser("clean", help="clean one export (CSV, XLSX, XLS or ODS) into DIR")
+    clean.add_argument("input", help="the export: .csv, .txt (Unicode Text), .xlsx, .xls or .ods")
     clean.add_argument(
         "--out", required=True, help="folder for clean.parquet, quarantine.csv, cleaning.json"
     )
@@ -325,7 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.add_argument(
         "--config",
-        help="YAML with any of council, framework, fee_ceiling_gbp, salt_env, snapshot_date",
+        help="YAML with any of council, framework, fee_ceiling_gbp, salt_env, snapshot_date, "
+        "columns, values, quarantine_warning_share",
     )
     clean.set_defaults(func=_cmd_clean)
 

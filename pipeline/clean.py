@@ -19,11 +19,10 @@ parsed by a strict pattern with Arrow and numpy.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -63,7 +62,7 @@ from pipeline.clean_engine import (  # noqa: F401  (the engine's names, as pipel
 )
 from pipeline.config import Framework
 from pipeline.councils import Council, load_council
-from pipeline.errors import MissingColumnsError
+from pipeline.errors import ExportFault, MissingColumnsError  # noqa: F401  (raised here)
 from pipeline.ingest import InputFileError
 
 
@@ -135,19 +134,24 @@ FLAGS: dict[str, str] = {
 
 _TIME_OF_DAY = r"^(\S+)[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
 _SERIAL = re.compile(r"[1-9]\d{4}(\.\d+)?")
+#: "1st", "2nd", "23rd", "30th" before a month's name: British, and unambiguous
+_ORDINAL = r"\b(\d{1,2})(?:st|nd|rd|th)\s*(?:of\s+)?(?=[A-Za-z])"
+_ODD_DATE = r":|sept|\d(?:st|nd|rd|th)\b"
 
 
 def _dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """ISO, British and spelled-out dates (a time of day is dropped) and Excel serials."""
     text = pd.Series(text.to_numpy(dtype=object), dtype=object)
-    # a time of day ("2024-09-01 00:00:00", from Excel) or "Sept" is rare: rewrite only those
-    odd = text.str.contains(":|sept", case=False, regex=True).to_numpy(dtype=bool)
+    # a time of day ("2024-09-01 00:00:00", from Excel), "Sept" or an ordinal ("1st
+    # September 2024") is rare: rewrite only those
+    odd = text.str.contains(_ODD_DATE, case=False, regex=True).to_numpy(dtype=bool)
     if odd.any():
         text = text.copy()
         text[odd] = (
             text[odd]
             .str.replace(_TIME_OF_DAY, r"\1", regex=True)
             .str.replace(r"\bSept\b", "Sep", regex=True, case=False)
+            .str.replace(_ORDINAL, r"\1 ", regex=True, case=False)
         )
     parsed = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     todo = (text != "").to_numpy().copy()
@@ -315,41 +319,17 @@ def framework_lookup(framework: Framework) -> dict[str, str]:
     return lookup
 
 
-def missing_columns(columns: Iterable[object]) -> list[str]:
-    """The required columns of a placement export that ``columns`` (its headers) lack.
+def missing_columns(
+    columns: Iterable[object], configured: Mapping[str, str | None] | None = None
+) -> list[str]:
+    """The required columns of a placement export that ``columns`` (its headers) lack
+    (``configured``: a ``columns:`` mapping of the report's own headers).
 
     >>> missing_columns(["Child ID", "Provision URN"])[:2]
     ['school_name', 'framework_status']
     """
-    present = set(match_columns(list(columns)).mapping.values())
+    present = set(match_columns(list(columns), None, configured).mapping.values())
     return [c for c in voc.REQUIRED_COLUMNS if c not in present]
-
-
-def closest_headers(columns: Iterable[object], missing: list[str]) -> dict[str, str | None]:
-    """For each missing column, the unmatched header most like its name or one of its aliases."""
-    match = match_columns(columns)
-    spare = {voc.normalise_header(c): c for c in match.ignored}
-    closest: dict[str, str | None] = {}
-    for name in missing:
-        names = [name, *(voc.normalise_header(a) for a in voc.HEADER_ALIASES.get(name, ()))]
-        scored = [
-            (difflib.SequenceMatcher(None, n, key).ratio(), header)
-            for key, header in spare.items()
-            for n in names
-        ]
-        best = max(scored, default=(0.0, None))
-        closest[name] = best[1] if best[0] >= 0.5 else None
-    return closest
-
-
-def missing_columns_message(columns: Iterable[object], missing: list[str]) -> str:
-    """Name the missing required columns and, for each, the closest header that was found."""
-    closest = closest_headers(columns, missing)
-    parts = [
-        f"{name} (closest header found: '{closest[name]}')" if closest[name] else name
-        for name in missing
-    ]
-    return "required columns missing: " + "; ".join(parts)
 
 
 def age_on(dob: pd.Series, on: dt.date) -> pd.Series:
@@ -591,12 +571,6 @@ def _placement_flags(
     }
 
 
-def _placement_missing(headers: Sequence, match: ColumnMatch, missing: list[str]) -> Exception:
-    closest = closest_headers(headers, missing)
-    message = missing_columns_message(headers, missing)
-    return MissingColumnsError(message, missing=missing, closest=closest)
-
-
 def placement_export(
     framework: Framework, council: Council, snapshot_date: dt.date, fee_ceiling: float
 ) -> Export:
@@ -605,7 +579,14 @@ def placement_export(
     ``HEADER_ALIASES``), read against a report's framework and council."""
 
     def category(lookup: dict[str, str], **spec) -> Spec:
-        return Spec(parse=functools.partial(_categories, lookup=lookup), dtype="category", **spec)
+        return Spec(
+            parse=functools.partial(_categories, lookup=lookup),
+            dtype="category",
+            accepted=lookup,
+            **spec,
+        )
+
+    needs = voc.label_lookup(voc.NEED_ALIASES, *voc.PRIMARY_NEEDS)
 
     reason = {
         name: label.format(names=", ".join(framework.names), council=council.name)
@@ -622,12 +603,11 @@ def placement_export(
         ),
         "school_la": Spec(dtype="category"),
         "primary_need": Spec(
-            parse=functools.partial(
-                _needs, lookup=voc.label_lookup(voc.NEED_ALIASES, *voc.PRIMARY_NEEDS)
-            ),
+            parse=functools.partial(_needs, lookup=needs),
             bad=reason["primary_need"],
             dtype="category",
             blank_ok=True,
+            accepted=needs,
         ),
         "ncy": Spec(parse=_ncys, bad=reason["ncy"], dtype="Int64"),
         "placement_type": category(
@@ -675,7 +655,6 @@ def placement_export(
         ),
         derive=lambda columns: {"age": _ages(columns, snapshot_date)[0]},
         finish=lambda clean: schema.validate(clean, inplace=True),  # a new table: no copy
-        missing_error=_placement_missing,
         missing_first=True,
         table_flags_first=True,
     )
@@ -690,6 +669,10 @@ def clean_snapshot(
     fee_ceiling: float = 350_000,
     salt: str | None = None,
     source: str = "export",
+    columns: Mapping[str, str | None] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    warning_share: float | None = None,
+    refuse_nearly_all: bool = True,
 ) -> CleanResult:
     """Clean a raw export (a frame of text) into canonical placements.
 
@@ -710,6 +693,9 @@ def clean_snapshot(
         Pseudonymisation salt; defaults to the environment, else a random one.
     source : str
         Name of the file, for messages.
+    columns, values, warning_share, refuse_nearly_all
+        A report's own headers and spellings, the quarantined share it warns above, and
+        whether a file nearly all quarantined is refused (``clean_engine.clean_table``).
 
     Returns
     -------
@@ -722,9 +708,21 @@ def clean_snapshot(
     ------
     MissingColumnsError
         When required columns are absent.
+    ExportFault
+        When nearly every row would be quarantined for one reason, or the mappings do not fit.
     """
     export = placement_export(framework, council, snapshot_date, fee_ceiling)
-    result = clean_table(raw, export, snapshot_date=snapshot_date, source=source, salt=salt)
+    result = clean_table(
+        raw,
+        export,
+        snapshot_date=snapshot_date,
+        source=source,
+        salt=salt,
+        columns=columns,
+        values=values,
+        warning_share=warning_share,
+        refuse_nearly_all=refuse_nearly_all,
+    )
     details = {
         "fee_ceiling_gbp": fee_ceiling,
         "date_of_birth": "used for age and year-group checks, then dropped"
@@ -747,6 +745,9 @@ class CleanConfig(BaseModel):
     salt_env: str | None = None
     snapshot_date: dt.date | None = None
     council: str | None = None
+    columns: dict[str, str | None] = Field(default_factory=dict)
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    quarantine_warning_share: float | None = Field(default=None, gt=0, le=1)
 
     @field_validator("council")
     @classmethod
@@ -777,8 +778,9 @@ def load_clean_config(path: str | Path) -> CleanConfig:
     """
     path = Path(path)
     fix = (
-        "use only the keys council, framework, fee_ceiling_gbp, salt_env and snapshot_date "
-        "(framework as in a report definition)"
+        "use only the keys council, framework, fee_ceiling_gbp, salt_env, snapshot_date, "
+        "columns, values and quarantine_warning_share (framework, columns and values as in a "
+        "report definition's input)"
     )
     if not path.is_file():
         raise InputFileError(path, "the configuration file does not exist", "check the path")

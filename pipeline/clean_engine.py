@@ -20,9 +20,12 @@ vectorised keyed hash (SipHash-2-4); columns are read on several threads for a l
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import hashlib
+import json
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +37,7 @@ import pyarrow
 import pyarrow.compute as pc
 
 from pipeline import vocabulary as voc
-from pipeline.errors import MissingColumnsError
+from pipeline.errors import ExportFault, MissingColumnsError
 
 SALT_ENV = "INMSS_PSEUDONYM_SALT"
 #: Duplicate rows listed by source row in cleaning.json (all are counted).
@@ -86,6 +89,10 @@ class CleanReport(Mapping):
     columns_not_used: Mapping[str, str] = field(default_factory=dict)
     columns_ignored: tuple[str, ...] = ()
     identifier_columns_dropped: tuple[str, ...] = ()
+    #: every header of the export: ``{"header", "column" (None: not used), "how"}``
+    column_decisions: tuple[Mapping[str, str | None], ...] = ()
+    #: what the author should look at although the file was cleaned (a high quarantine share)
+    warnings: tuple[str, ...] = ()
     pseudonymisation: Mapping[str, str] | str = "not applicable (no child identifiers)"
     ingest: Mapping[str, object] = field(default_factory=dict)
     #: what one kind of export adds (the fee ceiling, what became of dates of birth)
@@ -105,6 +112,8 @@ class CleanReport(Mapping):
             data[name] = list(data[name])
         data["identifier_columns_dropped"] = list(data["identifier_columns_dropped"])
         data["duplicate_rows"] = [dict(d) for d in self.duplicate_rows]
+        data["column_decisions"] = [dict(d) for d in self.column_decisions]
+        data["warnings"] = list(self.warnings)
         return {**data, **self.details}
 
     @classmethod
@@ -116,6 +125,8 @@ class CleanReport(Mapping):
             given[name] = tuple(given.get(name, ()))
         given["identifier_columns_dropped"] = tuple(given.get("identifier_columns_dropped", ()))
         given["duplicate_rows"] = tuple(given.get("duplicate_rows", ()))
+        given["column_decisions"] = tuple(given.get("column_decisions", ()))
+        given["warnings"] = tuple(given.get("warnings", ()))
         details = {k: v for k, v in data.items() if k not in known}
         return cls(**given, details=details)
 
@@ -418,55 +429,244 @@ def join_labels(masks: pd.DataFrame) -> pd.Series:
 
 @dataclass
 class ColumnMatch:
-    """How the headers of an export map onto the canonical columns."""
+    """How the headers of an export map onto the canonical columns.
+
+    ``decisions`` holds one entry per header, in the export's order: the header, the column
+    it was taken as (``None`` when it was not used) and how that was decided, so no header
+    is ever mapped, or set aside, without saying why."""
 
     mapping: dict[str, str]  # source header -> canonical column
     identifiers: list[str]  # direct identifier headers, dropped
     ignored: list[str]  # headers the cleaner does not use
     not_used: dict[str, str]  # a second header for an already matched column -> that column
+    decisions: list[dict[str, str | None]] = field(default_factory=list)
+
+
+#: How sure a header match is, best first: named in ``columns:``, a known spelling, the same
+#: words as a known spelling (synonyms made one, in any order), those words with a qualifier.
+CONFIGURED, KNOWN, SAME_WORDS, QUALIFIED = range(4)
+
+
+def _word_index(aliases: Mapping[str, Sequence[str]]) -> dict[frozenset, dict[str, tuple]]:
+    """The words of every accepted header -> {column: (position, spelling)}; a set of words
+    that two columns share is ambiguous, so never matched on words alone."""
+    index: dict[frozenset, dict[str, tuple]] = {}
+    for name, names in aliases.items():
+        for position, alias in enumerate((name, *names)):
+            words = voc.header_words(alias)
+            if words:
+                index.setdefault(words, {}).setdefault(name, (position, alias))
+    return index
 
 
 def match_columns(
-    columns: Iterable[object], aliases: Mapping[str, Sequence[str]] | None = None
+    columns: Iterable[object],
+    aliases: Mapping[str, Sequence[str]] | None = None,
+    configured: Mapping[str, str | None] | None = None,
+    duplicates: Mapping[str, str] | None = None,
 ) -> ColumnMatch:
     """Map source headers to canonical names through an alias table (by default
     ``vocabulary.HEADER_ALIASES``; the residential cleaner passes its own).
 
-    When two headers name one column, the canonical name wins, then the alias earlier in the
-    table; the other is reported as not used, so the choice is declared, not guessed.
+    A header is matched, most sure first, by ``configured`` (a report's ``columns:``
+    mapping, header -> column, ``None`` to set a header aside), by a known spelling (the
+    column's name or an alias, after ``normalise_header``), by a direct identifier's name
+    (dropped), by the same words as a known spelling (``vocabulary.header_words``: order,
+    synonyms and filler words do not matter) when they name one column only, or by those
+    words with a qualifier (``SEN``, ``Child``). When two headers name one column the surer
+    match wins, then the alias earlier in the table, then the header further left; the
+    other is reported as not used. ``duplicates`` maps a repeated header's unique name
+    (``Start Date (column 14)``) to the header as written. Every decision is in
+    ``decisions``.
 
     >>> match = match_columns(["Child ID", "Surname", "Annual Fee", "Cost", "Notes"])
     >>> match.mapping
     {'Child ID': 'pupil_id', 'Annual Fee': 'annual_fee'}
     >>> match.identifiers, match.not_used, match.ignored
     (['Surname'], {'Cost': 'annual_fee'}, ['Notes'])
+    >>> match_columns(["Estab URN", "Residential/Day"]).mapping
+    {'Estab URN': 'school_urn', 'Residential/Day': 'placement_type'}
+    >>> match_columns(["Estab URN"]).decisions[0]["how"]
+    "the same words as 'school_urn' (order, case, punctuation and synonyms aside)"
     """
     if aliases is None:
         aliases = voc.HEADER_ALIASES
-    # rank of every accepted header: canonical names first, then each alias in table order
-    rank = {voc.normalise_header(name): (name, 0) for name in aliases}
+    headers = [str(c) for c in columns]
+    duplicates = duplicates or {}
+    # every accepted spelling: canonical names first, then each alias in table order
+    known = {voc.normalise_header(name): (name, 0, name) for name in aliases}
     for name, names in aliases.items():
         for position, alias in enumerate(names, start=1):
-            rank.setdefault(voc.normalise_header(alias), (name, position))
-    identifiers = set(voc.DIRECT_IDENTIFIERS)
-    candidates: dict[str, list[tuple[int, str]]] = {}
+            known.setdefault(voc.normalise_header(alias), (name, position, alias))
+    chosen = _configured(configured or {}, headers, duplicates, aliases)
+    words = _word_index(aliases)
+    candidates: dict[str, list[tuple[int, int, int, str, str]]] = {}
+    decisions: dict[str, tuple[str | None, str]] = {}
     match = ColumnMatch({}, [], [], {})
-    for column in map(str, columns):
-        key = voc.normalise_header(column)
-        if key in rank:
-            name, position = rank[key]
-            candidates.setdefault(name, []).append((position, column))
-        elif key in identifiers:
-            match.identifiers.append(column)
+    for order, header in enumerate(headers):
+        written = duplicates.get(header, header)
+        key = voc.normalise_header(written)
+        if header in chosen:
+            name = chosen[header]
+            if name is None:
+                match.ignored.append(header)
+                decisions[header] = (None, "set aside by columns: in the configuration")
+                continue
+            found = (CONFIGURED, 0, "named in columns: in the configuration")
+        elif key in known:
+            name, position, alias = known[key]
+            found = (KNOWN, position, "its own name" if position == 0 else f"known as '{alias}'")
+        elif voc.identifier_header(written):
+            match.identifiers.append(header)
+            decisions[header] = (None, "identifies a child: dropped, never read")
+            continue
         else:
-            match.ignored.append(column)
+            found, name = _by_words(voc.header_words(written), words)
+            if name is None:
+                match.ignored.append(header)
+                decisions[header] = (None, found)
+                continue
+        candidates.setdefault(name, []).append((found[0], found[1], order, header, found[2]))
     for name, found in candidates.items():
-        best = min(found)[1]
-        match.mapping[best] = name
-        match.not_used.update({header: name for _, header in found if header != best})
-    order = {str(c): i for i, c in enumerate(columns)}
+        best = min(found)
+        match.mapping[best[3]] = name
+        decisions[best[3]] = (name, best[4])
+        for other in found:
+            if other is not best:
+                match.not_used[other[3]] = name
+                decisions[other[3]] = (None, f"another header for {name}: '{best[3]}' is used")
+    order = {h: i for i, h in enumerate(headers)}
     match.mapping = dict(sorted(match.mapping.items(), key=lambda kv: order[kv[0]]))
+    match.decisions = [
+        {"header": h, "column": decisions[h][0], "how": decisions[h][1]} for h in headers
+    ]
     return match
+
+
+def _by_words(
+    words: frozenset, index: dict[frozenset, dict[str, tuple]]
+) -> tuple[tuple[int, int, str] | str, str | None]:
+    """A header's match on its words: ``((tier, position, how), column)``, or ``(why not,
+    None)``."""
+    tier, hit = SAME_WORDS, index.get(words, {}) if words else {}
+    plain = words - voc.HEADER_QUALIFIERS
+    if not hit and plain and plain != words:
+        tier, hit = QUALIFIED, index.get(plain, {})
+    if len(hit) > 1:
+        return f"its words fit {' and '.join(sorted(hit))}: not used (choose with columns:)", None
+    if not hit:
+        return "not a column this export needs", None
+    ((name, (position, alias)),) = hit.items()
+    if tier == SAME_WORDS:
+        how = f"the same words as '{alias}' (order, case, punctuation and synonyms aside)"
+    else:
+        extra = ", ".join(sorted(words & voc.HEADER_QUALIFIERS))
+        how = f"the words of '{alias}' with the qualifier {extra}"
+    return (tier, position, how), name
+
+
+def _configured(
+    configured: Mapping[str, str | None],
+    headers: list[str],
+    duplicates: Mapping[str, str],
+    aliases: Mapping[str, Sequence[str]],
+) -> dict[str, str | None]:
+    """A ``columns:`` mapping checked against the export: header (as the export has it) ->
+    column. A header the file lacks or a column the export does not have is an error."""
+    by_key: dict[str, list[str]] = {}
+    for header in headers:
+        by_key.setdefault(voc.normalise_header(duplicates.get(header, header)), []).append(header)
+    chosen: dict[str, str | None] = {}
+    for given, name in configured.items():
+        if name is not None and name not in aliases:
+            raise ExportFault(
+                f"columns: '{given}' is mapped to '{name}', which is not a column of this kind "
+                f"of export (its columns: {', '.join(aliases)})",
+                "map it to one of those columns",
+            )
+        found = by_key.get(voc.normalise_header(given))
+        if not found:
+            close = difflib.get_close_matches(str(given), headers, n=1, cutoff=0.5)
+            raise ExportFault(
+                f"columns: names the header '{given}', which this file does not have"
+                + (f" (the closest is '{close[0]}')" if close else ""),
+                "write the header exactly as the export's header row has it",
+            )
+        chosen[found[0]] = name
+    return chosen
+
+
+def suggest_headers(
+    match: ColumnMatch, aliases: Mapping[str, Sequence[str]], missing: Sequence[str]
+) -> dict[str, str | None]:
+    """For each missing column, the unused header most like its name or one of its aliases,
+    each header suggested for one column at most (the closest pairs are taken first).
+
+    A pair's likeness is the better of the spellings' character likeness and the share of
+    words they have in common (synonyms made one); below one half nothing is suggested.
+
+    >>> match = match_columns(["Estab URN (DfE)", "Estab Dist Council"])
+    >>> suggest_headers(match, voc.HEADER_ALIASES, ["school_urn", "school_district"])
+    {'school_urn': 'Estab URN (DfE)', 'school_district': 'Estab Dist Council'}
+    """
+    spare = list(match.ignored)
+    scored = []
+    for column_order, name in enumerate(missing):
+        names = [name, *aliases.get(name, ())]
+        for header_order, header in enumerate(spare):
+            key, words = voc.normalise_header(header), voc.header_words(header)
+            score = 0.0
+            for spelling in names:
+                theirs = voc.header_words(spelling)
+                shared = len(words & theirs) / len(words | theirs) if words | theirs else 0.0
+                ratio = difflib.SequenceMatcher(None, voc.normalise_header(spelling), key).ratio()
+                score = max(score, shared, ratio)
+            if score >= 0.5:
+                scored.append((-score, column_order, header_order, name, header))
+    closest: dict[str, str | None] = dict.fromkeys(missing)
+    taken: set[str] = set()
+    for _, _, _, name, header in sorted(scored):
+        if closest[name] is None and header not in taken:
+            closest[name] = header
+            taken.add(header)
+    return closest
+
+
+def yaml_text(value: str) -> str:
+    """A string as YAML writes it in a flow mapping: double-quoted, escaped as JSON is.
+
+    >>> print(yaml_text('Estab "URN"'))
+    "Estab \\"URN\\""
+    """
+    return json.dumps(value, ensure_ascii=False)
+
+
+def columns_yaml(pairs: Mapping[str, str]) -> str:
+    """The ``columns:`` line that maps headers (keys) onto columns (values).
+
+    >>> columns_yaml({"Estab URN": "school_urn"})
+    'columns: {"Estab URN": school_urn}'
+    """
+    return "columns: {" + ", ".join(f"{yaml_text(h)}: {c}" for h, c in pairs.items()) + "}"
+
+
+def missing_columns_error(
+    headers: Sequence, match: ColumnMatch, missing: list[str], aliases: Mapping
+) -> MissingColumnsError:
+    """The error for required columns that are missing: each with the closest unused header
+    (one header for one column at most) and the ``columns:`` line that would map them."""
+    closest = suggest_headers(match, aliases, missing)
+    parts = [
+        f"{name} (closest header found: '{closest[name]}')" if closest[name] else name
+        for name in missing
+    ]
+    pairs = {closest[n] or f"<its header in the file, for {n}>": n for n in missing}
+    return MissingColumnsError(
+        "required columns missing: " + "; ".join(parts),
+        missing=missing,
+        closest=closest,
+        yaml=columns_yaml(pairs),
+    )
 
 
 def _strings(values: Iterable[str | None], codes: np.ndarray) -> pd.arrays.ArrowStringArray:
@@ -616,6 +816,9 @@ class Spec:
     pseudonym: str | None = None
     dropped: bool = False
     blank_ok: bool = False
+    #: accepted spellings (as ``normalise_label`` writes them) -> the value each is read as,
+    #: for a column of categories: what an error names as the closest accepted values
+    accepted: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -631,8 +834,7 @@ class Export:
     * ``flags(columns, kept) -> {label: mask of kept}``: plausibility flags on kept rows;
     * ``derive(columns) -> {name: values of every row}``: columns made from others (an age);
       a name not declared is added to the clean table and the quarantine;
-    * ``finish(clean) -> clean``: the clean table's schema check;
-    * ``missing_error(headers, match, missing) -> Exception``: the error for missing columns.
+    * ``finish(clean) -> clean``: the clean table's schema check.
 
     ``tidy`` normalises a distinct text value (default ``_tidy``). Labels are joined in the
     order each kind of export has always written them: ``missing_first`` lists every
@@ -647,7 +849,6 @@ class Export:
     flags: Callable[[Columns, np.ndarray], dict[str, np.ndarray]] | None = None
     derive: Callable[[Columns], dict[str, object]] | None = None
     finish: Callable[[pd.DataFrame], pd.DataFrame] | None = None
-    missing_error: Callable[[Sequence, ColumnMatch, list[str]], Exception] | None = None
     tidy: Tidy | None = None
     missing_first: bool = False
     table_flags_first: bool = False
@@ -656,9 +857,11 @@ class Export:
     def aliases(self) -> dict[str, tuple[str, ...]]:
         return {name: spec.aliases for name, spec in self.columns.items()}
 
-    def missing(self, headers: Iterable[object]) -> list[str]:
+    def missing(
+        self, headers: Iterable[object], configured: Mapping[str, str | None] | None = None
+    ) -> list[str]:
         """The required columns that ``headers`` lack."""
-        found = set(match_columns(list(headers), self.aliases).mapping.values())
+        found = set(match_columns(list(headers), self.aliases, configured).mapping.values())
         return [n for n, s in self.columns.items() if s.required and n not in found]
 
 
@@ -674,6 +877,8 @@ class _Read:
     blank: np.ndarray
     hashed: np.ndarray | None  # a pseudonym column's keyed hash of each row
     repeats: np.ndarray | None = None  # the key column: rows whose value repeats
+    #: rows whose code and description name different values (a ``bad`` column's)
+    conflict: np.ndarray | None = None
 
 
 def _read_column(
@@ -683,10 +888,12 @@ def _read_column(
     key: bytes | None,
     tidy: Tidy | None,
     is_key: bool = False,
+    values: Mapping[str, str] | None = None,
 ) -> _Read:
     """Read and parse one column (an absent optional column is blank); for the export's key,
-    also which rows repeat a value (on the column's own thread)."""
-    read = _parse_read(series, n, spec, key, tidy)
+    also which rows repeat a value (on the column's own thread). ``values`` are the report's
+    own spellings of the column's values (``normalise_label`` of a spelling -> the value)."""
+    read = _parse_read(series, n, spec, key, tidy, values)
     if is_key:
         names = read.hashed if read.hashed is not None else read.coded.codes
         read.repeats = pd.Series(names).duplicated(keep=False).to_numpy()
@@ -694,7 +901,12 @@ def _read_column(
 
 
 def _parse_read(
-    series: pd.Series | None, n: int, spec: Spec, key: bytes | None, tidy: Tidy | None
+    series: pd.Series | None,
+    n: int,
+    spec: Spec,
+    key: bytes | None,
+    tidy: Tidy | None,
+    values_map: Mapping[str, str] | None = None,
 ) -> _Read:
     """A column's text (whole, or dictionary-encoded), its parsed values and its pseudonyms."""
     if spec.whole:
@@ -708,20 +920,66 @@ def _parse_read(
         blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
         return _Read(None, text, values, np.zeros(0, bool), np.asarray(bad, bool), blank, hashed)
     coded = _encode(series, tidy) if series is not None else _empty_coded(n)
+    conflict_values = None
     if spec.parse is None:  # text as written: nothing it cannot read
         values = np.array([u or None for u in coded.uniques.tolist()], dtype=object)
         bad_values, bad = np.zeros(len(coded.uniques), dtype=bool), np.zeros(n, dtype=bool)
     else:
-        values, bad_values = spec.parse(coded.uniques)
+        uniques = coded.uniques
+        if values_map:
+            uniques = pd.Series(
+                [values_map.get(voc.normalise_label(u), u) if u else u for u in uniques],
+                dtype=str,
+            )
+        values, bad_values = spec.parse(uniques)
         if isinstance(values, pd.Series):
             values = values.to_numpy()
         bad_values = np.asarray(bad_values, dtype=bool)
+        conflict_values = _code_and_description(spec, uniques, values, bad_values)
         bad = coded.rows(bad_values)
     hashed = None
     if spec.pseudonym:
         distinct = _trimmed(pyarrow.array(coded.uniques.tolist(), pyarrow.large_string()))
         hashed = coded.rows(siphash24(distinct, key))
-    return _Read(coded, None, values, bad_values, bad, coded.blank, hashed)
+    read = _Read(coded, None, values, bad_values, bad, coded.blank, hashed)
+    if conflict_values is not None:
+        read.conflict = coded.rows(conflict_values)
+    return read
+
+
+_CODE_AND_DESCRIPTION = re.compile(r"(.+?)\s+[-\u2013\u2014:|]\s+(.+)")
+
+
+def _code_and_description(
+    spec: Spec, uniques: pd.Series, values: object, bad_values: np.ndarray
+) -> np.ndarray | None:
+    """Read the unreadable distinct values written as ``CODE - Description``: when both
+    halves parse to one value, that value (``values`` and ``bad_values`` are updated in
+    place); when they parse to two, a conflict (for a ``bad`` column: its own reason, so no
+    longer ``bad``). Returns the distinct values in conflict, or None if there are none."""
+    if not bad_values.any() or spec.whole:
+        return None
+    halves = [
+        (i, m.group(1), m.group(2))
+        for i in np.flatnonzero(bad_values).tolist()
+        if (m := _CODE_AND_DESCRIPTION.fullmatch(uniques.iloc[i]))
+    ]
+    if not halves:
+        return None
+    left_values, left_bad = spec.parse(pd.Series([h[1] for h in halves], dtype=str))
+    right_values, right_bad = spec.parse(pd.Series([h[2] for h in halves], dtype=str))
+    left_values, right_values = list(left_values), list(right_values)
+    conflict = np.zeros(len(bad_values), dtype=bool)
+    for k, (i, _, _) in enumerate(halves):
+        if left_bad[k] or right_bad[k] or pd.isna(left_values[k]) or pd.isna(right_values[k]):
+            continue
+        if left_values[k] == right_values[k]:
+            values[i] = left_values[k]
+            bad_values[i] = False
+        elif spec.bad:
+            conflict[i] = True
+            bad_values[i] = False
+    return conflict if conflict.any() else None
 
 
 @dataclass
@@ -817,8 +1075,9 @@ class Columns:
         return _strings(read.coded.uniques.tolist(), read.coded.codes[rows])
 
 
-def _missing_error(headers: Sequence, match: ColumnMatch, missing: list[str]) -> Exception:
-    return MissingColumnsError("required columns missing: " + "; ".join(missing), missing=missing)
+def conflict_reason(name: str) -> str:
+    """The quarantine reason of a value whose code and description name different values."""
+    return f"{name}: code and description name different values"
 
 
 def _ordered_reasons(export: Export, columns: Columns) -> dict[str, np.ndarray]:
@@ -831,10 +1090,197 @@ def _ordered_reasons(export: Export, columns: Columns) -> dict[str, np.ndarray]:
             (unreadable if export.missing_first else missing).append(
                 (spec.bad, columns.read[name].bad)
             )
+        if columns.read[name].conflict is not None:
+            (unreadable if export.missing_first else missing).append(
+                (conflict_reason(name), columns.read[name].conflict)
+            )
     reasons = dict(missing + unreadable)
     if export.reasons:
         reasons.update(export.reasons(columns))
     return reasons
+
+
+def _check_duplicated(raw: pd.DataFrame, match: ColumnMatch, duplicated: Mapping) -> None:
+    """A header given twice for a used column: refused when the two hold different values,
+    else the second is recorded as a repeat (the first is used)."""
+    used = {header: name for header, name in match.mapping.items()}
+    for decision in match.decisions:
+        header = decision["header"]
+        written = duplicated.get(header)
+        if written is None:
+            continue
+        first = next((h for h in raw.columns if h == written or duplicated.get(h) == written), None)
+        if first is None or first == header:
+            continue
+        name = used.get(first) or used.get(header)
+        if name is None:
+            continue
+        a = _plain_text(raw[first]).to_numpy(zero_copy_only=False)
+        b = _plain_text(raw[header]).to_numpy(zero_copy_only=False)
+        differ = np.flatnonzero(a != b)
+        column_of = {h: i + 1 for i, h in enumerate(raw.columns)}
+        where = f"columns {column_of[first]} and {column_of[header]}"
+        if len(differ):
+            rows = raw.index.to_numpy()[differ] if raw.index.name == "source_row" else differ + 2
+            raise ExportFault(
+                f"the header '{written}' is given twice ({where}) and the two differ on "
+                f"{len(differ)} rows (first on row {int(rows[0])}), so which is {name} cannot "
+                "be told",
+                "delete or rename the one that is not wanted in the export",
+            )
+        decision["how"] = (
+            f"a second '{written}' header ({where}), with the same values: the first is used"
+        )
+        decision["column"] = None
+
+
+def _value_maps(
+    values: Mapping[str, Mapping[str, str]], specs: Mapping[str, Spec], present: set[str]
+) -> dict[str, dict[str, str]]:
+    """A report's ``values:`` mapping, checked: column -> {normalised spelling: value}."""
+    maps: dict[str, dict[str, str]] = {}
+    for name, spellings in values.items():
+        spec = specs.get(name)
+        if spec is None:
+            raise ExportFault(
+                f"values: names '{name}', which is not a column of this kind of export "
+                f"(its columns: {', '.join(specs)})",
+                "give values under one of those column names",
+            )
+        if spec.whole or spec.pseudonym:
+            raise ExportFault(
+                f"values: cannot be given for {name} (each row's value is read as written)",
+                f"remove values: {name}",
+            )
+        if spec.parse is not None and spellings:
+            targets = pd.Series([str(v) for v in spellings.values()], dtype=str)
+            _, bad = spec.parse(targets)
+            wrong = [t for t, b in zip(targets, np.asarray(bad, dtype=bool), strict=True) if b]
+            if wrong:
+                accepted = sorted(set(spec.accepted.values()))
+                raise ExportFault(
+                    f"values: {name} maps to '{wrong[0]}', which is not a value of {name}"
+                    + (f" (its values: {', '.join(accepted)})" if accepted else ""),
+                    "map each spelling to one of those values",
+                )
+        maps[name] = {voc.normalise_label(str(k)): str(v) for k, v in spellings.items()}
+    return maps
+
+
+def _damaged_rows(raw: pd.DataFrame, source_row: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows in which the reader found damaged bytes (a NUL byte), one reason per column."""
+    damaged = raw.attrs.get("ingest", {}).get("damaged_cells", [])
+    masks: dict[str, np.ndarray] = {}
+    position = {int(r): i for i, r in enumerate(source_row)} if damaged else {}
+    for cell in damaged:
+        label = f"damaged bytes (a NUL byte) in column '{cell['column']}'"
+        mask = masks.setdefault(label, np.zeros(len(source_row), dtype=bool))
+        if int(cell["source_row"]) in position:
+            mask[position[int(cell["source_row"])]] = True
+    return masks
+
+
+def _check_quarantine(
+    columns: Columns,
+    reasons: Mapping[str, np.ndarray],
+    special: set[str],
+    quarantined: np.ndarray,
+    warning_share: float,
+    refuse: bool = True,
+) -> list[str]:
+    """Refuse an export that nearly every row of would be quarantined for one reason, or
+    every row of (``ExportFault``: the column, the values not recognised, the closest
+    accepted ones); return the warning for a share above ``warning_share``."""
+    records = columns.counted.copy()
+    for label in special:  # totals and repeated header rows are not records
+        if label in reasons and not label.startswith("damaged"):
+            records &= ~reasons[label]
+    total = int(records.sum())
+    held = int((quarantined & records).sum())
+    if not total or not held:
+        return []
+    counts = {label: int((mask & records).sum()) for label, mask in reasons.items()}
+    top = max(counts, key=lambda label: (counts[label], label))
+    if refuse and (counts[top] >= NEARLY_ALL * total or held == total):
+        raise _nearly_all_error(columns, top, counts[top], held, total, records)
+    if held > warning_share * total:
+        return [
+            f"{held} of {total} rows ({held / total:.0%}) are quarantined, more than the "
+            f"{warning_share:.0%} this report warns at; the commonest reason: {top} "
+            f"({counts[top]} rows)"
+        ]
+    return []
+
+
+def _reason_column(columns: Columns, reason: str) -> str | None:
+    for name, spec in columns.export.columns.items():
+        if reason in (spec.bad, f"{name}: missing", conflict_reason(name)):
+            return name
+    return None
+
+
+def _nearly_all_error(
+    columns: Columns, reason: str, count: int, held: int, total: int, records: np.ndarray
+) -> ExportFault:
+    """The whole-file fault for an export whose rows are nearly all quarantined."""
+    share = f"{held} of {total} rows would be quarantined"
+    name = _reason_column(columns, reason)
+    if name is None:
+        return ExportFault(
+            f"{share}, {count} of them as '{reason}'; the export may not be what it seems",
+            "check that the file is the placements export the report expects",
+        )
+    header = columns.header(name) if name in columns.match.mapping.values() else None
+    spec, read = columns.export.columns[name], columns.read[name]
+    what = f"{share}, {count} as '{reason}' (column '{header or name}')"
+    if reason == f"{name}: missing":
+        return ExportFault(
+            f"{what}: the column is blank on every one of them",
+            "check that the right column holds "
+            f"{name} (map another with columns:) or fill it in the export",
+            yaml=columns_yaml({"<the header that holds it>": name}),
+        )
+    mask = read.conflict if reason == conflict_reason(name) else read.bad
+    text = pd.Series(columns.text(name)[mask & records])
+    seen = text.value_counts(sort=False)
+    seen = seen.iloc[np.lexsort((seen.index.to_numpy(), -seen.to_numpy()))].head(5)
+    lookup = dict(spec.accepted)
+    keys = list(lookup)
+    shown, pairs = [], {}
+    for value, rows in seen.items():
+        close = difflib.get_close_matches(voc.normalise_label(value), keys, n=1, cutoff=0.6)
+        if not close and keys:  # a code and its description: the half that is closest
+            halves = _CODE_AND_DESCRIPTION.fullmatch(value)
+            for half in halves.groups() if halves else ():
+                close = close or difflib.get_close_matches(
+                    voc.normalise_label(half), keys, n=1, cutoff=0.6
+                )
+        guess = lookup[close[0]] if close else None
+        shown.append(
+            f"'{value}' ({rows} rows" + (f", closest accepted: {guess})" if guess else ")")
+        )
+        pairs[value] = guess
+    accepted = sorted(set(lookup.values()))
+    problem = f"{what}: values not recognised: {', '.join(shown)}"
+    if accepted and not all(pairs.values()):
+        problem += f"; accepted values: {', '.join(accepted)}"
+    if not keys:
+        return ExportFault(problem, f"correct the {name} values in the export")
+    mapping = ", ".join(
+        f"{yaml_text(v)}: {g or '<one of the accepted values>'}" for v, g in pairs.items()
+    )
+    return ExportFault(
+        problem,
+        f"correct the {name} values in the export, or say what each one means",
+        yaml=f"values: {{{name}: {{{mapping}}}}}",
+    )
+
+
+#: A file is refused when one reason would quarantine at least this share of its rows (or
+#: every row is quarantined): a column misread, not a few bad rows.
+NEARLY_ALL = 0.9
+#: The share of rows quarantined above which the report warns, unless a report sets another.
+WARNING_SHARE = 0.2
 
 
 def clean_table(
@@ -844,6 +1290,10 @@ def clean_table(
     snapshot_date: dt.date,
     source: str,
     salt: str | None = None,
+    columns: Mapping[str, str | None] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    warning_share: float | None = None,
+    refuse_nearly_all: bool = True,
 ) -> CleanResult:
     """Clean any export declared by ``export`` into a clean table, a quarantine and a report.
 
@@ -862,20 +1312,44 @@ def clean_table(
         The declared columns and the checks across them.
     salt : str, optional
         Pseudonymisation salt; defaults to the environment, else a random one.
+    columns : mapping, optional
+        A report's own headers: header -> column (``None`` sets a header aside).
+    values : mapping, optional
+        A report's own spellings: column -> {spelling: the value it means}.
+    warning_share : float, optional
+        Warn (in the report's ``warnings``) when more than this share of the rows is
+        quarantined (default ``WARNING_SHARE``).
+    refuse_nearly_all : bool
+        Refuse an export nearly every row of would be quarantined for one reason (share
+        ``NEARLY_ALL``), or every row of; only a test of the reconciliation on arbitrary
+        input turns this off.
 
     Raises
     ------
     MissingColumnsError
-        When a required column is absent (``export.missing_error`` words it).
+        When a required column is absent (with the closest headers and the ``columns:`` line).
+    ExportFault
+        When nearly every row would be quarantined for one reason, a header repeats with other
+        values, or ``columns``/``values`` do not fit the export.
     """
+    duplicated = dict(raw.attrs.get("ingest", {}).get("duplicate_headers", {}))
     if not raw.columns.is_unique:  # read_export never does this; a hand-made frame might
-        raw = raw.set_axis([f"{c} ({i + 1})" for i, c in enumerate(raw.columns)], axis=1)
+        again = raw.columns.duplicated()
+        renamed = [
+            f"{c} (column {i + 1})" if again[i] else str(c) for i, c in enumerate(raw.columns)
+        ]
+        duplicated.update(
+            {r: str(c) for r, c, a in zip(renamed, raw.columns, again, strict=True) if a}
+        )
+        raw = raw.set_axis(renamed, axis=1)
     specs = export.columns
-    match = match_columns(raw.columns, export.aliases)
+    match = match_columns(raw.columns, export.aliases, columns, duplicated)
     present = set(match.mapping.values())
     missing = [name for name, spec in specs.items() if spec.required and name not in present]
     if missing:
-        raise (export.missing_error or _missing_error)(raw.columns, match, missing)
+        raise missing_columns_error(raw.columns, match, missing, export.aliases)
+    _check_duplicated(raw, match, duplicated)
+    value_maps = _value_maps(values or {}, specs, present)
     n = len(raw)
     if raw.index.name == "source_row" and pd.api.types.is_integer_dtype(raw.index):
         source_row = raw.index.to_numpy(dtype=np.int64)
@@ -889,7 +1363,14 @@ def clean_table(
     key = salt_key(salt_value) if pseudonymised else None
     tasks = {
         name: functools.partial(
-            _read_column, column.get(name), n, spec, key, export.tidy, name == export.key
+            _read_column,
+            column.get(name),
+            n,
+            spec,
+            key,
+            export.tidy,
+            name == export.key,
+            value_maps.get(name),
         )
         for name, spec in specs.items()
     }
@@ -909,10 +1390,14 @@ def clean_table(
     counted = ~blank & ~duplicate
     columns.counted = counted
 
-    # Rows that are not records get only that reason; the others every reason found.
+    # Rows that are not records, or whose bytes are damaged, get only that reason; the
+    # others every reason found.
     special = {
         label: np.asarray(mask, dtype=bool) & counted
-        for label, mask in (export.special(columns) if export.special else {}).items()
+        for label, mask in {
+            **(export.special(columns) if export.special else {}),
+            **_damaged_rows(raw, source_row),
+        }.items()
     }
     not_special = ~np.logical_or.reduce([np.zeros(n, dtype=bool), *special.values()])
     reasons = {
@@ -921,6 +1406,14 @@ def clean_table(
     }
     reasons.update(special)
     quarantined = np.logical_or.reduce([np.zeros(n, dtype=bool), *reasons.values()])
+    warnings = _check_quarantine(
+        columns,
+        reasons,
+        set(special),
+        quarantined,
+        WARNING_SHARE if warning_share is None else warning_share,
+        refuse_nearly_all,
+    )
     kept = np.flatnonzero(counted & ~quarantined)
     held = np.flatnonzero(quarantined)
 
@@ -983,6 +1476,8 @@ def clean_table(
         columns_not_used=match.not_used,
         columns_ignored=tuple(match.ignored),
         identifier_columns_dropped=tuple(match.identifiers),
+        column_decisions=tuple(match.decisions),
+        warnings=tuple(warnings),
         pseudonymisation={"method": pseudonymised[0], "salt_source": salt_source}
         if pseudonymised
         else "not applicable (no child identifiers)",

@@ -115,7 +115,15 @@ class Framework(_Strict):
 
 
 class Extract(_Strict):
-    """One input file of a report."""
+    """One input file of a report.
+
+    ``columns`` maps the export's own headers onto the columns of its kind (``{"Estab URN":
+    school_urn}``; a header mapped to nothing is set aside), ``values`` the export's own
+    spellings of a column's values onto accepted ones (``{primary_need: {"Autism": ASD}}``):
+    how an author fits an export the cleaner does not know, without touching the code. The
+    cleaner checks both against the file (an unknown header, column or value is an error).
+    More than ``quarantine_warning_share`` of the rows quarantined is warned about.
+    """
 
     path: Path
     kind: str
@@ -126,6 +134,9 @@ class Extract(_Strict):
     period_end: dt.date | None = None
     sheet: str | None = None
     description: str | None = None
+    columns: dict[str, str | None] = Field(default_factory=dict)
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    quarantine_warning_share: float | None = Field(default=None, gt=0, le=1)
 
     @model_validator(mode="after")
     def _period_is_ordered(self) -> Extract:

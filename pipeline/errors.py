@@ -35,12 +35,37 @@ class InputFileError(UserError, ValueError):
 
 
 class MissingColumnsError(UserError, ValueError):
-    """Required columns are absent; the message names them and the closest headers found."""
+    """Required columns are absent; the message names them and the closest headers found.
 
-    def __init__(self, message: str, missing: Iterable[str] = (), closest: dict | None = None):
+    ``yaml`` is the line of YAML (a ``columns:`` mapping) that would map the closest headers
+    onto the missing columns, for the caller to tell the author where to put it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        missing: Iterable[str] = (),
+        closest: dict | None = None,
+        yaml: str | None = None,
+    ):
         super().__init__(message)
         self.missing = list(missing)
         self.closest = dict(closest or {})
+        self.yaml = yaml
+
+
+class ExportFault(UserError, ValueError):
+    """A fault in an export's contents found while cleaning it: nearly every row unusable, a
+    header given twice with different values, a ``columns:`` or ``values:`` mapping that does
+    not fit the file. The cleaner does not know the file's path or where its settings live:
+    the caller names both (``problem`` and ``fix`` are kept apart for that), and ``yaml``, when
+    given, is the line of YAML to add under ``key`` (``columns`` or ``values``)."""
+
+    def __init__(self, problem: str, fix: str, yaml: str | None = None) -> None:
+        self.problem = problem
+        self.fix = fix
+        self.yaml = yaml
+        super().__init__(f"{problem}. Fix: {fix}")
 
 
 class RenderError(UserError, RuntimeError):

@@ -1,4 +1,5 @@
-"""Read placement exports (CSV, XLSX or XLS) into a frame of text, exactly as the author sent them.
+"""Read placement exports (CSV, Unicode text, XLSX, XLS or ODS) into a frame of text, exactly as
+the author sent them.
 
 Reading never interprets a value: every cell arrives as a string (blank = ``""``) so that the
 cleaner sees what the source system wrote and can quarantine what it cannot use. Excel cells
@@ -6,15 +7,18 @@ are turned into the text a person would type for them (a date cell becomes ``202
 whole number ``991250`` rather than ``991250.0``).
 
 The reader finds the header row itself (the first row where enough cells are known column
-names, so title rows above a table are skipped), accepts UTF-8, UTF-8 with BOM and
-Windows-1252, and keeps each data row's number in the source (the frame's index, named
-``source_row``) so that a quarantined row can be found again. Rows above the header and blank
-rows after the last value are not data; every other row is returned, blank ones included, for
-the cleaner to count. What the reader found is recorded in ``frame.attrs["ingest"]``.
+names, so title rows above a table are skipped), accepts UTF-8, UTF-8 with BOM,
+Windows-1252 and UTF-16 (Excel's "Unicode Text"), and keeps each data row's number in the
+source (the frame's index, named ``source_row``) so that a quarantined row can be found
+again. Rows above the header and blank rows after the last value are not data; every other
+row is returned, blank ones included, for the cleaner to count. What the reader found is
+recorded in ``frame.attrs["ingest"]``.
 
 Whole-file faults raise ``InputFileError`` with one message naming the file, the problem and
 the fix: missing, wrong type, empty, no header row, no data rows, unreadable encoding, a sheet
-that does not exist, a password-protected workbook.
+that does not exist, a password-protected workbook. A text file with a NUL byte in a field is
+not refused: the cell is recorded (``damaged_cells``) for the cleaner to quarantine its row. A
+header written twice is recorded too (``duplicate_headers``), for the cleaner to compare.
 """
 
 from __future__ import annotations
@@ -36,9 +40,12 @@ from pipeline import vocabulary as voc
 from pipeline.errors import InputFileError
 
 ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp1252")
-CSV_SUFFIXES = {".csv"}
+#: Text exports: CSV, and Excel's "Unicode Text" (UTF-16, tab-delimited, saved as .txt).
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 XLS_SUFFIXES = {".xls"}
+#: OpenDocument spreadsheets (LibreOffice Calc), read by the same workbook reader.
+ODS_SUFFIXES = {".ods"}
 #: Delimiters tried when looking for the header row (Excel writes ";" in some locales).
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 #: How far down a sheet the header row may be (title rows, notes and blank rows above it).
@@ -47,6 +54,9 @@ HEADER_SCAN_ROWS = 30
 HEADER_MIN_MATCHES = 3
 #: Bytes read to find the header and delimiter of a CSV before the whole file is parsed.
 SAMPLE_BYTES = 1 << 16
+#: NUL bytes a text file may hold (damage in a field) before it is taken for binary data;
+#: more than one in a thousand bytes is binary too.
+MAX_NUL_BYTES = 8
 
 ZIP_MAGIC = b"PK\x03\x04"
 # Compound File Binary (OLE2): old .xls workbooks, and every password-protected Office file,
@@ -72,14 +82,16 @@ def header_score(cells: Sequence[str]) -> int:
     0
     """
     lookup = voc.header_lookup()
-    identifiers = set(voc.DIRECT_IDENTIFIERS)
+    words = voc.header_words_lookup()
     known: set[str] = set()
     for cell in cells:
         key = voc.normalise_header(cell)
         if key in lookup:
             known.add(lookup[key])
-        elif key in identifiers:
+        elif voc.identifier_header(cell):
             known.add(key)
+        elif (found := words.get(voc.header_words(cell))) is not None:
+            known.add(found)
     return len(known)
 
 
@@ -139,14 +151,17 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _column_names(header: Sequence[str], width: int) -> list[str]:
-    """Header cells as unique column names; blank or repeated headers get a position suffix."""
+def _column_names(header: Sequence[str], width: int, repeats: dict | None = None) -> list[str]:
+    """Header cells as unique column names; blank or repeated headers get a position suffix
+    (``repeats``, when given, gets each repeated header's new name -> the header as written)."""
     names: list[str] = []
     seen: set[str] = set()
     for position in range(width):
         cell = str(header[position]).strip() if position < len(header) else ""
         name = cell or f"(blank header, column {position + 1})"
         if name in seen:
+            if cell and repeats is not None:
+                repeats[f"{name} (column {position + 1})"] = name
             name = f"{name} (column {position + 1})"
         seen.add(name)
         names.append(name)
@@ -173,6 +188,21 @@ def _last_filled_row(frame: pd.DataFrame) -> int:
     return 0
 
 
+def _damaged_cells(frame: pd.DataFrame, info: dict) -> pd.DataFrame:
+    """Find the cells holding a NUL byte (damage in a text file), record each one's row and
+    column in ``info["damaged_cells"]`` for the cleaner to quarantine, and replace the byte
+    with U+FFFD (the replacement character) so that no file written later holds it."""
+    cells = []
+    for column in frame.columns:
+        hit = frame[column].str.contains("\x00", regex=False).fillna(False).to_numpy(bool)
+        if hit.any():
+            frame[column] = frame[column].str.replace("\x00", "\ufffd", regex=False)
+            cells += [{"source_row": int(r), "column": str(column)} for r in frame.index[hit]]
+    if cells:
+        info["damaged_cells"] = sorted(cells, key=lambda c: c["source_row"])
+    return frame
+
+
 def _finish_frame(
     path: Path, frame: pd.DataFrame, first_row: int, header: Sequence[str], info: dict
 ) -> pd.DataFrame:
@@ -191,6 +221,13 @@ def _finish_frame(
         and not frame[column].fillna("").str.strip().ne("").any()
     ]
     frame = frame.drop(columns=unnamed)
+    repeats = {}
+    _column_names(header, len(header), repeats)
+    repeats = {k: v for k, v in repeats.items() if k in frame.columns}
+    if repeats:
+        info["duplicate_headers"] = repeats
+    if info.pop("nul_bytes", 0):
+        frame = _damaged_cells(frame, info)
     if frame.shape[1] == 0:
         raise InputFileError(
             path, "no header row was found", "put the column names in the first row"
@@ -266,18 +303,42 @@ def _check_text_bytes(path: Path, data: bytes, size: int) -> None:
             "this is an Excel 97-2003 or password-protected workbook with a .csv name",
             "open it in Excel, remove any password and save it as 'CSV UTF-8 (Comma delimited)'",
         )
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        raise InputFileError(
-            path,
-            "the text is UTF-16 ('Unicode text'), which is not accepted",
-            "save the file from Excel as 'CSV UTF-8 (Comma delimited)'",
-        )
-    if b"\x00" in data[:SAMPLE_BYTES]:
+    nul = data[:SAMPLE_BYTES].count(0)
+    if nul > max(MAX_NUL_BYTES, len(data[:SAMPLE_BYTES]) // 1000):
         raise InputFileError(
             path,
             "this is not a text CSV file (it holds binary data)",
             "export the placements as .csv or .xlsx",
         )
+
+
+def _utf16_codec(data: bytes) -> str | None:
+    """The codec of UTF-16 text (Excel's "Unicode Text"): told by its byte-order mark, or,
+    without one, by every other byte of plain text being zero."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    sample = data[:4096]
+    half = len(sample) // 2
+    if half >= 4:
+        odd, even = sample[1::2].count(0), sample[0::2].count(0)
+        if odd > 0.4 * half and even < 0.05 * half:
+            return "utf-16-le"
+        if even > 0.4 * half and odd < 0.05 * half:
+            return "utf-16-be"
+    return None
+
+
+def _read_utf16(path: Path, codec: str) -> pd.DataFrame:
+    """Read UTF-16 text (Excel's "Unicode Text": tab-delimited) by way of UTF-8."""
+    try:
+        text = path.read_bytes().decode(codec)
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            path,
+            f"the UTF-16 ('Unicode text') file is damaged (byte {exc.start} cannot be read)",
+            "save it from Excel again, as 'Unicode Text' or 'CSV UTF-8 (Comma delimited)'",
+        ) from None
+    return _read_csv_whole(path, text.encode("utf-8"), "utf-16")
 
 
 def _sample_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
@@ -384,16 +445,18 @@ def _header_end(body: bytes, lines: int) -> int:
     return ends[0].end() if ends else len(body)
 
 
-def _count_lines(path: Path) -> tuple[int, bool]:
-    """Line feeds in a file and whether it ends with one, read through one small buffer."""
+def _count_lines(path: Path) -> tuple[int, bool, int]:
+    """Line feeds in a file, whether it ends with one, and its NUL bytes (damage), read
+    through one small buffer."""
     buffer = bytearray(1 << 20)
-    count, last = 0, b""
+    count, last, nul = 0, b"", 0
     with path.open("rb", buffering=0) as handle:
         while size := handle.readinto(buffer):
             chunk = buffer if size == len(buffer) else buffer[:size]
             count += chunk.count(b"\n")
+            nul += chunk.count(0)
             last = bytes(chunk[-1:])
-    return count, last == b"\n"
+    return count, last == b"\n", nul
 
 
 def _read_csv_file_arrow(path: Path, skip: int, delimiter: str, width: int) -> pa.Table | None:
@@ -405,8 +468,9 @@ def _read_csv_file_arrow(path: Path, skip: int, delimiter: str, width: int) -> p
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # invalid UTF-8 or ragged rows: decided on the whole text instead
-    lines, ends_with_newline = _count_lines(path)
-    return table if table.num_rows == lines - skip + (not ends_with_newline) else None
+    lines, ends_with_newline, nul = _count_lines(path)
+    table = table if table.num_rows == lines - skip + (not ends_with_newline) else None
+    return None if table is None else table.replace_schema_metadata({"nul_bytes": str(nul)})
 
 
 def _frame_from_table(table: pa.Table, header: list[str]) -> pd.DataFrame:
@@ -426,6 +490,8 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     size = path.stat().st_size
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
+    if size and (codec := _utf16_codec(head)):
+        return _read_utf16(path, codec)
     _check_text_bytes(path, head, size)
     bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
     sample_bytes = head[bom:]
@@ -447,17 +513,22 @@ def read_csv_text(path: Path) -> pd.DataFrame:
                 "header_row": header_index + 1,
                 "rows_above_header": header_index,
                 "reader": "arrow",
+                "nul_bytes": int(table.schema.metadata[b"nul_bytes"]),
             }
             frame = _frame_from_table(table, header)
             return _finish_frame(path, frame, header_index + 2, header, info)
     return _read_csv_whole(path)
 
 
-def _read_csv_whole(path: Path) -> pd.DataFrame:
+def _read_csv_whole(
+    path: Path, data: bytes | None = None, encoding_read: str | None = None
+) -> pd.DataFrame:
     """The exact path: the whole file decoded (UTF-8, else Windows-1252 unless mixed), then
-    parsed by Arrow if its rows are provably the file's, else by Python's csv module."""
-    data = path.read_bytes()
+    parsed by Arrow if its rows are provably the file's, else by Python's csv module.
+    ``data`` is the file already decoded to UTF-8 from ``encoding_read`` (UTF-16)."""
+    data = path.read_bytes() if data is None else data
     body, encoding = _utf8_body(path, data)
+    encoding = encoding_read or encoding
     sample = body[:SAMPLE_BYTES].decode("utf-8", errors="ignore")
     delimiter, header, header_index, header_lines = _choose_layout(path, sample)
     start = _header_end(body, header_lines)
@@ -479,6 +550,7 @@ def _read_csv_whole(path: Path) -> pd.DataFrame:
         "header_row": header_index + 1,
         "rows_above_header": header_index,
         "reader": "arrow" if table is not None else "python",
+        "nul_bytes": body.count(0),
     }
     if table is not None:
         frame = _frame_from_table(table, header)
@@ -606,6 +678,19 @@ def read_xlsx_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
     return _read_workbook(path, sheet, "xlsx")
 
 
+def read_ods_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """Read one sheet of an OpenDocument spreadsheet (.ods, as LibreOffice Calc saves it)."""
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if not magic.startswith(ZIP_MAGIC):
+        raise InputFileError(
+            path,
+            "this is not an OpenDocument spreadsheet",
+            "save it from LibreOffice Calc as .ods (or as .csv), or give it its own suffix",
+        )
+    return _read_workbook(path, sheet, "ods")
+
+
 def read_xls_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
     """Read one worksheet of an Excel 97-2003 (.xls) export as text."""
     return _read_workbook(path, sheet, "xls")
@@ -664,7 +749,8 @@ def read_export(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     Parameters
     ----------
     path : str or Path
-        A ``.csv``, ``.xlsx`` (``.xlsm``) or ``.xls`` file.
+        A ``.csv`` (or Excel's "Unicode Text" ``.txt``: UTF-16, tab-delimited), ``.xlsx``
+        (``.xlsm``), ``.xls`` or ``.ods`` file.
     sheet : str, optional
         Worksheet name for workbooks. Without it, a workbook's only sheet, or the only sheet
         whose first rows hold a header of known columns, is read.
@@ -715,11 +801,13 @@ def read_export(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
             frame = read_xlsx_text(path, sheet)
         else:
             frame = read_xls_text(path, sheet)
+    elif suffix in ODS_SUFFIXES:
+        frame = read_ods_text(path, sheet)
     else:
         raise InputFileError(
             path,
             f"'{suffix or 'no extension'}' is not a supported file type",
-            "export as .csv or .xlsx",
+            "export as .csv, .xlsx or .ods (or Excel's 'Unicode Text', .txt)",
         )
     frame.attrs["ingest"] = {"file": path.name, **frame.attrs.get("ingest", {})}
     return frame

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from pipeline.clean import CleanReport, CleanResult, MissingColumnsError
+from pipeline.clean import CleanReport, CleanResult, ExportFault, MissingColumnsError
 from pipeline.config import Extract, ReportDefinition, resolve_path
 from pipeline.ingest import InputFileError, read_export
 from pipeline.reports import resolve
@@ -75,6 +76,20 @@ def read_cleaning_report(out_dir: str | Path) -> CleanReport:
     return CleanReport.from_json(read_json(Path(out_dir) / REPORT_FILE))
 
 
+def export_error(path: Path, exc: Exception, where: str) -> InputFileError:
+    """The one-line error for a fault the cleaner found in an export: the file, the problem,
+    and the fix, with the exact line of YAML to add ``where`` (a report input, a --config
+    file) when a ``columns:`` or ``values:`` mapping would fix it."""
+    problem = getattr(exc, "problem", None) or str(exc)
+    fix = getattr(exc, "fix", None)
+    yaml_line = getattr(exc, "yaml", None)
+    if isinstance(exc, MissingColumnsError):
+        fix = "rename those headers in the export, or say which header is which column"
+    if yaml_line:
+        fix = f"{fix}: add the line  {yaml_line}  {where}"
+    return InputFileError(path, problem, fix or "correct the export")
+
+
 def snapshot_date_of(extract: Extract) -> dt.date:
     """The date an extract describes: its ``as_at`` date, else the end of its period."""
     date = extract.as_at or extract.period_end
@@ -94,12 +109,14 @@ def clean_inputs(definition: ReportDefinition, interim_dir: str | Path) -> pd.Da
         cleaner = resolve(definition.type.kind(extract.kind).cleaner)
         try:
             result = cleaner(raw, definition=definition, extract=extract)
-        except MissingColumnsError as exc:
-            raise InputFileError(
-                extract.resolved_path(), str(exc), "rename those columns in the export"
+        except (MissingColumnsError, ExportFault) as exc:
+            raise export_error(
+                extract.resolved_path(), exc, f"under inputs.{name} in the report definition"
             ) from None
         write_clean_outputs(result, resolve_path(interim_dir) / name)
         report = result.report
+        for warning in report.warnings:
+            print(f"warning: {extract.path.name}: {warning}", file=sys.stderr)
         rows.append(
             {
                 "input": extract.label,

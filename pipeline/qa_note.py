@@ -133,6 +133,14 @@ def qa_note(
         lines += _table(["input", "", "reason", "rows"], reasons)
     else:
         lines += ["No row was quarantined or flagged."]
+    warnings = [
+        [definition.inputs[name].label, warning]
+        for name, report in cleaning.items()
+        for warning in report.get("warnings", ())
+    ]
+    if warnings:
+        lines += ["", "Look at the quarantine of these inputs before publishing:", ""]
+        lines += _table(["input", "warning"], warnings)
     if definition.filters:
         shown = ", ".join(f"{k} = {v}" for k, v in definition.filters.items())
         lines += ["", f"This member covers only placements with {shown}; the counts above are "

@@ -501,3 +501,119 @@ def header_lookup() -> dict[str, str]:
     ('pupil_id', 'placement_type')
     """
     return dict(_header_lookup())
+
+
+# --- header words: how two spellings of one header are seen to say the same thing
+
+#: Words (after ``normalise_header``) that exports use for one another in headers: each maps
+#: to the word that stands for all of them. ``Estab URN`` and ``School URN`` are one header.
+HEADER_SYNONYMS: dict[str, str] = {
+    "estab": "school",
+    "establishment": "school",
+    "provision": "school",
+    "setting": "school",
+    "area": "district",
+    "dist": "district",
+    "locality": "district",
+    "ref": "id",
+    "reference": "id",
+    "identifier": "id",
+    "yr": "year",
+    "dob": "birth",
+    "gender": "sex",
+    "ethnic": "ethnicity",
+    "fees": "fee",
+    "cost": "fee",
+    "costs": "fee",
+    "residence": "home",
+    "needs": "need",
+    "started": "start",
+    "commenced": "start",
+    "ended": "end",
+    "finish": "end",
+    "boarding": "residential",
+}
+#: Runs of words that say one word's worth (applied before the single words above).
+HEADER_PHRASES: dict[str, str] = {
+    "need_type": "need",
+    "local_authority": "la",
+    "date_of_birth": "birth",
+    "birth_date": "birth",
+    "national_curriculum_year": "ncy",
+    "nc_year": "ncy",
+    "year_group": "ncy",
+    "per_annum": "annual",
+    "urn_number": "urn",
+    "urn_no": "urn",
+}
+#: Words that add nothing to what a header names.
+HEADER_FILLER: frozenset[str] = frozenset({"the", "of", "for", "a", "an", "and", "or", "date"})
+#: Words that qualify a header without changing what it names: ``SEN Primary Need`` is the
+#: primary need, ``Child Surname`` a surname. A header with one of these more than a known
+#: header still names that column (a weaker match than the same words).
+HEADER_QUALIFIERS: frozenset[str] = frozenset(
+    {"sen", "send", "current", "latest", "main", "child", "childs", "pupil", "pupils", "legal"}
+)
+
+
+def header_words(header: object) -> frozenset[str]:
+    """The words of a header as a set, with synonyms made one and filler words dropped:
+    the order, case and punctuation of a header do not matter.
+
+    >>> sorted(header_words("Estab URN")), sorted(header_words("Residential/Day"))
+    (['school', 'urn'], ['day', 'residential'])
+    >>> header_words("SEN Primary Need Type") == header_words("sen_primary_need")
+    True
+    """
+    words = (HEADER_SYNONYMS.get(w, w) for w in header_word_list(header))
+    return frozenset(w for w in words if w not in HEADER_FILLER)
+
+
+def header_word_list(header: object) -> list[str]:
+    """The words of a header in order, each phrase of ``HEADER_PHRASES`` made one word.
+
+    >>> header_word_list("Date of Birth"), header_word_list("SEN Primary Need Type")
+    (['birth'], ['sen', 'primary', 'need'])
+    """
+    text = normalise_header(header)
+    for phrase, word in HEADER_PHRASES.items():
+        text = re.sub(rf"(?:^|(?<=_)){phrase}(?=_|$)", word, text)
+    return [w for w in text.split("_") if w]
+
+
+def identifier_header(header: object) -> bool:
+    """True when a header names a direct identifier of a child, however it is qualified
+    (``Surname``, ``Child Surname``, ``Pupil's Legal Forename``).
+
+    >>> identifier_header("Child Surname"), identifier_header("Child Forename")
+    (True, True)
+    >>> identifier_header("Child ID"), identifier_header("School Name")
+    (False, False)
+    """
+    key = normalise_header(header)
+    if key in DIRECT_IDENTIFIERS:
+        return True
+    words = [w for w in key.split("_") if w not in HEADER_QUALIFIERS]
+    return (
+        bool(words) and len(words) < len(key.split("_")) and "_".join(words) in (DIRECT_IDENTIFIERS)
+    )
+
+
+@functools.cache
+def _header_words_lookup() -> dict[frozenset[str], str]:
+    found: dict[frozenset[str], set[str]] = {}
+    for canonical, aliases in HEADER_ALIASES.items():
+        for alias in (canonical, *aliases):
+            if words := header_words(alias):
+                found.setdefault(words, set()).add(canonical)
+    return {words: next(iter(names)) for words, names in found.items() if len(names) == 1}
+
+
+def header_words_lookup() -> dict[frozenset[str], str]:
+    """The words of every accepted header -> its canonical column, for the words that name
+    one column only (``header_words``).
+
+    >>> header_words_lookup()[header_words("Establishment District")]
+    'school_district'
+    """
+    return _header_words_lookup()

@@ -21,4 +21,7 @@ def clean_placements(
         snapshot_date=snapshot_date_of(extract),
         fee_ceiling=definition.parameters.fee_ceiling_gbp,
         source=extract.path.name,
+        columns=extract.columns,
+        values=extract.values,
+        warning_share=extract.quarantine_warning_share,
     )

@@ -17,7 +17,6 @@ same engine that cleans INMSS placements.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import re
 from collections.abc import Callable
@@ -37,10 +36,8 @@ from pipeline.clean import (
 from pipeline.clean_engine import (
     TOTALS_ROW,
     CleanResult,
-    ColumnMatch,
     Columns,
     Export,
-    MissingColumnsError,
     Spec,
     clean_table,
 )
@@ -219,9 +216,18 @@ def _category(mapping: dict[str, str], *canonical: str, keep_unknown: bool = Fal
     return functools.partial(parse_known, lookup=lookup, keep_unknown=keep_unknown)
 
 
+def _accepted(parser: Parser) -> dict[str, str]:
+    """The spellings a ``_category`` parser accepts (for the closest values an error names)."""
+    return dict(parser.keywords.get("lookup", {})) if isinstance(parser, functools.partial) else {}
+
+
+def _with_accepted(specs: dict[str, Spec]) -> dict[str, Spec]:
+    return {name: replace(spec, accepted=_accepted(spec.parse)) for name, spec in specs.items()}
+
+
 _DATE = "datetime64[ns]"
 
-HOMES_COLUMNS: dict[str, Spec] = {
+HOMES_COLUMNS: dict[str, Spec] = _with_accepted({
     "ofsted_urn": Spec(
         True,
         parse_ofsted_urn,
@@ -260,9 +266,9 @@ HOMES_COLUMNS: dict[str, Spec] = {
         flag="provider_type: unrecognised (left blank)",
         aliases=("Sector", "Ownership", "Provider Sector", "Type of Provider"),
     ),
-}
+})
 
-PLACEMENTS_COLUMNS: dict[str, Spec] = {
+PLACEMENTS_COLUMNS: dict[str, Spec] = _with_accepted({
     "child_id": Spec(
         True,
         pseudonym="pipeline.clean.pseudonymise: keyed hash of the trimmed id, 16 hex digits",
@@ -351,21 +357,7 @@ PLACEMENTS_COLUMNS: dict[str, Spec] = {
         aliases=("Distance", "Distance (km)", "Distance from Home", "Distance from Home km"),
         dtype="float64",
     ),
-}
-
-
-# --- header matching
-
-
-def _missing_message(match: ColumnMatch, specs: dict[str, Spec], missing: list[str]) -> str:
-    parts = []
-    for name in missing:
-        names = [name, *(voc.normalise_header(a) for a in specs[name].aliases)]
-        spare = {voc.normalise_header(h): h for h in match.ignored}
-        close = [difflib.get_close_matches(n, list(spare), n=1, cutoff=0.6) for n in names]
-        found = next((c[0] for c in close if c), None)
-        parts.append(f"{name} (closest header found: '{spare[found]}')" if found else name)
-    return "required columns missing: " + "; ".join(parts)
+})
 
 
 # --- how the engine reads these exports
@@ -415,9 +407,6 @@ def _export(specs: dict[str, Spec], key: str, **hooks) -> Export:
         specs,
         key=key,
         special=_totals,
-        missing_error=lambda headers, match, missing: MissingColumnsError(
-            _missing_message(match, specs, missing)
-        ),
         tidy=_tidy,
         **hooks,
     )
@@ -434,7 +423,11 @@ def _home_reasons(values: pd.DataFrame, text: pd.DataFrame) -> dict[str, pd.Seri
 
 
 def clean_homes(
-    raw: pd.DataFrame, *, snapshot_date: dt.date, source: str = "homes export"
+    raw: pd.DataFrame,
+    *,
+    snapshot_date: dt.date,
+    source: str = "homes export",
+    **mappings,
 ) -> CleanResult:
     """Clean a homes export: one row per registered children's home.
 
@@ -451,7 +444,7 @@ def clean_homes(
     (['Kent'], ['registered_beds: not a whole number of beds (1 or more)', 'totals row'])
     """
     export = _export(HOMES_COLUMNS, "ofsted_urn", reasons=_on_frames(_home_reasons))
-    return clean_table(raw, export, snapshot_date=snapshot_date, source=source)
+    return clean_table(raw, export, snapshot_date=snapshot_date, source=source, **mappings)
 
 
 def _placement_reasons(values: pd.DataFrame, text: pd.DataFrame) -> dict[str, pd.Series]:
@@ -505,6 +498,7 @@ def clean_residential_placements(
     snapshot_date: dt.date,
     source: str = "placements export",
     salt: str | None = None,
+    **mappings,
 ) -> CleanResult:
     """Clean a residential placements export: one row per child placed in a children's home.
 
@@ -532,7 +526,9 @@ def clean_residential_placements(
         flags=_on_kept_frames(functools.partial(_placement_flags, snapshot_date=snapshot_date)),
         derive=lambda columns: {"age": _age_from_birth(columns.frames()[0], snapshot_date)["age"]},
     )
-    result = clean_table(raw, export, snapshot_date=snapshot_date, source=source, salt=salt)
+    result = clean_table(
+        raw, export, snapshot_date=snapshot_date, source=source, salt=salt, **mappings
+    )
     if "date_of_birth" in result.report.columns_matched.values():
         used = {"date_of_birth": "used for age where age was blank, then dropped"}
         result = replace(result, report=replace(result.report, details=used))
@@ -543,7 +539,12 @@ def clean_homes_input(raw: pd.DataFrame, *, definition, extract) -> CleanResult:
     """Clean a report's homes export (``kind: homes``) as at its date."""
     from pipeline.io import snapshot_date_of
 
-    return clean_homes(raw, snapshot_date=snapshot_date_of(extract), source=extract.path.name)
+    return clean_homes(
+        raw,
+        snapshot_date=snapshot_date_of(extract),
+        source=extract.path.name,
+        **extract_mappings(extract),
+    )
 
 
 def clean_placements_input(raw: pd.DataFrame, *, definition, extract) -> CleanResult:
@@ -551,33 +552,76 @@ def clean_placements_input(raw: pd.DataFrame, *, definition, extract) -> CleanRe
     from pipeline.io import snapshot_date_of
 
     return clean_residential_placements(
-        raw, snapshot_date=snapshot_date_of(extract), source=extract.path.name
+        raw,
+        snapshot_date=snapshot_date_of(extract),
+        source=extract.path.name,
+        **extract_mappings(extract),
     )
 
 
-def _missing(columns, specs: dict[str, Spec]) -> list[str]:
-    return Export(specs, key="").missing(columns)
+def extract_mappings(extract) -> dict:
+    """A report input's own headers, spellings and warning share, as ``clean_table`` takes
+    them."""
+    return {
+        "columns": extract.columns,
+        "values": extract.values,
+        "warning_share": extract.quarantine_warning_share,
+    }
 
 
-def missing_homes_columns(columns) -> list[str]:
+def _missing(columns, specs: dict[str, Spec], configured=None) -> list[str]:
+    return Export(specs, key="").missing(columns, configured)
+
+
+def missing_homes_columns(columns, configured=None) -> list[str]:
     """The required columns of a homes export that ``columns`` (its headers) lack."""
-    return _missing(columns, HOMES_COLUMNS)
+    return _missing(columns, HOMES_COLUMNS, configured)
 
 
-def missing_placements_columns(columns) -> list[str]:
+def missing_placements_columns(columns, configured=None) -> list[str]:
     """The required columns of a residential placements export that ``columns`` lack."""
-    return _missing(columns, PLACEMENTS_COLUMNS)
+    return _missing(columns, PLACEMENTS_COLUMNS, configured)
 
 
 def clean_homes_export(
-    raw: pd.DataFrame, *, snapshot_date: dt.date, source: str, **_
+    raw: pd.DataFrame,
+    *,
+    snapshot_date: dt.date,
+    source: str,
+    columns=None,
+    values=None,
+    warning_share=None,
+    **_,
 ) -> CleanResult:
     """``python -m pipeline clean --kind homes``: the keywords other kinds use are ignored."""
-    return clean_homes(raw, snapshot_date=snapshot_date, source=source)
+    return clean_homes(
+        raw,
+        snapshot_date=snapshot_date,
+        source=source,
+        columns=columns,
+        values=values,
+        warning_share=warning_share,
+    )
 
 
 def clean_placements_export(
-    raw: pd.DataFrame, *, snapshot_date: dt.date, source: str, salt: str | None = None, **_
+    raw: pd.DataFrame,
+    *,
+    snapshot_date: dt.date,
+    source: str,
+    salt: str | None = None,
+    columns=None,
+    values=None,
+    warning_share=None,
+    **_,
 ) -> CleanResult:
     """``python -m pipeline clean --kind residential_placements``."""
-    return clean_residential_placements(raw, snapshot_date=snapshot_date, source=source, salt=salt)
+    return clean_residential_placements(
+        raw,
+        snapshot_date=snapshot_date,
+        source=source,
+        salt=salt,
+        columns=columns,
+        values=values,
+        warning_share=warning_share,
+    )
