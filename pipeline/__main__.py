@@ -388,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         print("error: interrupted; previous outputs are unchanged", file=sys.stderr)
     except MissingColumnsError as exc:
         where = getattr(args, "input", "")
-        print(f"error: {where}: {exc}. Fix: rename the columns or add an alias", file=sys.stderr)
+        fix = f"add the line  {exc.yaml}  to a --config file" if exc.yaml else "rename the columns"
+        print(f"error: {where}: {exc}. Fix: {fix}", file=sys.stderr)
     except (UserError, _Failed) as exc:
         print(f"error: {exc}", file=sys.stderr)
     return EXIT_USAGE
