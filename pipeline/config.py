@@ -224,6 +224,25 @@ class ReportDefinition(_Strict):
     published_figures: Path | None = None
     #: Notes for the report's authors and reviewers: in the reviewers' note, never published.
     author_notes: list[str] = Field(default_factory=list)
+    narrative: Path | None = None
+
+    @field_validator("narrative")
+    @classmethod
+    def _narrative_is_a_markdown_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            fix = (
+                "give the path (from the project root) of the Markdown file of the report's "
+                "own paragraphs, e.g. reports/<id>.narrative.md, or remove narrative"
+            )
+            if value.suffix.lower() != ".md":
+                raise ValueError(f"{value} is not a Markdown (.md) file; {fix}")
+            if not resolve_path(value).is_file():
+                raise ValueError(f"{value} does not exist; {fix}")
+        return value
+
+    def narrative_path(self) -> Path | None:
+        """The author's paragraphs whose numbers are placeholders (``pipeline.narrative``)."""
+        return resolve_path(self.narrative) if self.narrative else None
 
     @field_validator("docx_template")
     @classmethod

@@ -29,7 +29,15 @@ UNIT_PLACES: dict[str, int | None] = {
     "ncy_list": None,
     "district_list": None,
     "years": 0,
+    "date": None,
 }
+
+#: Why a figure that disclosure control hides has no value (``figures.json`` marks such a
+#: figure ``"suppressed": true``, its value null).
+SUPPRESSED_REASON = (
+    "disclosure control hides it ([c] in the appendix): fewer than {threshold} children, a "
+    "figure derived from them, or one that would let such a figure be worked out"
+)
 
 
 class FigureRegistry:
@@ -50,6 +58,14 @@ class FigureRegistry:
             value = int(value)
         self._figures[figure_id] = {"value": value, "unit": unit, "label": label}
         return value
+
+    def hide(self, figure_id: str, unit: str, label: str) -> None:
+        """Record that a figure exists but disclosure control hides it: ``figures.json``
+        marks it ``"suppressed": true`` with no value, so that a sentence asking for it is
+        told why it cannot be printed rather than that it does not exist."""
+        if unit not in UNIT_PLACES:
+            raise ValueError(f"unknown unit '{unit}' for figure {figure_id}")
+        self._figures[figure_id] = {"value": None, "unit": unit, "label": label, "suppressed": True}
 
     def as_dict(self) -> dict[str, dict]:
         return dict(sorted(self._figures.items()))

@@ -6,13 +6,14 @@ on ``ReportKernel``, which owns the parts no section should write twice:
 * table and chart numbering (``caption``, ``chart``), the same every time a section runs:
   numbers belong to a section's place in the report, so re-running a notebook cell in
   JupyterLab keeps its numbers and does not renumber the tables after it;
-* the figure registry (``figures``; ``put`` records a table cell unless it is hidden);
+* the figure registry (``figures``; ``put`` records a table cell, a hidden one as suppressed);
 * table publication (``table``): the tidy CSV / workbook payload of each published table,
   replaced, never repeated, when its section runs again;
 * sources (``source``) and figure-id prefixes (``prefix``);
 * the charts as shown (``charts``: words, SVG and PNG, for the Word document and the
   ``charts/`` folder);
 * handing the figures, tables and charts to the renderer (``publish_figures``);
+* the author's narrative filled with the figures as they stand (``narrative``), for a notebook;
 * the parts every report words alike: a chart as shown (``_figure``) and the largest row of a
   profile table.
 
@@ -91,6 +92,19 @@ class ReportKernel:
         self._charts: dict[str, dict] = {}
         self._numbers: dict[tuple, int] = {}
         self._scope: tuple[str, dict] = ("", {})
+        self._add_dates()
+
+    def _add_dates(self) -> None:
+        """Each input's dates as figures (``s25.as_at``; ``p24.period_start``,
+        ``p24.period_end``), so that a sentence saying "as of 30 June 2025" takes its date
+        from the definition like any other figure (``pipeline.narrative``)."""
+        for name, extract in self.definition.inputs.items():
+            prefix = extract.figure_prefix or name
+            for key in ("as_at", "period_start", "period_end"):
+                day = getattr(extract, key)
+                if day is not None:
+                    label = f"{key.replace('_', ' ').capitalize()}, {extract.label}"
+                    self.figures.add(f"{prefix}.{key}", day.isoformat(), "date", label)
 
     # --- numbering
 
@@ -168,8 +182,10 @@ class ReportKernel:
         mask: pd.DataFrame | None = None,
         scale: float = 1.0,
     ) -> None:
-        """Record one table cell as a figure, unless disclosure control hides it."""
+        """Record one table cell as a figure; a cell disclosure control hides is recorded as
+        suppressed, with no value."""
         if mask is not None and column in mask.columns and bool(mask.loc[row, column]):
+            self.figures.hide(figure_id, unit, label)
             return
         value = frame.loc[row, column]
         self.figures.add(figure_id, value / scale if scale != 1.0 else value, unit, label)
@@ -215,6 +231,14 @@ class ReportKernel:
         noun = header.lower()
         what = noun if noun.endswith(("band", "group")) else f"group by {noun}"
         return f"the largest {what} is {table.row_labels(top)} ({self._text(table, top, 'pct')})"
+
+    def narrative(self, path: str | None = None):
+        """The definition's narrative (or the one at ``path``) filled with the figures as they
+        stand, for an analyst's notebook cell: problems are marked in the text and listed,
+        not raised (``pipeline.narrative.preview``; a render refuses them)."""
+        from pipeline import narrative
+
+        return narrative.preview(self, path)
 
     def publish_figures(self) -> None:
         """Display the figures, published tables and charts as hidden output, for the renderer."""

@@ -33,6 +33,7 @@ def qa_note(
     command: str,
     audit: Mapping[str, object],
     printed: Sequence[Comparison] = (),
+    narrative: object | None = None,
 ) -> str:
     """The note as Markdown.
 
@@ -53,6 +54,9 @@ def qa_note(
     printed : sequence of Comparison
         The figures the committee papers printed beside this report's
         (``figures.compare_with_published``; what ``verify --against`` reports).
+    narrative : narrative.Filled, optional
+        The definition's narrative as filled: every placeholder is listed with its figure id,
+        format and the value printed, so a reviewer can check each against figures.json.
 
     >>> from pipeline.config import PROJECT_ROOT, load_report_definition
     >>> d = load_report_definition(PROJECT_ROOT / "reports" / "25-00007.yml")
@@ -173,4 +177,18 @@ def qa_note(
         )
     lines += ["", "## Disclosure audit", ""]
     lines += _table(["measure", "value"], [[k, v] for k, v in sorted(audit.items())])
+    if narrative is not None:
+        from pipeline.narrative import qa_rows
+
+        rows = qa_rows(narrative)
+        lines += [
+            "",
+            "## Narrative placeholders",
+            "",
+            f"`{definition.narrative.as_posix()}` filled into narrative.md, .html and .docx: "
+            f"{len(rows)} placeholder{'s' if len(rows) != 1 else ''}, each printed from the "
+            "figure of figures.json it names.",
+            "",
+        ]
+        lines += _table(["line", "figure id", "format", "printed", "figure"], rows)
     return "\n".join(lines) + "\n"

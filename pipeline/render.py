@@ -4,8 +4,9 @@
 report definition's parameters), keeps the executed notebooks as an internal record in
 ``reports/<id>/internal/``, runs the publication gate, and only then writes the published
 files (``appendix.html``, ``appendix.pdf``, ``appendix.docx``, ``figures.json``,
-``tables.xlsx``, ``tables/``, ``charts/``) and ``manifest.json`` atomically: a failed render
-leaves the previous outputs as they were.
+``tables.xlsx``, ``tables/``, ``charts/``; with a ``narrative:``, the author's paragraphs filled
+with the figures as ``narrative.md``, ``narrative.html`` and ``narrative.docx``) and
+``manifest.json`` atomically: a failed render leaves the previous outputs as they were.
 
 A render whose inputs, definition, notebooks, package code and environment are unchanged is
 skipped (the cache key in ``manifest.json``); ``force=True`` renders anyway.
@@ -41,6 +42,9 @@ from pipeline.figures import as_published
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
 PUBLISHED_FILES = ("appendix.html", "appendix.pdf", "appendix.docx", "figures.json", "tables.xlsx")
+#: The author's paragraphs filled with the figures, published when a definition names a
+#: ``narrative:`` (listed, like every published file, in the manifest's ``published_sha256``).
+NARRATIVE_FILES = ("narrative.md", "narrative.html", "narrative.docx")
 TABLES_DIR = "tables"
 CHARTS_DIR = "charts"
 #: Folders of published files, each replaced as a whole so that none keeps a stale file.
@@ -352,6 +356,9 @@ def render_report(
     template = definition.docx_template_path()
     if template is not None:  # a council's new reference document restyles the Word file
         definition_text += provenance.sha256_file(template)
+    narrative_path = definition.narrative_path()
+    if narrative_path is not None:  # the author's edited paragraphs are a new render
+        definition_text += provenance.sha256_file(narrative_path)
     key = provenance.cache_key(definition_text, inputs, provenance.code_files(), env)
     clock.timings["cache_check"] = time.perf_counter() - started
     if not force and _up_to_date(out, key):
@@ -382,8 +389,8 @@ def render_report(
         clock=clock,
         runner=runner,
     )
-    files, audit_record = _published_files(definition, nb, clock)
-    note = _qa_note(definition, interim, inputs, git, env, command, audit_record, files)
+    files, audit_record, filled = _published_files(definition, nb, clock)
+    note = _qa_note(definition, interim, inputs, git, env, command, audit_record, files, filled)
 
     epoch = os.environ["SOURCE_DATE_EPOCH"]
     manifest = {
@@ -532,13 +539,16 @@ def _execute_notebooks(
             runner.close()
 
 
-def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[dict, dict]:
-    """Every published file of an executed report, as bytes by name, and the audit's record
-    (the audit refuses before anything exists on disk)."""
+def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[dict, dict, object]:
+    """Every published file of an executed report, as bytes by name, the audit's record (the
+    audit refuses before anything exists on disk) and the filled narrative (None without
+    one)."""
     from pipeline import document, publish
 
+    figures = collect_figures(nb)
+    # the author's paragraphs first: a placeholder that names no figure fails in a second
+    filled = _fill_narrative(definition, as_published(figures))
     with clock.stage("html"):
-        figures = collect_figures(nb)
         html = document.build_html(nb, document_meta(definition))
     with clock.stage("pdf"):
         pdf = document.build_pdf(html)
@@ -560,11 +570,64 @@ def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[
     files["appendix.pdf"] = pdf
     files["appendix.docx"] = docx
     files.update(publish.chart_files(charts))
-    return files, audit_record
+    if filled is not None:
+        with clock.stage("narrative"):
+            files.update(narrative_files(definition, filled.markdown))
+    return files, audit_record, filled
 
 
-def _docx(definition: ReportDefinition, html: str, charts: list[dict]) -> bytes:
-    """appendix.docx from the appendix HTML, each chart as its PNG (``pipeline.word``)."""
+def _fill_narrative(definition: ReportDefinition, figures: dict[str, dict]):
+    """The definition's narrative filled with the published figures (``pipeline.narrative``),
+    or None when it names none; raises ``NarrativeError`` listing every problem."""
+    from pipeline import narrative
+
+    path = definition.narrative_path()
+    if path is None:
+        return None
+    return narrative.fill_file(
+        path,
+        figures,
+        source=definition.narrative.as_posix(),
+        report_id=definition.id,
+        threshold=definition.parameters.suppression_threshold,
+        prefixes=narrative.input_prefixes(definition),
+    )
+
+
+def narrative_meta(definition: ReportDefinition):
+    """The title block of the filled narrative: the appendix's, titled as the report's text."""
+    from dataclasses import replace
+
+    return replace(
+        document_meta(definition),
+        title=definition.subtitle or definition.title,
+        subtitle="Report text: paragraphs for the committee report, every figure taken from "
+        "the data appendix",
+    )
+
+
+def narrative_files(definition: ReportDefinition, markdown: str) -> dict[str, bytes]:
+    """narrative.md, .html and .docx from the filled Markdown: the HTML through the
+    appendix's template and stylesheet, the Word document from that HTML by the appendix's
+    writer, so a paragraph pasted into the committee report takes the appendix's styles."""
+    import nbformat
+
+    from pipeline import document
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(markdown)])
+    html = document.build_html(nb, narrative_meta(definition))
+    return {
+        "narrative.md": markdown.encode("utf-8"),
+        "narrative.html": html.encode("utf-8"),
+        "narrative.docx": _docx(definition, html, [], name="narrative.docx"),
+    }
+
+
+def _docx(
+    definition: ReportDefinition, html: str, charts: list[dict], name: str = "appendix.docx"
+) -> bytes:
+    """A Word document from finished HTML (the appendix's: each chart as its PNG) by
+    ``pipeline.word``."""
     import base64
 
     from pipeline import word
@@ -594,7 +657,7 @@ def _docx(definition: ReportDefinition, html: str, charts: list[dict]) -> bytes:
             template=definition.docx_template_path(),
         )
     except ValueError as error:
-        raise RenderError(f"appendix.docx of {definition.id}: {error}") from error
+        raise RenderError(f"{name} of {definition.id}: {error}") from error
 
 
 #: The reviewers' record of the disclosure audit, under internal/ (never published).
@@ -603,9 +666,12 @@ AUDIT_RECORD = "disclosure-audit.json"
 QA_NOTE = "qa-note.md"
 
 
-def _qa_note(definition, interim, inputs, git, env, command, audit_record, files) -> str:
-    """The reviewers' note (``pipeline.qa_note``), from the interim cleaning records and,
-    when the definition names the committee papers' figures, the comparison with them."""
+def _qa_note(
+    definition, interim, inputs, git, env, command, audit_record, files, filled=None
+) -> str:
+    """The reviewers' note (``pipeline.qa_note``), from the interim cleaning records,
+    when the definition names the committee papers' figures, the comparison with them,
+    and the narrative's placeholders."""
     from pipeline import io
     from pipeline.figures import compare_with_published
     from pipeline.qa_note import qa_note
@@ -628,6 +694,7 @@ def _qa_note(definition, interim, inputs, git, env, command, audit_record, files
         command=command,
         audit=audit_record,
         printed=printed,
+        narrative=filled,
     )
 
 
@@ -906,11 +973,15 @@ def render_all(
     failures: list[tuple[str, str]] = []
     bar = _progress(len(work)) if progress else None
 
-    def take(report_id: str, outcome: RenderResult | str) -> None:
+    narratives: dict[str, object] = {}
+
+    def take(report_id: str, outcome: RenderResult | str | Exception) -> None:
         if isinstance(outcome, RenderResult):
             results.append(outcome)
         else:
-            failures.append((report_id, outcome))
+            if isinstance(outcome, Exception):  # a narrative's: told of the batch below
+                narratives[report_id] = outcome
+            failures.append((report_id, str(outcome)))
         if bar:
             bar.update(1)
 
@@ -934,7 +1005,32 @@ def render_all(
                 take(futures[future], outcome)
     if bar:
         bar.close()
+    if narratives:
+        told = _narratives_told_of_batch(narratives, results, work)
+        failures = [(rid, told.get(rid, reason)) for rid, reason in failures]
     return results, failures
+
+
+def _narratives_told_of_batch(narratives: dict, results: list[RenderResult], work) -> dict:
+    """Each failed narrative's message, an unknown id said to be another report's where one
+    of the batch has it: once every report is done, so the order they ran in does not
+    matter."""
+    from pipeline import narrative
+
+    ids: dict[str, frozenset[str]] = {rid: error.figure_ids for rid, error in narratives.items()}
+    for result in results:
+        figures = result.out_dir / "figures.json"
+        if figures.exists():
+            ids[result.report_id] = frozenset(json.loads(figures.read_text())["figures"])
+    mates = []
+    for definition_path, variant, report_id in work:
+        definition = load_report_definition(definition_path, variant or None)
+        prefixes = narrative.input_prefixes(definition)
+        mates.append(narrative.Batchmate(report_id, ids.get(report_id, frozenset()), prefixes))
+    return {
+        rid: str(error.with_batch([m for m in mates if m.report_id != rid]))
+        for rid, error in narratives.items()
+    }
 
 
 def prepare_interim(definition_path: Path, *, force: bool = False) -> None:
@@ -972,10 +1068,15 @@ def _worker_runner() -> NotebookRunner:
 
 def _render_quietly(
     path: str, variant: dict, force: bool, runner: NotebookRunner | None = None
-) -> RenderResult | str:
-    """Render one report; a failure comes back as its one-line reason, never an exception."""
+) -> RenderResult | str | Exception:
+    """Render one report; a failure comes back as its one-line reason, never raised (a
+    narrative's as its ``NarrativeError``, which the batch completes)."""
+    from pipeline.narrative import NarrativeError
+
     try:
         return render_report(path, variant=variant, force=force, runner=runner or _worker_runner())
+    except NarrativeError as exc:  # the batch adds which other report has an unknown id
+        return exc
     except Exception as exc:  # noqa: BLE001 - a batch reports every failure and goes on
         if isinstance(exc, UserError):
             return str(exc)
