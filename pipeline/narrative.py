@@ -227,8 +227,9 @@ class Problem:
 class NarrativeError(UserError):
     """A narrative that cannot be filled; one ``error:`` line per problem.
 
-    ``report_id`` and ``figure_ids`` (the report's own) let a batch say, of an id unknown to
-    one report, which other report of the batch has it (``with_batch``).
+    ``report_id``, ``figure_ids`` (the report's printable ones) and ``prefixes`` (its inputs')
+    let a batch say, of an id unknown to one report, which other report of the batch has it
+    (``with_batch``).
     """
 
     def __init__(
@@ -444,9 +445,19 @@ did you mean s25.schools.dps?
                 break
         lines_out.append(filled)
     if problems and strict:
-        raise NarrativeError(problems, report_id=report_id, figure_ids=figures, prefixes=prefixes)
+        raise NarrativeError(
+            problems, report_id=report_id, figure_ids=printable(figures), prefixes=prefixes
+        )
     markdown = re.sub(r"\n{3,}", "\n\n", "".join(lines_out)).strip("\n") + "\n"
     return Filled(markdown, placeholders, problems)
+
+
+def printable(figures: Mapping[str, Mapping]) -> frozenset[str]:
+    """The ids a narrative can print: not hidden, and with a value (the ids it is pointed to
+    when it names one that does not exist)."""
+    return frozenset(
+        k for k, v in figures.items() if not v.get("suppressed") and v.get("value") is not None
+    )
 
 
 def _check(
@@ -466,7 +477,7 @@ def _check(
     if bar and not fmt:
         return f"{shown} has a bar but no format after it: remove the bar or name a format"
     if figure_id not in figures:
-        return _unknown(figure_id, figures.keys(), report_id, batch, prefixes)
+        return _unknown(figure_id, printable(figures), report_id, batch, prefixes)
     figure = figures[figure_id]
     if figure.get("suppressed"):
         why = SUPPRESSED_REASON.format(threshold=threshold)

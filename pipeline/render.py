@@ -615,7 +615,13 @@ def narrative_files(definition: ReportDefinition, markdown: str) -> dict[str, by
     from pipeline import document
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(markdown)])
-    html = document.build_html(nb, narrative_meta(definition))
+    try:
+        html = document.build_html(nb, narrative_meta(definition))
+    except ValueError as error:  # raw HTML in the Markdown that would run or fetch something
+        raise RenderError(
+            f"{definition.narrative.as_posix()}: {error}; write the paragraphs as plain "
+            "Markdown, without scripts, frames or images from outside the file"
+        ) from None
     return {
         "narrative.md": markdown.encode("utf-8"),
         "narrative.html": html.encode("utf-8"),
@@ -1021,7 +1027,7 @@ def _narratives_told_of_batch(narratives: dict, results: list[RenderResult], wor
     for result in results:
         figures = result.out_dir / "figures.json"
         if figures.exists():
-            ids[result.report_id] = frozenset(json.loads(figures.read_text())["figures"])
+            ids[result.report_id] = narrative.printable(json.loads(figures.read_text())["figures"])
     mates = []
     for definition_path, variant, report_id in work:
         definition = load_report_definition(definition_path, variant or None)

@@ -132,7 +132,7 @@ def test_no_pupil_identifier_reaches_a_published_file(rendered):
         raw_ids |= set(re.findall(r"SYN\d+", text))
     assert raw_ids
     for report_id in REPORTS:
-        for name in ("appendix.html", "figures.json"):
+        for name in ("appendix.html", "figures.json", "narrative.md", "narrative.html"):
             published = (PROJECT_ROOT / "reports" / report_id / name).read_text()
             assert not re.search(r"SYN\d{4,}", published), f"pupil id in {report_id}/{name}"
 
@@ -247,9 +247,9 @@ def test_author_notes_reach_the_reviewers_note_and_no_published_file(rendered):
     notes = read_yaml(PROJECT_ROOT / "reports" / "25-00065.yml")["author_notes"]
     assert notes
     qa = (out / "internal" / "qa-note.md").read_text()
-    from pipeline.render import PUBLISHED_DIRS, PUBLISHED_FILES
+    from pipeline.render import NARRATIVE_FILES, PUBLISHED_DIRS, PUBLISHED_FILES
 
-    published = [out / name for name in PUBLISHED_FILES] + [
+    published = [out / name for name in PUBLISHED_FILES + NARRATIVE_FILES] + [
         path for folder in PUBLISHED_DIRS for path in (out / folder).iterdir()
     ]
     assert len(published) > 20
@@ -287,3 +287,86 @@ def test_cost_by_need_groups_small_needs_and_shows_each_mean_with_its_count(rend
             assert mean_shown <= count_shown, row["need_group"]
     html = (PROJECT_ROOT / "reports" / "25-00065" / "appendix.html").read_text()
     assert "Needs other than ASD, SEMH and SLCN are grouped" in html
+
+
+# --- the authors' own paragraphs (reports/<id>.narrative.md), filled with the figures
+
+SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
+#: The paragraphs of each committee paper that the sample narratives restate.
+RESTATED = {
+    "25-00065": ("003_afbf83782fbf688c.txt", ("4.1", "4.2", "4.3", "4.4", "4.5", "6.1", "6.2")),
+    "25-00007": ("002_011d23689c335a15.txt", ("3.3", "3.7", "3.8")),
+}
+#: The paper's totals that the stated assumptions do not reproduce (the appendix explains).
+NOT_REPRODUCED = {"projection.static_total_gbp_m", "projection.declining_total_gbp_m"}
+NUMBER = re.compile(r"\d+(?:,\d{3})*(?:[./]\d+)*")
+
+
+def _numbers(text: str) -> list[str]:
+    return [n.replace(",", "") for n in NUMBER.findall(text)]
+
+
+def _paragraph(text: str, number: str) -> str:
+    found = re.findall(rf"^\s*(?:-\s*)?{re.escape(number)}\s+(.+)$", text, re.M)
+    assert len(found) == 1, f"paragraph {number}: found {len(found)}"
+    return found[0]
+
+
+@pytest.mark.parametrize("report_id", REPORTS)
+def test_the_narrative_prints_the_numbers_the_paper_printed(rendered, report_id):
+    assert SEEDS.is_dir(), f"the committee papers are missing: {SEEDS}"
+    seed, paragraphs = RESTATED[report_id]
+    paper = (SEEDS / seed).read_text(encoding="utf-8")
+    filled = (PROJECT_ROOT / "reports" / report_id / "narrative.md").read_text()
+    for number in paragraphs:
+        ours, theirs = _paragraph(filled, number), _paragraph(paper, number)
+        assert _numbers(ours) == _numbers(theirs), f"{report_id} §{number}:\n{ours}\n{theirs}"
+
+
+@pytest.mark.parametrize("report_id", REPORTS)
+def test_the_filled_numbers_are_the_published_figures(rendered, report_id):
+    from pipeline.figures import as_published
+    from pipeline.narrative import AUTHOR_NOTE, PLACEHOLDER, fill
+
+    source = (PROJECT_ROOT / "reports" / f"{report_id}.narrative.md").read_text()
+    figures = json.loads((PROJECT_ROOT / "reports" / report_id / "figures.json").read_text())
+    ours = figures["figures"]
+    published = {item["id"]: item for item in PUBLISHED["figures"]}
+    named = {m.split("|")[0].strip() for m in PLACEHOLDER.findall(AUTHOR_NOTE.sub("", source))}
+    used = named & set(published)
+    differ = {
+        fid
+        for fid in used
+        if rounded(ours[fid]["value"], ours[fid]["unit"])
+        != rounded(published[fid]["value"], published[fid]["unit"])
+    }
+    assert len(used) >= 9 and differ == NOT_REPRODUCED & named
+    # filled with the papers' own numbers, the narrative reads exactly as the render filled it
+    theirs = {
+        fid: {**ours[fid], "value": published[fid]["value"]} if fid in used - differ else ours[fid]
+        for fid in ours
+    }
+    text = (PROJECT_ROOT / "reports" / report_id / "narrative.md").read_text()
+    assert fill(source, as_published(theirs)).markdown == text
+    # and every number in it is a placeholder: typed digits are paragraph numbers only, and the
+    # paper's "Section 4.2" and "post 16", which are names, not figures
+    typed = PLACEHOLDER.sub("", AUTHOR_NOTE.sub("", source))
+    typed = re.sub(r"^\d+\.\d+ ", "", typed, flags=re.M)
+    assert _numbers(typed) in ([], ["16", "4.2"]), _numbers(typed)
+
+
+@pytest.mark.parametrize("report_id", REPORTS)
+def test_the_narrative_files_are_published_and_listed_in_the_manifest(rendered, report_id):
+    import hashlib
+
+    out = PROJECT_ROOT / "reports" / report_id
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in ("narrative.md", "narrative.html", "narrative.docx"):
+        digest = hashlib.sha256((out / name).read_bytes()).hexdigest()
+        assert manifest["published_sha256"][name] == digest
+    html = (out / "narrative.html").read_text()
+    assert "{{" not in html and "<!--" not in html and "Notes to yourself" not in html
+    assert report_id.replace("-", "/") in html  # the decision, in the appendix's title block
+    note = (out / "internal" / "qa-note.md").read_text()
+    first = {"25-00065": "s25.as_at", "25-00007": "p24.period_start"}[report_id]
+    assert "## Narrative placeholders" in note and f"| `{first}` |" in note
