@@ -249,3 +249,8 @@ def test_a_definition_naming_a_narrative_that_cannot_be_used_is_refused(tmp_path
     path.write_text(text)
     with pytest.raises(ReportDefinitionError, match=f"key 'narrative'.*{re.escape(says)}"):
         load_report_definition(path)
+
+
+def test_an_id_with_a_space_is_named_as_it_is():
+    figures = {"s25.need_pct.Not recorded": {"value": 0, "unit": "percent_rounded", "label": "x"}}
+    assert fill("{{ s25.need_pct.Not recorded }}", figures).markdown == "0%\n"
