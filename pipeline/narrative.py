@@ -42,6 +42,7 @@ from pipeline.present import (
     fmt_gbp,
     fmt_number,
     fmt_pct,
+    fmt_share,
     join_words,
     round_half_up,
 )
@@ -150,11 +151,16 @@ def _financial_year(day: dt.date) -> str:
 def printed(figure: Mapping, fmt: str | None = None) -> str:
     """A figure of ``figures.json`` as a sentence prints it: by its unit, or by ``fmt``.
 
-    The value is the published one (``figures.as_published``); ``fmt`` must be one of
-    ``_formats_for(unit)`` (``fill`` checks that first).
+    The value is rounded here as the appendix rounds it (from the unrounded figure, so that
+    a coarser format never rounds twice, and a share under half a per cent of children reads
+    ``<1%`` as in the tables); ``fmt`` must be one of ``_formats_for(unit)`` (``fill`` checks
+    that first).
 
     >>> printed({"value": 1784, "unit": "count"}), printed({"value": 61, "unit": "percent_rounded"})
     ('1,784', '61%')
+    >>> printed({"value": 0.4, "unit": "percent_rounded"}), printed({"value": 46.749,
+    ...     "unit": "gbp_millions_2dp"}, "gbp_m1")
+    ('<1%', '£46.7m')
     >>> printed({"value": 46.9, "unit": "gbp_millions_1dp"}), printed({"value": 876.4,
     ...     "unit": "gbp_millions_0dp"}), printed({"value": 46.76, "unit": "gbp_millions_2dp"},
     ...     "gbp_m1")
@@ -191,7 +197,9 @@ def printed(figure: Mapping, fmt: str | None = None) -> str:
     if unit in _WHOLE:
         return fmt_count(value)
     if unit in _PERCENT:
-        return fmt_pct(value, {"pct": 0, "pct1": 1}.get(fmt or "", _PERCENT[unit]))
+        places = {"pct": 0, "pct1": 1}.get(fmt or "", _PERCENT[unit])
+        # a group with children never reads 0%: <1%, as the appendix's tables print it
+        return fmt_share(value) if places == 0 else fmt_pct(value, places)
     if unit in _MONEY:
         scale = _MONEY[unit][0]
         if fmt is None:
@@ -378,8 +386,9 @@ def fill(
     text : str
         The narrative's Markdown.
     figures : mapping
-        Figure id -> ``{"value", "unit", "label"}`` as published (``figures.as_published``);
-        a figure disclosure control hides has ``"suppressed": true``.
+        Figure id -> ``{"value", "unit", "label"}`` (the registry's, unrounded: each prints
+        rounded as the appendix prints it); a figure disclosure control hides has
+        ``"suppressed": true``.
     source : str
         The narrative file, as the errors name it.
     report_id : str
@@ -542,7 +551,6 @@ def preview(report, path: str | Path | None = None) -> Filled | str:
     text and listed above it, rather than raised, so an analyst sees them all at once.
     """
     from pipeline.config import resolve_path
-    from pipeline.figures import as_published
 
     definition = report.definition
     chosen = path or definition.narrative
@@ -553,7 +561,7 @@ def preview(report, path: str | Path | None = None) -> Filled | str:
         )
     return fill_file(
         resolve_path(chosen),
-        as_published(report.figures.as_dict()),
+        report.figures.as_dict(),
         source=str(chosen),
         report_id=definition.id,
         threshold=definition.parameters.suppression_threshold,

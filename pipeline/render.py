@@ -547,7 +547,7 @@ def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[
 
     figures = collect_figures(nb)
     # the author's paragraphs first: a placeholder that names no figure fails in a second
-    filled = _fill_narrative(definition, as_published(figures))
+    filled = _fill_narrative(definition, figures)
     with clock.stage("html"):
         html = document.build_html(nb, document_meta(definition))
     with clock.stage("pdf"):
@@ -577,8 +577,9 @@ def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[
 
 
 def _fill_narrative(definition: ReportDefinition, figures: dict[str, dict]):
-    """The definition's narrative filled with the published figures (``pipeline.narrative``),
-    or None when it names none; raises ``NarrativeError`` listing every problem."""
+    """The definition's narrative filled with the figures, each printed as the appendix
+    prints it (``pipeline.narrative``), or None when it names none; raises
+    ``NarrativeError`` listing every problem."""
     from pipeline import narrative
 
     path = definition.narrative_path()

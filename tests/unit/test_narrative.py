@@ -20,6 +20,7 @@ FIGURES = {
     "s25.schools.non_dps": {"value": 88, "unit": "count", "label": "Schools, Non-DPS"},
     "s25.placements_pct.dps": {"value": 61, "unit": "percent_rounded", "label": "Share"},
     "res.share_pct": {"value": 12.5, "unit": "percent_1dp", "label": "Share of beds"},
+    "s25.need_pct.HI": {"value": 0.4, "unit": "percent_rounded", "label": "HI share"},
     "s25.avg_annual_cost.dps": {"value": 54460, "unit": "gbp_rounded", "label": "Average"},
     "fy2425.spend.dps_gbp_m": {"value": 46.9, "unit": "gbp_millions_1dp", "label": "Spend"},
     "p24.forecast_gbp_m": {"value": 46.76, "unit": "gbp_millions_2dp", "label": "Forecast"},
@@ -54,6 +55,7 @@ def problem_of(text: str, **kwargs) -> str:
         ("{{ s25.placements.total }}", "1,784"),
         ("{{ s25.placements_pct.dps }}", "61%"),
         ("{{ res.share_pct }}", "12.5%"),
+        ("{{ s25.need_pct.HI }}", "<1%"),  # a group with children, as the tables print it
         ("{{ res.share_pct | pct }}", "13%"),
         ("{{ s25.avg_annual_cost.dps }}", "£54,460"),
         ("{{ fy2425.spend.dps_gbp_m }}", "£46.9m"),
