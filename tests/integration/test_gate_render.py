@@ -47,6 +47,13 @@ def planted_definition(tmp_path_factory):
         "demand_profile": "snapshot_2024_01",
         "equality_profile": "snapshot_2024_01",
     }
+    # its own narrative (25-00007's names the period's figures, which this report has not)
+    narrative = folder / "planted.narrative.md"
+    narrative.write_text(
+        "In {{ s24.as_at | month_year }} {{ s24.pupils }} pupils were placed in "
+        "{{ s24.schools }} schools, {{ s24.need_pct.ASD }} of them with ASD.\n"
+    )
+    definition["narrative"] = str(narrative)
     path = folder / "planted.yml"
     path.write_text(yaml.safe_dump(definition))
     yield path, rows
@@ -60,7 +67,7 @@ def test_planted_identifiers_are_dropped_and_never_published(planted_definition)
     path, rows = planted_definition
     result = render.render_report(path, force=True)
     published = [p for p in result.out_dir.rglob("*") if p.is_file() and "internal" not in p.parts]
-    assert published
+    assert {"narrative.md", "narrative.html", "narrative.docx"} <= {p.name for p in published}
     for file in published:
         text = file.read_bytes().decode("utf-8", errors="ignore")
         for value in (*PLANTED.values(), rows[0]["date_of_birth"], rows[0]["pupil_id"]):
