@@ -135,7 +135,7 @@ def _same(shown: str, published: str) -> bool:
     """The printed cell is the published value, each rounded to the places it shows (both
     are rounded from the same unrounded figure: 68.46 prints as 68% and is published 68.5)."""
     if shown.strip() == "<1%":  # a share with children, under half a per cent
-        return 0 < float(published) < 0.5
+        return published not in ("c", "x", "z") and 0 < float(published) < 0.5
     symbol, value, decimals = _shown(shown)
     if symbol or published in ("c", "x", "z"):
         return symbol == published
