@@ -305,6 +305,36 @@ def reproduce_command(path: Path, variant: dict) -> str:
     return command
 
 
+def render_key(
+    definition_path: Path,
+    variant: dict,
+    definition: ReportDefinition,
+    inputs: dict[str, dict],
+    env: dict[str, object],
+) -> str:
+    """The cache key of a render: its definition (and fan-out member, Word template and
+    narrative), its inputs, the code it runs and the environment. Two renders with the same
+    key make the same bytes, whatever commit the repository is at."""
+    definition_text = definition_path.read_text(encoding="utf-8") + json.dumps(
+        variant, sort_keys=True
+    )
+    template = definition.docx_template_path()
+    if template is not None:  # a council's new reference document restyles the Word file
+        definition_text += provenance.sha256_file(template)
+    narrative_path = definition.narrative_path()
+    if narrative_path is not None:  # the author's edited paragraphs are a new render
+        definition_text += provenance.sha256_file(narrative_path)
+    return provenance.cache_key(definition_text, inputs, provenance.code_files(), env)
+
+
+def current_key(definition_path: Path, variant: dict) -> str:
+    """``render_key`` of a report as this repository would render it now."""
+    definition = load_report_definition(definition_path, variant or None)
+    inputs = provenance.input_records(definition)
+    return render_key(definition_path, dict(variant or {}), definition, inputs,
+                      provenance.environment())  # fmt: skip
+
+
 def render_report(
     path: str | Path,
     *,
@@ -350,16 +380,7 @@ def render_report(
 
     inputs = provenance.input_records(definition)
     env = provenance.environment()
-    definition_text = definition_path.read_text(encoding="utf-8") + json.dumps(
-        variant, sort_keys=True
-    )
-    template = definition.docx_template_path()
-    if template is not None:  # a council's new reference document restyles the Word file
-        definition_text += provenance.sha256_file(template)
-    narrative_path = definition.narrative_path()
-    if narrative_path is not None:  # the author's edited paragraphs are a new render
-        definition_text += provenance.sha256_file(narrative_path)
-    key = provenance.cache_key(definition_text, inputs, provenance.code_files(), env)
+    key = render_key(definition_path, variant, definition, inputs, env)
     clock.timings["cache_check"] = time.perf_counter() - started
     if not force and _up_to_date(out, key):
         return RenderResult(definition.id, out, _published(out), clock.timings, skipped=True)

@@ -127,7 +127,13 @@ def check_commit(manifest: dict, source: str) -> list[str]:
     wanted = recorded.get("commit")
     here = provenance.git_state()
     notes = []
-    if wanted and here["commit"] and here["commit"] != wanted:
+    if wanted and here["commit"] and here["commit"] != wanted and _same_code(manifest):
+        notes.append(
+            f"rendered at commit {wanted[:12]}; this repository is at {here['commit'][:12]}, "
+            "whose code, definition, inputs and environment for this report are the same "
+            "(the render's cache key matches), so the rerun here is the same render"
+        )
+    elif wanted and here["commit"] and here["commit"] != wanted:
         raise VerifyError(
             f"{source}: rendered at commit {wanted}, but this repository is at "
             f"{here['commit'][:12]}. Fix: check out that commit (git switch --detach "
@@ -142,6 +148,22 @@ def check_commit(manifest: dict, source: str) -> list[str]:
     elif here["dirty"]:
         notes.append("this work tree has uncommitted changes: the rerun uses them")
     return notes
+
+
+def _same_code(manifest: dict) -> bool:
+    """Whether rendering the report here now has the cache key the render recorded: a commit
+    that changed only tests or documents leaves a report's render as it was (and ``render``
+    skips it), so verify must not refuse it for the commit alone."""
+    from pipeline.render import current_key
+
+    recorded = manifest.get("cache_key")
+    path = manifest.get("definition_path")
+    if not recorded or not path or not resolve_path(path).exists():
+        return False
+    try:
+        return current_key(resolve_path(path), manifest.get("variant") or {}) == recorded
+    except Exception:  # an unreadable definition or input: the checks that follow say so
+        return False
 
 
 def check_definition(manifest: dict, source: str) -> Path:

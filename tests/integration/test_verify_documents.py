@@ -85,7 +85,8 @@ def test_each_document_carries_the_manifest_and_figures(rendered: Path) -> None:
     manifest = json.loads((rendered / "manifest.json").read_text())
     figures = json.loads((rendered / "figures.json").read_text())
     carriers = [n for n in manifest["published"] if n.endswith((".pdf", ".docx", ".xlsx"))]
-    assert carriers == ["appendix.docx", "appendix.pdf", "tables.xlsx"]
+    # the narrative's Word document (25-00007 has one) carries the record like the appendix
+    assert carriers == ["appendix.docx", "appendix.pdf", "narrative.docx", "tables.xlsx"]
     for name in carriers:
         carried = embedded.read((rendered / name).read_bytes(), name)
         record = carried.manifest
@@ -211,10 +212,28 @@ def test_a_document_from_another_commit_names_the_commit_it_needs(
     monkeypatch.setattr(
         verify.provenance, "git_state", lambda: {"commit": "f" * 40, "dirty": False}
     )
+    # another commit whose code for this report differs (its cache key is not the render's)
+    from pipeline import render
+
+    monkeypatch.setattr(render, "current_key", lambda *args: "0" * 64)
     assert main(["verify", str(path)]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert f"rendered at commit {recorded}" in line and "git switch --detach" in line
     assert pristine_rerun == []
+
+
+def test_a_commit_that_left_the_report_s_code_alone_is_not_refused(
+    rendered: Path, tmp_path: Path, monkeypatch
+) -> None:
+    # a later commit that changed only tests or documents: render skips the report (same
+    # cache key), so verify must accept it, saying so, rather than ask for the old commit
+    path = lone(rendered, tmp_path, "appendix.pdf")
+    manifest = embedded.read(path.read_bytes(), path.name).manifest
+    monkeypatch.setattr(
+        verify.provenance, "git_state", lambda: {"commit": "f" * 40, "dirty": False}
+    )
+    notes = verify.check_commit(manifest, str(path))
+    assert any("the render's cache key matches" in note for note in notes), notes
 
 
 def test_a_changed_input_is_refused_naming_the_file_and_its_hash(
