@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -979,6 +980,29 @@ def publish_files(out: Path, files: dict[str, bytes]) -> list[Path]:
     return sorted(out / name for name in files if name != MANIFEST)
 
 
+def remove_whole_render(definition: ReportDefinition) -> Path | None:
+    """Remove ``reports/<id>/`` of a definition that fans out, when an earlier version of the
+    pipeline rendered it whole there: the definition now renders only its members, so that
+    folder is never brought up to date and keeps what its old files printed (a stale
+    appendix is one an author could attach by mistake). Only a folder whose manifest says it
+    is this report's whole render is removed. Returns the folder removed, if any."""
+    out = output_dir(definition)
+    manifest = out / "manifest.json"
+    try:
+        record = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    if record.get("report") != definition.id or record.get("variant"):
+        return None
+    shutil.rmtree(out)
+    print(
+        f"removed {out.relative_to(PROJECT_ROOT)}/: an earlier render of the whole "
+        f"{definition.id}, which now renders one appendix per member",
+        file=sys.stderr,
+    )
+    return out
+
+
 def render_all(
     paths: list[str | Path], *, jobs: int = 1, force: bool = False, progress: bool = True
 ) -> tuple[list[RenderResult], list[tuple[str, str]]]:
@@ -992,6 +1016,8 @@ def render_all(
         definition = load_report_definition(definition_path)
         for variant in expand_fan_out(definition):
             work.append((definition_path, variant, variant.get("id", definition.id)))
+        if definition.fan_out is not None:
+            remove_whole_render(definition)
     if any(v for _, v, _ in work):
         # Fan-out members share their parent's clean data: clean each parent once, up front,
         # so parallel members never race to write the same interim files.
