@@ -31,6 +31,7 @@ from matplotlib.patches import Patch
 from pipeline.present import (
     HtmlFigure,
     count_of,
+    fmt_financial_year,
     fmt_gbp_m,
     fmt_pct,
     fmt_share,
@@ -116,11 +117,6 @@ def _gbp_m(value_m: float) -> str:
     return fmt_gbp_m(value_m * 1e6)
 
 
-def _financial_year(label: str) -> str:
-    """GOV.UK form of a financial year: ``2017/18`` -> ``2017-18``."""
-    return str(label).strip().replace("/", "-")
-
-
 def _new_figure(height: float = HEIGHT_IN) -> matplotlib.figure.Figure:
     # Figure() directly rather than pyplot: no global figure registry to leak into.
     return matplotlib.figure.Figure(figsize=(WIDTH_IN, height), layout="constrained")
@@ -162,7 +158,7 @@ def plot_spend_history(spend: pd.DataFrame, *, source: str) -> Chart:
     source : str
         Source note shown under the chart.
     """
-    years = [_financial_year(y) for y in spend["financial_year"]]
+    years = [fmt_financial_year(y) for y in spend["financial_year"]]
     values = spend["spend_gbp_m"].astype(float).to_numpy()
     bases = [_basis_key(b) for b in spend["basis"]]
     published = ~np.isnan(values)

@@ -83,6 +83,15 @@ def fmt_pct(value: object, places: int = 0) -> str:
     return f"{round_half_up(float(value), places):,.{places}f}%"
 
 
+def fmt_financial_year(label: object) -> str:
+    """A financial year as GOV.UK writes it, in tables, sentences and charts alike.
+
+    >>> fmt_financial_year("2017/18")
+    '2017-18'
+    """
+    return str(label).strip().replace("/", "-")
+
+
 def fmt_share(value: object) -> str:
     """A share of children to the whole per cent, where a group that has children never reads
     as 0%: ``0.4`` -> ``<1%`` (the same in a chart's labels and its table).

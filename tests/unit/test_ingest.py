@@ -190,6 +190,17 @@ def _respell(header: str, draw) -> str:
     return edge.strip(":") + glue.join(case(w) for w in words) + edge
 
 
+def _clean_or_refuse_in_one_line(raw):
+    """Clean a generated export; a file nearly all unusable is refused in one line, and the
+    reconciliation is then checked on what cleaning would have done with it."""
+    where = {"framework": Framework(), "council": KENT, "snapshot_date": SNAPSHOT}
+    try:
+        return clean_snapshot(raw, salt="gen", **where)
+    except ExportFault as exc:
+        assert "would be quarantined" in str(exc) and "\n" not in str(exc)
+        return clean_snapshot(raw, salt="gen", refuse_nearly_all=False, **where)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_generated_spellings_of_every_alias_map_to_their_column(data):
@@ -237,12 +248,7 @@ def test_no_generated_csv_crashes_reading_or_cleaning(
     except InputFileError as exc:
         assert str(exc).startswith(str(path))
         return
-    where = {"framework": Framework(), "council": KENT, "snapshot_date": SNAPSHOT}
-    try:
-        result = clean_snapshot(raw, salt="gen", **where)
-    except ExportFault as exc:  # nearly every row unusable: one line, then what cleaning did
-        assert "would be quarantined" in str(exc) and "\n" not in str(exc)
-        result = clean_snapshot(raw, salt="gen", refuse_nearly_all=False, **where)
+    result = _clean_or_refuse_in_one_line(raw)
     r = result.report
     assert r["rows_in"] == r["clean"] + r["quarantined"] + r["duplicates"]
     assert len(result.quarantine) == r["quarantined"]
@@ -259,12 +265,7 @@ def test_mostly_valid_rows_with_generated_damage_still_reconcile(picks, extra):
         if rows:
             rows[index % len(rows)][column] = value
     raw = pd.DataFrame(table(rows)[1:], columns=list(CANONICAL), dtype=str)
-    where = {"framework": Framework(), "council": KENT, "snapshot_date": SNAPSHOT}
-    try:
-        result = clean_snapshot(raw, salt="gen", **where)
-    except ExportFault as exc:  # nearly every row unusable: one line, then what cleaning did
-        assert "would be quarantined" in str(exc) and "\n" not in str(exc)
-        result = clean_snapshot(raw, salt="gen", refuse_nearly_all=False, **where)
+    result = _clean_or_refuse_in_one_line(raw)
     r = result.report
     assert r["rows_in"] == len(rows) - r["blank_rows_skipped"]
     assert r["rows_in"] == r["clean"] + r["quarantined"] + r["duplicates"]

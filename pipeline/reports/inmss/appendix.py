@@ -45,6 +45,7 @@ from pipeline.present import (
     fmt_gbp,
     fmt_move,
     fmt_number,
+    fmt_financial_year,
     fmt_pct,
     fmt_share,
     join_words,
@@ -138,11 +139,6 @@ COST_GROUPS = (
     ("need_group", "Primary need", [label for _, label, _ in tables.NEED_GROUPS], "need"),
     ("phase", "Phase", [p for p, _, _ in tables.PHASES], "phase"),
 )
-
-
-def _fy(year: object) -> str:
-    """A financial year as the charts print it: ``2017/18`` -> ``2017-18``."""
-    return str(year).replace("/", "-")
 
 
 def _one_input(method: Callable[..., Section]) -> Callable[[Appendix], Section | None]:
@@ -694,13 +690,13 @@ class Appendix(ReportKernel):
         )
         return html_table, profile
 
-    def _need_table_number(self, name: str) -> str:
-        """The number of the table of extract ``name`` by every primary need ("3"), or
-        "the primary-need table" when none is published (yet)."""
+    def _need_table_ref(self, name: str) -> str:
+        """The table of extract ``name`` by every primary need, as a sentence names it
+        ("Table 3"), or "the primary-need table" when none is published (yet)."""
         shown = self._published.get(f"primary_need_{self._prefix(name)}")
         if shown is None:
             return "the primary-need table"
-        return shown["caption"].partition(":")[0].removeprefix("Table ").strip()
+        return shown["caption"].partition(":")[0].strip()
 
     def _need_groups(self, name: str) -> list[tuple[str, ...]]:
         """The need groups whose placements by framework status the cost table of extract
@@ -1197,17 +1193,19 @@ class Appendix(ReportKernel):
         section = Section("Spend over time")
         text = (
             f"{sentence_case(str(main_basis))} rose from £{fmt_number(first['spend_gbp_m'], 1)}m "
-            f"in {_fy(first['financial_year'])} to £{fmt_number(last['spend_gbp_m'], 1)}m in "
-            f"{_fy(last['financial_year'])}."
+            f"in {fmt_financial_year(first['financial_year'])} to "
+            f"£{fmt_number(last['spend_gbp_m'], 1)}m in "
+            f"{fmt_financial_year(last['financial_year'])}."
         )
         for _, row in known.loc[known["basis"] != main_basis].iterrows():
             text += (
-                f" In {_fy(row['financial_year'])} the figure published is "
+                f" In {fmt_financial_year(row['financial_year'])} the figure published is "
                 f"£{fmt_number(row['spend_gbp_m'], 1)}m on a different basis ({row['basis']}), "
                 "so it is not directly comparable."
             )
         if gaps:
-            text += f" No figure is published for {join_words([_fy(g) for g in gaps])}; those years are gaps."
+            years = join_words([fmt_financial_year(g) for g in gaps])
+            text += f" No figure is published for {years}; those years are gaps."
         section.para(text)
         chart = charts.plot_spend_history(history, source=self._source(name))
         section.add(self._figure(chart))
@@ -1223,7 +1221,7 @@ class Appendix(ReportKernel):
                         Column("source", "Published in", str, numeric=False, unit="text"),
                     ],
                     row_header="Financial year",
-                    row_labels=_fy,
+                    row_labels=fmt_financial_year,
                     total_row=None,
                     note="Figures from finance records as published in committee papers; [x] "
                     "where no figure was published. " + self._source(name),
@@ -1298,8 +1296,8 @@ class Appendix(ReportKernel):
                         (
                             "Needs other than ASD, SEMH and SLCN are grouped, after the SEND "
                             "Code of Practice's areas of need, so that each average is over "
-                            "enough placements to print; Table "
-                            f"{self._need_table_number(name)} gives every need. "
+                            f"enough placements to print; {self._need_table_ref(name)} gives "
+                            "every need. "
                             if column == "need_group"
                             else ""
                         )
@@ -1485,10 +1483,9 @@ class Appendix(ReportKernel):
         if shown is not None:
             # the same children by the same need are already a table: point to it, never
             # print it twice
-            number = shown["caption"].partition(":")[0]
             section.para(
                 f"Disability: every placed child has an EHC plan; their primary needs, by "
-                f"{self._status}, are in {number} (Primary need)."
+                f"{self._status}, are in {self._need_table_ref(name)} (Primary need)."
             )
         else:
             need_table, _ = self._need_table(name, frame, f"equality_primary_need_{prefix}")
