@@ -36,8 +36,9 @@ def plain_script(definition_path: Path, out: Path) -> dict[str, float]:
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+    from pipeline import document, io
     from pipeline.render import document_meta, table_files
-    from pipeline.reports.inmss import appendix, document, io
+    from pipeline.reports.inmss import appendix
 
     timings = {}
     start = time.perf_counter()
@@ -48,23 +49,7 @@ def plain_script(definition_path: Path, out: Path) -> dict[str, float]:
 
     start = time.perf_counter()
     report = appendix.load(definition_path, interim)
-    sections = [
-        report.summary(),
-        report.spend_history(),
-        report.framework_snapshot(),
-        report.framework_period(),
-        report.demand_profile(),
-        report.need_profile(),
-        report.year_groups(),
-        report.districts(),
-        report.cost_comparison(),
-        report.travel(),
-        report.cost_breakdown(),
-        report.projection(),
-        report.equality_profile(),
-        report.trend(),
-        report.data_quality(),
-    ]
+    sections = [getattr(report, name)() for name in report.SECTIONS]  # one per notebook cell
     cells = []
     for section in sections:
         if section is None:
