@@ -223,9 +223,9 @@ def _child(task: str, path: str, warm_path: str) -> dict:
         rows = work(path)
         return {"seconds": time.perf_counter() - started, "rows": rows}
     from pipeline import io
-    from pipeline.clean import clean_snapshot
     from pipeline.config import Framework
     from pipeline.ingest import read_export
+    from pipeline.reports.inmss.clean import clean_snapshot
     from pipeline.tables import build_framework_summary
 
     def run(source: str) -> tuple[dict, object]:

@@ -40,7 +40,7 @@ SNAPSHOT = "2025-06-30"
 #: What each entry point imports, as Python code a fresh interpreter runs.
 ENTRY_POINTS = {
     "command line (--help)": "import pipeline.__main__",
-    "clean": "import pipeline.__main__, pipeline.io, pipeline.clean, pipeline.ingest",
+    "clean": "import pipeline.__main__, pipeline.io, pipeline.ingest, pipeline.reports.inmss.clean",
     "render kernel, inmss": "from pipeline.reports.inmss import appendix",
     "render kernel, residential": "from pipeline.reports.residential import appendix",
     "render process": "import pipeline.render, pipeline.document, pipeline.gate, pipeline.publish",

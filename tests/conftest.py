@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipeline.clean import clean_snapshot
 from pipeline.config import Framework
 from pipeline.councils import load_council
+from pipeline.reports.inmss.clean import clean_snapshot
 
 #: The council of the sample data (its districts are the sample exports' districts).
 KENT = load_council("kent")

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from pipeline import bench
-from pipeline.clean import clean_snapshot
 from pipeline.config import Framework
 from pipeline.ingest import read_export
+from pipeline.reports.inmss.clean import clean_snapshot
 from tests.conftest import KENT
 
 

@@ -12,14 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import clean as clean_module
 from pipeline import clean_engine
 from pipeline.__main__ import main
 from pipeline.clean import (
     SALT_ENV,
     MissingColumnsError,
-    clean_schema,
-    clean_snapshot,
     load_clean_config,
     parse_dates,
     parse_money,
@@ -30,6 +27,8 @@ from pipeline.clean import (
 )
 from pipeline.config import Framework, FrameworkCategory
 from pipeline.ingest import InputFileError
+from pipeline.reports.inmss import clean as inmss_clean
+from pipeline.reports.inmss.clean import clean_schema, clean_snapshot
 from tests.conftest import KENT, raw_rows
 
 DAY = dt.date(2025, 6, 30)
@@ -486,7 +485,7 @@ def test_an_internal_error_is_one_line_unless_debugging(tmp_path, capsys, monkey
     def broken(*args, **kwargs):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(clean_module, "clean_snapshot", broken)
+    monkeypatch.setattr(inmss_clean, "clean_snapshot", broken)
     source = write_raw(tmp_path / "in.csv", raw_rows(2))
     code, _, err = cli(capsys, source, "--out", str(tmp_path / "o"))
     assert code == 2 and "internal error" in err and "--debug" in err

@@ -8,11 +8,11 @@ import re
 import pandas as pd
 import pytest
 
-from pipeline.clean import clean_snapshot
 from pipeline.config import PROJECT_ROOT, Framework, load_report_definition
 from pipeline.councils import load_council
 from pipeline.ingest import read_export
 from pipeline.reports.inmss import council_sample
+from pipeline.reports.inmss.clean import clean_snapshot
 from pipeline.reports.inmss.council_sample import (
     LOTS,
     WEST_SUSSEX,

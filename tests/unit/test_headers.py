@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import vocabulary as voc
-from pipeline.clean import ExportFault, MissingColumnsError, clean_snapshot
+from pipeline.clean import ExportFault, MissingColumnsError
 from pipeline.clean_engine import match_columns, suggest_headers
 from pipeline.config import Framework
+from pipeline.reports.inmss.clean import clean_snapshot
 from pipeline.reports.residential.clean import HOMES_COLUMNS, PLACEMENTS_COLUMNS
 from tests.conftest import KENT
 from tests.fixtures.corpus import CANONICAL, SNAPSHOT, placement, table

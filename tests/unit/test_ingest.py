@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from pipeline import ingest
 from pipeline import vocabulary as voc
-from pipeline.clean import ExportFault, MissingColumnsError, clean_snapshot, match_columns
+from pipeline.clean import ExportFault, MissingColumnsError, match_columns
 from pipeline.config import Framework
 from pipeline.ingest import InputFileError, cell_text, find_header_row, read_export
+from pipeline.reports.inmss.clean import clean_snapshot
 from tests.conftest import KENT
 from tests.fixtures.corpus import CANONICAL, SNAPSHOT, Case, build_corpus, placement, table
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.clean import CleanResult, clean_snapshot
+from pipeline.clean_engine import CleanResult
+from pipeline.reports.inmss.clean import clean_snapshot
 from pipeline.config import Extract, ReportDefinition
 from pipeline.io import snapshot_date_of
 
