@@ -367,12 +367,213 @@ def build_pdf(html: str) -> bytes:
     identifier is a hash of the content, and embedded font subsets get a fixed
     timestamp (see _source_date_epoch).
     """
-    fetcher = weasyprint.URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
     with _source_date_epoch():
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
+        pdf = lay_out(html).write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
     assert pdf is not None
     return pdf
+
+
+def lay_out(html: str) -> weasyprint.Document:
+    """The appendix laid out on A4 pages as the PDF prints it: charts and short tables that a
+    first layout pushed to a new page, leaving a gap, fitted into it (``fill_gaps``)."""
+    laid_out = _lay_out(html)
+    for _ in range(FIT_PASSES):
+        refitted = fill_gaps(html, laid_out)
+        if refitted is None:
+            break
+        candidate = _lay_out(refitted)
+        if len(candidate.pages) > len(laid_out.pages):
+            break  # a fix that costs a page is no fix
+        html, laid_out = refitted, candidate
+    return laid_out
+
+
+def _lay_out(html: str) -> weasyprint.Document:
+    fetcher = weasyprint.URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render()
+
+
+# --------------------------------------------------------------------------- page fitting
+
+#: A chart never splits over pages, so one that does not fit the rest of a page moves to the
+#: next and leaves the rest blank. A page (not the last) filled to less than this share of its
+#: height above such a chart is a gap worth closing.
+GAP_FILL = 0.75
+#: Charts are drawn with 10pt labels at full width; a chart is never drawn so small that they
+#: print under 7pt.
+MIN_CHART_SCALE = 0.7
+#: Layouts tried after the first, each closing the gaps the previous one left.
+FIT_PASSES = 3
+
+
+@dataclass(frozen=True)
+class PageFill:
+    """Where the content of one laid-out page ends, and what opens the next page."""
+
+    page: int
+    filled: float  # share of the page's content height used
+    free_px: float  # CSS pixels left at the bottom
+    next_opens_with_chart: int | None  # index of the chart (in document order) opening page+1
+    next_opens_with_table: str | None = None  # caption id of a whole table opening page+1
+
+
+def _boxes(box) -> Iterator:
+    yield box
+    for child in getattr(box, "children", None) or ():
+        yield from _boxes(child)
+
+
+def _is_chart(box) -> bool:
+    element = getattr(box, "element", None)
+    return (
+        getattr(box, "element_tag", "") == "figure"
+        and element is not None
+        and "chart" in (element.get("class") or "").split()
+        and type(box).__name__ == "BlockBox"
+    )
+
+
+def _short_table(box) -> str | None:
+    """The caption id of a table kept whole on one page (``table-wrap short``), if ``box`` is
+    one's wrapper."""
+    element = getattr(box, "element", None)
+    if getattr(box, "element_tag", "") != "div" or element is None:
+        return None
+    if {"table-wrap", "short"} <= set((element.get("class") or "").split()):
+        return element.get("aria-labelledby")
+    return None
+
+
+def page_fills(laid_out: weasyprint.Document) -> list[PageFill]:
+    """How full each page is, and which pages are followed by a page that opens with a chart."""
+    charts_seen = 0
+    opening: dict[int, int] = {}  # page -> index of the chart at its top
+    tables: dict[int, str] = {}  # page -> caption id of the short table at its top
+    spans: list[tuple[float, float]] = []
+    for number, page in enumerate(laid_out.pages):
+        root = page._page_box
+        html_box = next(c for c in root.children if getattr(c, "element_tag", "") == "html")
+        top = html_box.content_box_y()
+        limit = root.content_box_y() + root.height
+        bottom, first = top, None
+        for box in _boxes(html_box):
+            kind = type(box).__name__
+            if kind in ("LineBox", "BlockReplacedBox", "InlineReplacedBox") and box.height:
+                if first is None:
+                    first = box
+                bottom = max(bottom, box.position_y + box.height)
+            if _is_chart(box):
+                if box.position_y - top < 40 and number not in opening:
+                    opening[number] = charts_seen
+                charts_seen += 1
+            label = _short_table(box)
+            if label and box.position_y - top < 40 and number not in tables:
+                tables[number] = label
+        spans.append((top, limit, bottom))
+    fills = []
+    for number, (top, limit, bottom) in enumerate(spans):
+        fills.append(
+            PageFill(
+                page=number + 1,
+                filled=(bottom - top) / (limit - top),
+                free_px=limit - bottom,
+                next_opens_with_chart=opening.get(number + 1),
+                next_opens_with_table=tables.get(number + 1),
+            )
+        )
+    return fills
+
+
+def _chart_boxes(laid_out: weasyprint.Document) -> list:
+    """Each chart's figure box and its image box, in document order."""
+    found = []
+    for page in laid_out.pages:
+        for box in _boxes(page._page_box):
+            if _is_chart(box):
+                image = next(
+                    (b for b in _boxes(box) if type(b).__name__.endswith("ReplacedBox")), None
+                )
+                found.append((box, image))
+    return found
+
+
+def fill_gaps(html: str, laid_out: weasyprint.Document) -> str | None:
+    """The appendix HTML changed so that what a first layout pushed to a new page, leaving the
+    page before it mostly blank, fills the gap; None when there is no such gap.
+
+    A chart (never split) that opens the next page is, in order of preference:
+
+    - drawn smaller, when that fits it in the gap without its labels printing under 7pt;
+    - else moved after the table that follows it in its section: a long table fills the gap
+      row by row (it may break across pages), a short one only when it fits whole.
+
+    A short table (kept whole on one page) that opens the next page may break instead, keeping
+    the stylesheet's rows on each side (three under its header, four above its end).
+
+    Only the PDF is laid out this way; the HTML and Word documents keep the order in which
+    the sections were written.
+    """
+    charts = _chart_boxes(laid_out)
+    gaps = [
+        fill
+        for fill in page_fills(laid_out)[:-1]
+        if fill.filled < GAP_FILL
+        and (fill.next_opens_with_chart is not None or fill.next_opens_with_table)
+    ]
+    if not gaps:
+        return None
+    soup = BeautifulSoup(html, "html.parser")
+    elements = soup.select("figure.chart")
+    if len(elements) != len(charts):
+        return None  # a chart not laid out (hidden): the indexes would not match
+    changed = False
+    for fill in gaps:
+        if fill.next_opens_with_chart is None:
+            # a short table kept whole: let it break (the rows it keeps on each side are the
+            # stylesheet's) rather than leave the page blank under its heading
+            wrap = soup.find("div", attrs={"aria-labelledby": fill.next_opens_with_table})
+            if wrap is not None and "short" in wrap["class"]:
+                wrap["class"] = [c for c in wrap["class"] if c != "short"]
+                changed = True
+            continue
+        index = fill.next_opens_with_chart
+        figure, image = charts[index]
+        element = elements[index]
+        shortfall = figure.margin_height() - fill.free_px + 2
+        if image is not None and image.height > shortfall > 0:
+            intrinsic = image.replacement.get_intrinsic_size(1, 16)[0] or image.width
+            scale = image.width / intrinsic * (image.height - shortfall) / image.height
+            if scale >= MIN_CHART_SCALE:
+                px = image.height - shortfall
+                element.img["style"] = f"max-height: {px * 25.4 / 96:.1f}mm"
+                changed = True
+                continue
+        following = element.find_next_sibling()
+        if following is None or "table-wrap" not in (following.get("class") or []):
+            continue
+        if "short" in following["class"] and _height(laid_out, following) > fill.free_px:
+            continue
+        following.insert_after(element.extract())
+        changed = True
+    return str(soup) if changed else None
+
+
+def _height(laid_out: weasyprint.Document, element) -> float:
+    """The laid-out height of the table wrapper ``element`` (by its caption's id), every
+    fragment of it added up."""
+    label = element.get("aria-labelledby")
+    total = 0.0
+    for page in laid_out.pages:
+        for box in _boxes(page._page_box):
+            found = getattr(box, "element", None)
+            if (
+                getattr(box, "element_tag", "") == "div"
+                and found is not None
+                and label is not None
+                and found.get("aria-labelledby") == label
+            ):
+                total += box.margin_height()
+    return total
 
 
 def post_process_pdf(
