@@ -39,7 +39,7 @@ from pipeline.present import (
     round_half_up,
     sentence_case,
 )
-from pipeline.tables import TOTAL, districts_without_contracted_school, ncy_label
+from pipeline.tables import TOTAL, districts_without_contracted_school, ncy_label, ncy_words
 from pipeline.vocabulary import OUT_OF_AREA
 
 AF_STYLE = Path(afcharts.__file__).with_name("afcharts.mplstyle")
@@ -365,14 +365,6 @@ def _short_ncy(ncy: int) -> str:
     return {-2: "N1", -1: "N2", 0: "R"}.get(int(ncy), str(int(ncy)))
 
 
-def _peak_words(peaks: Sequence[int]) -> str:
-    peaks = sorted(int(p) for p in peaks)
-    if peaks and all(p >= 1 for p in peaks):
-        noun = "Year" if len(peaks) == 1 else "Years"
-        return f"{noun} {join_words([str(p) for p in peaks])}"
-    return join_words([ncy_label(p) for p in peaks])
-
-
 def _integer_axis(axis: matplotlib.axis.Axis) -> None:
     """Ticks at whole numbers only (counts of children, schools or beds), in steps of 1, 2,
     2.5, 5 or 10 times a power of ten."""
@@ -438,7 +430,7 @@ def plot_year_groups(
         top = float(np.nanmax(heights)) if np.isfinite(heights).any() else 0.0
         ax.set_ylim(0, max(top, 1) * 1.15)
 
-    peak_text = _peak_words(peaks)
+    peak_text = ncy_words(peaks)
     verb = "has" if len(peaks) == 1 else "have"
     title = f"{peak_text} {verb} the most placements"
     subtitle = f"Placements by national curriculum year and framework status, {extract_label}"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.naming import snake_case
+from pipeline.present import join_words
 from pipeline.vocabulary import NOT_RECORDED, OUT_OF_AREA, PRIMARY_NEEDS
 
 TOTAL = "Total"
@@ -238,6 +239,19 @@ def ncy_label(ncy: int) -> str:
     ['N1', 'N2', 'Reception', 'Year 10']
     """
     return {-2: "N1", -1: "N2", 0: "Reception"}.get(int(ncy), f"Year {int(ncy)}")
+
+
+def ncy_words(years: Sequence[int]) -> str:
+    """Year groups in words, as a sentence names them.
+
+    >>> ncy_words([10, 9]), ncy_words([11]), ncy_words([0, 1])
+    ('Years 9 and 10', 'Year 11', 'Reception and Year 1')
+    """
+    years = sorted(int(y) for y in years)
+    if years and all(y >= 1 for y in years):
+        noun = "Year" if len(years) == 1 else "Years"
+        return f"{noun} {join_words([str(y) for y in years])}"
+    return join_words([ncy_label(y) for y in years])
 
 
 def build_phase_profile(placements: pd.DataFrame, *, categories: Sequence[str]) -> pd.DataFrame:

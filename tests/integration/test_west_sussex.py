@@ -81,3 +81,30 @@ def test_its_framework_is_lot_1_lot_2_and_off_framework(rendered):
     snapshot = rendered["tables/framework_status_snapshot.csv"].read_text(encoding="utf-8")
     for name in definition.framework.names:
         assert f",{name}," in snapshot
+
+
+def test_the_year_group_peaks_name_each_category_once_grouped_by_its_peaks(rendered):
+    """The sentence says which years peak in each framework category, read from the year-group
+    table, naming categories that share their peaks together (no 'Year 9 and Year 10 in Lot 1
+    schools and Year 9 and Year 10 in ...')."""
+    with open(rendered["tables/year_group_s25.csv"], encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["placements"].isdigit()]
+    by_category: dict[str, list[tuple[int, str]]] = {}
+    for row in rows:
+        if row["year_group"].startswith("Year ") and row["framework_status"] != "Total":
+            year = int(row["year_group"].split()[1])
+            by_category.setdefault(row["framework_status"], []).append(
+                (int(row["placements"]), year)
+            )
+    peaks: dict[tuple[int, ...], list[str]] = {}
+    for category, counts in by_category.items():
+        top = tuple(sorted(y for _, y in sorted(counts, key=lambda c: (-c[0], c[1]))[:2]))
+        peaks.setdefault(top, []).append(category)
+    html = rendered["appendix.html"].read_text(encoding="utf-8")
+    sentence = re.search(r"by framework status the peaks are ([^.<]*)", html).group(1)
+    assert "Year 9 and Year 10" not in sentence
+    for years, categories in peaks.items():
+        named = f"Years {years[0]} and {years[1]} in "
+        assert sentence.count(named) == 1, (sentence, years, categories)
+        for category in categories:
+            assert sentence.count(f"{category}") == 1, (sentence, category)

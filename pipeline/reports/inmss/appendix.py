@@ -831,18 +831,25 @@ class Appendix(ReportKernel):
         ncy_table, _ = self._ncy_table(name, frame)
         largest = phases.drop(index=tables.TOTAL)["total"].idxmax()
         section = Section("Phase and year group")
-        peak_words = join_words([tables.ncy_label(y) for y in peaks])
+        peak_words = tables.ncy_words(peaks)
 
         def shown(years: list[int], column: str) -> bool:
             # a peak is named only where the table shows it: naming a year whose count is
             # hidden would tell the reader about that hidden count
             return all(not ncy_table.hidden(y, column) for y in years)
 
-        per_cat = [
-            f"{join_words([tables.ncy_label(y) for y in years])} in {cat} schools"
-            for cat, years in by_cat.items()
-            if years and shown(years, cat)
-        ]
+        # the categories that share peaks are named together, once
+        alike: dict[tuple[int, ...], list[str]] = {}
+        for cat, years in by_cat.items():
+            if years and shown(years, cat):
+                alike.setdefault(tuple(years), []).append(cat)
+        if list(alike) == [tuple(peaks)] and len(alike[tuple(peaks)]) > 1:
+            per_cat = [f"the same in {join_words(alike[tuple(peaks)])} schools"]
+        else:
+            per_cat = [
+                f"{tables.ncy_words(years)} in {join_words(cats)} schools"
+                for years, cats in alike.items()
+            ]
         words = (
             f"{largest.split(' (')[0]} education accounts for the most placements "
             f"({self._text(phase_table, largest, 'pct')})."
@@ -853,7 +860,11 @@ class Appendix(ReportKernel):
                 "placement volumes overall"
             )
             if per_cat:
-                words += f"; by {self._status} the peaks are {join_words(per_cat)}"
+                # each item has its own "and": a comma before the last keeps them apart
+                listed = per_cat[0] if len(per_cat) == 1 else (
+                    f"{', '.join(per_cat[:-1])}, and {per_cat[-1]}"
+                )
+                words += f"; by {self._status} the peaks are {listed}"
             words += "."
         section.para(words)
         chart_data = ncy.copy()
@@ -1391,6 +1402,13 @@ class Appendix(ReportKernel):
                         "district are not included. "
                         if missing_home
                         else "Every placement has a recorded home district. "
+                    )
+                    + (
+                        f"Children living outside {self.council.name} have no home district "
+                        f"there: their placements at schools in {self.council.name} are under "
+                        f"'School in another {self.council.name} district'. "
+                        if self.council.outside in table.index
+                        else ""
                     )
                     + self._source(name)
                 ),
