@@ -704,6 +704,33 @@ def test_regional_chart_leaves_suppressed_counts_undrawn_and_says_so():
     assert chart.title.startswith("West Sussex (illustrative) placed the largest share")
 
 
+@pytest.mark.parametrize(
+    ("own", "title"),
+    [
+        ("Kent", "Kent placed the largest share of its children in its own area (56%)"),
+        (
+            "Portsmouth",
+            "Portsmouth placed the smallest share of its children in its own area (36%)",
+        ),
+        (
+            "West Sussex",
+            "West Sussex placed 50% of its children in its own area, against 56% in Kent",
+        ),
+    ],
+)
+def test_the_regional_chart_says_where_the_reports_own_authority_stands(own, title):
+    table = pd.DataFrame(
+        {"children": [100.0, 50.0, 10.0], "in_area": [56.0, 18.0, 5.0]},
+        index=["Kent", "Portsmouth", "West Sussex"],
+    )
+    table["out_of_area"] = table["children"] - table["in_area"]
+    chart = charts_residential.plot_regional_comparison(
+        table, labels=list(table.index), as_at="30 September 2021", source="Source: test.", own=own
+    )
+    assert chart.title == title
+    assert title in chart.alt
+
+
 # --------------------------------------------------------------------------- sample generator
 
 

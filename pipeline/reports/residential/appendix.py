@@ -1133,6 +1133,7 @@ class ResidentialAppendix(ReportKernel):
             labels=[self._region_label(a) for a in table.drop(index=TOTAL).index],
             as_at=self._as_at(),
             source=self._both_sources(),
+            own=self.authority,
         )
         return section.add(self._figure(chart)).add(html_table)
 

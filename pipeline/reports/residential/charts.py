@@ -76,7 +76,12 @@ def plot_beds_by_district(
 
 
 def plot_regional_comparison(
-    regional: pd.DataFrame, *, labels: Sequence[str], as_at: str, source: str
+    regional: pd.DataFrame,
+    *,
+    labels: Sequence[str],
+    as_at: str,
+    source: str,
+    own: str | None = None,
 ) -> Chart:
     """Each partner authority's children in homes in its own area and outside, side by side.
 
@@ -89,6 +94,8 @@ def plot_regional_comparison(
         Row labels as the table prints them (``West Sussex (illustrative)``).
     as_at, source : str
         The snapshot date in words and the source note.
+    own : str, optional
+        The report's own authority (a row of ``regional``): the title says where it stands.
     """
     series = [("in_area", "In own area"), ("out_of_area", "Outside own area")]
     colours = _category_colours(len(series))
@@ -120,12 +127,26 @@ def plot_regional_comparison(
     children = regional["children"].astype(float)
     share = (inside / children * 100).where(children > 0)
     known = share.dropna()
-    if len(known):
-        best = str(known.idxmax())
-        name = labels[list(regional.index).index(best)]
+    def label_of(row: object) -> str:
+        return labels[list(regional.index).index(row)]
+
+    if own is not None and own in known.index and len(known) > 1:
+        # the report's own authority is the message: where it stands among its partners
+        best, least = known.idxmax(), known.idxmin()
+        name, value = label_of(own), fmt_pct(known[own])
+        if own == best:
+            title = f"{name} placed the largest share of its children in its own area ({value})"
+        elif own == least:
+            title = f"{name} placed the smallest share of its children in its own area ({value})"
+        else:
+            title = (
+                f"{name} placed {value} of its children in its own area, against "
+                f"{fmt_pct(known.max())} in {label_of(best)}"
+            )
+    elif len(known):
         title = (
-            f"{name} placed the largest share of its children in its own area "
-            f"({fmt_pct(known.max())})"
+            f"{label_of(known.idxmax())} placed the largest share of its children in its own "
+            f"area ({fmt_pct(known.max())})"
         )
     else:
         title = "Where each partner authority's children are placed"
