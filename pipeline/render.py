@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import CHARTS_MIMETYPE, FIGURES_MIMETYPE, TABLES_MIMETYPE, __version__, provenance
+from pipeline import CHARTS_MIMETYPE, FIGURES_MIMETYPE, TABLES_MIMETYPE, provenance
 from pipeline.config import (
     PROJECT_ROOT,
     ReportDefinition,
@@ -227,7 +227,7 @@ def table_files(definition: ReportDefinition, payloads: list[dict]) -> dict[str,
         (f"{meeting}. " if meeting else "") + f"Classification: {definition.classification}.",
     ]
     if definition.synthetic_data:
-        about.append("Made from synthetic sample data: it contains no real child data.")
+        about.append(SYNTHETIC_NOTE)
     files["tables.xlsx"] = publish.tables_workbook(
         payloads,
         title=definition.title,
@@ -238,12 +238,15 @@ def table_files(definition: ReportDefinition, payloads: list[dict]) -> dict[str,
     return files
 
 
+#: What a document made from the seeded generators' data says of it, at its end and on the
+#: workbook's cover (members need to know the figures are not real; the tool and its version
+#: are the reviewers', in the manifest and the QA note).
+SYNTHETIC_NOTE = "Made from synthetic sample data: it contains no real child data."
+
+
 def document_meta(definition: ReportDefinition):
     from pipeline import document
 
-    note = f"Produced by inmss-appendix {__version__}"
-    if definition.synthetic_data:
-        note += " from synthetic sample data: no real child data"
     return document.DocumentMeta(
         title=definition.title,
         decision_number=definition.decision_number,
@@ -251,7 +254,7 @@ def document_meta(definition: ReportDefinition):
         meeting_date=definition.meeting_date,
         classification=definition.classification,
         subtitle=definition.subtitle,
-        generated_note=note + ".",
+        generated_note=SYNTHETIC_NOTE if definition.synthetic_data else None,
         font=definition.typeface,
     )
 

@@ -108,3 +108,15 @@ def test_the_year_group_peaks_name_each_category_once_grouped_by_its_peaks(rende
         assert sentence.count(named) == 1, (sentence, years, categories)
         for category in categories:
             assert sentence.count(f"{category}") == 1, (sentence, category)
+
+
+def test_what_members_read_names_no_tool_or_version(rendered):
+    """The documents end by saying the data are synthetic, not which program made them."""
+    from pipeline import __version__
+
+    for name in ("appendix.pdf", "appendix.html"):
+        text = published_text(rendered[name])
+        if name.endswith(".html"):
+            text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script).*?</\1>", "", text, flags=re.S))
+        assert "Made from synthetic sample data" in text, name
+        assert "inmss-appendix" not in text and f" {__version__}" not in text, name
