@@ -1435,11 +1435,12 @@ class Appendix(ReportKernel):
         section = Section("Equality profile")
         section.para(
             "The Equality Impact Assessment form asks about ten protected characteristics. "
-            "Placement data can describe four of them: age (from date of birth, then "
-            "discarded), disability (every placed child has an EHC plan; primary need "
+            "Placement data can describe four of them: age (worked out from the date of birth, "
+            "which is not kept), disability (every placed child has an EHC plan; primary need "
             "describes it), sex and race (ethnic group). It cannot speak to gender identity, "
             "religion and belief, sexual orientation, pregnancy and maternity, marriage and "
-            "civil partnership, or carer's responsibilities, which the export does not record."
+            "civil partnership, or carer's responsibilities, which the placement records do not "
+            "hold."
         )
         sex_labels = {"F": "Female", "M": "Male"}
         specs = [

@@ -891,7 +891,7 @@ class ResidentialAppendix(ReportKernel):
             what="distance",
             note="Straight-line distance from the child's family home to the children's home, "
             "in bands only: 0-20 km is under 20 km, 20-50 km is 20 km to under 50 km. "
-            "Not recorded: the export has no distance for the child. ",
+            "Not recorded: no distance is recorded for the child. ",
         )
         if len(self.placed) and not distance.mask.loc["0-20 km", "pct"]:
             section.para(
@@ -972,8 +972,8 @@ class ResidentialAppendix(ReportKernel):
                 row_header="Provider type",
                 row_labels=_label,
                 note=(
-                    "Mean agreed weekly cost. Provider type is from the homes export; 'Not "
-                    "known' where the home is not in it. Means over fewer than "
+                    "Mean agreed weekly cost. Provider type is from the list of children's homes; "
+                    "'Not known' where the home is not on it. Means over fewer than "
                     f"{self.threshold} children are suppressed, as are means that would let "
                     "a suppressed figure be worked out. " + self._both_sources()
                 ),
@@ -1029,13 +1029,13 @@ class ResidentialAppendix(ReportKernel):
         teams = join_words(self.settings.excluded_teams)
         section.para(
             "The Equality Impact Assessment form asks about ten protected characteristics. "
-            "The placements export can describe three of them: age, sex and race (ethnic "
+            "The placement records can describe three of them: age, sex and race (ethnic "
             "group). Disability is recorded only through the team: the "
             f"{self._left_out_words('excluded', 'children')}"
             f" under the {teams} are not in these tables, as they are not in the "
-            "headline counts. The export cannot speak to gender identity, religion and belief, "
+            "headline counts. They cannot speak to gender identity, religion and belief, "
             "sexual orientation, pregnancy and maternity, marriage and civil partnership, or "
-            "carer's responsibilities, which it does not record."
+            "carer's responsibilities, which they do not record."
         )
         specs = [
             (
@@ -1164,8 +1164,8 @@ class ResidentialAppendix(ReportKernel):
                 " (placed on or before that date and not moved on before it), one row per "
                 f"child, not counting children under the {teams}.",
                 f"In {self.authority}: the home is in {self.authority}, by its local authority "
-                "in the homes export (found by its Ofsted URN), else by the local authority the "
-                "placements export gives.",
+                "in the list of children's homes (found by its Ofsted URN), else by the local "
+                "authority the placement record gives.",
                 f"Share of beds: children placed in {self.authority} over the registered beds "
                 f"of homes in {self.authority}. Other authorities' children use these homes "
                 "too, so this is the authority's share, not the homes' occupancy.",
