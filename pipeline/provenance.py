@@ -59,6 +59,17 @@ def input_records(definition: ReportDefinition) -> dict[str, dict]:
     records = {}
     for name, extract in definition.inputs.items():
         path = extract.resolved_path()
+        if path.is_dir():  # a release folder: every data file in it, by name and content
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
+            digest = hashlib.sha256()
+            for file in files:
+                digest.update(f"{file.name}\0{sha256_file(file)}\n".encode())
+            records[name] = {
+                "path": str(extract.path),
+                "sha256": digest.hexdigest(),
+                "rows": sum(count_rows(file) for file in files),
+            }
+            continue
         records[name] = {
             "path": str(extract.path),
             "sha256": sha256_file(path),

@@ -722,3 +722,130 @@ def explain_projection_gap(
 
         found["implied_fall_pct"] = solve_rate(published, total_at, -50.0, 60.0)
     return found
+
+
+# --------------------------------------------------------------------------- national context
+
+
+def _inmss(frame: pd.DataFrame) -> pd.Series:
+    """Independent plus non-maintained special school plans: no figure if either has none."""
+    return frame["independent"] + frame["non_maintained"]
+
+
+def build_context_trend(
+    caseload: pd.DataFrame, *, code: str, region_code: str, england_code: str = "E92000001"
+) -> pd.DataFrame:
+    """An area's EHC plans and INMSS plans in each January of the release, with the share of
+    its plans in INMSS beside its region's and England's.
+
+    ``caseload`` is ``ehcp_statistics.read_caseload`` output. A year the release has no row
+    for the area (an authority formed later) is a row of NaN, never zeros.
+
+    >>> c = pd.DataFrame({"year": ["2023/24", "2024/25"] * 3,
+    ...     "code": ["A", "A", "R", "R", "E", "E"],
+    ...     "ehc_plans": [100, 200, 1000, 1000, 9000, 10000],
+    ...     "independent": [8, 15, 50, 60, 400, 450], "non_maintained": [2, 5, 10, 10, 50, 50]})
+    >>> t = build_context_trend(c, code="A", region_code="R", england_code="E")
+    >>> t.loc["2024/25", ["inmss", "inmss_pct", "england_pct"]].tolist()
+    [20.0, 10.0, 5.0]
+    """
+    years = sorted(caseload["year"].unique())
+
+    def area(area_code: str) -> pd.DataFrame:
+        rows = caseload.loc[caseload["code"] == area_code].set_index("year")
+        return rows.reindex(years)
+
+    own = area(code)
+    table = pd.DataFrame(index=pd.Index(years, name="year"))
+    table["ehc_plans"] = own["ehc_plans"].astype(float)
+    table["independent"] = own["independent"].astype(float)
+    table["non_maintained"] = own["non_maintained"].astype(float)
+    table["inmss"] = _inmss(table)
+    table["inmss_pct"] = _pct(table["inmss"], table["ehc_plans"])
+    for column, other in (("region_pct", region_code), ("england_pct", england_code)):
+        rows = area(other)
+        table[column] = _pct(_inmss(rows).astype(float), rows["ehc_plans"].astype(float))
+    return table
+
+
+def build_context_comparison(
+    caseload: pd.DataFrame,
+    *,
+    year: str,
+    code: str,
+    comparators: Sequence[str],
+    region_code: str,
+    england_code: str = "E92000001",
+) -> pd.DataFrame:
+    """One year's EHC plans, INMSS plans and INMSS share of the council, its comparators
+    (highest share first), its region and England; indexed by area name.
+
+    >>> c = pd.DataFrame({"year": ["2024/25"] * 4, "code": ["A", "B", "R", "E"],
+    ...     "name": ["A", "B", "Region", "England"], "level": ["la", "la", "regional", "national"],
+    ...     "ehc_plans": [100, 50, 1000, 9000], "independent": [8, 9, 50, 400],
+    ...     "non_maintained": [2, 1, 10, 50]})
+    >>> t = build_context_comparison(c, year="2024/25", code="A", comparators=["B"],
+    ...                              region_code="R", england_code="E")
+    >>> t["inmss_pct"].tolist()
+    [10.0, 20.0, 6.0, 5.0]
+    """
+    rows = caseload.loc[caseload["year"] == year].set_index("code")
+    others = rows.loc[[c for c in comparators if c in rows.index and c != code]]
+    others = others.assign(_share=_pct(_inmss(others), others["ehc_plans"]))
+    others = others.sort_values(["_share", "name"], ascending=[False, True], na_position="last")
+    order = [code, *others.index, region_code, england_code]
+    chosen = rows.loc[order]
+    table = pd.DataFrame(
+        {
+            "code": chosen.index,
+            "level": chosen["level"].to_numpy(),
+            "ehc_plans": chosen["ehc_plans"].astype(float).to_numpy(),
+            "inmss": _inmss(chosen).astype(float).to_numpy(),
+        },
+        index=pd.Index(chosen["name"].to_numpy(), name="area"),
+    )
+    table["inmss_pct"] = _pct(table["inmss"], table["ehc_plans"])
+    return table
+
+
+def rank_inmss_share(
+    caseload: pd.DataFrame, *, year: str, excluded: Sequence[str] = ()
+) -> pd.Series:
+    """Each local authority's rank by the share of its EHC plans in INMSS in ``year`` (1 =
+    highest; ties share the higher rank), among those with a figure and not ``excluded``.
+
+    >>> c = pd.DataFrame({"year": ["2024/25"] * 3, "level": ["la"] * 3, "code": ["A", "B", "C"],
+    ...     "ehc_plans": [100, 100, 100], "independent": [5, 9, float("nan")],
+    ...     "non_maintained": [0, 1, 1]})
+    >>> rank_inmss_share(c, year="2024/25").to_dict()
+    {'B': 1, 'A': 2}
+    """
+    rows = caseload.loc[(caseload["year"] == year) & (caseload["level"] == "la")]
+    rows = rows.loc[~rows["code"].isin(list(excluded))]
+    share = _pct(_inmss(rows), rows["ehc_plans"]).set_axis(rows["code"].to_numpy()).dropna()
+    return share.rank(ascending=False, method="min").astype(int).sort_values(kind="stable")
+
+
+def build_need_mix(
+    needs: pd.DataFrame, *, code: str, needs_order: Sequence[str], england_code: str = "E92000001"
+) -> pd.DataFrame:
+    """Children in INMSS by primary need: the area's and England's counts and shares, in
+    ``needs_order`` with a ``Total`` row (``needs`` is ``ehcp_statistics.read_inmss_needs``
+    output; its ``Total`` is the plans of the two placement rows).
+
+    >>> n = pd.DataFrame({"code": ["A", "A", "A", "E", "E", "E"],
+    ...     "need": ["ASD", "SEMH", "Total"] * 2, "plans": [6, 4, 10, 60, 40, 100]})
+    >>> build_need_mix(n, code="A", needs_order=["ASD", "SEMH"], england_code="E")["pct"].tolist()
+    [60.0, 40.0, 100.0]
+    """
+    order = [*needs_order, TOTAL]
+
+    def of(area_code: str) -> pd.Series:
+        rows = needs.loc[needs["code"] == area_code].set_index("need")["plans"]
+        return rows.reindex(order).astype(float)
+
+    table = pd.DataFrame({"plans": of(code), "england": of(england_code)})
+    table.index.name = "primary_need"
+    table["pct"] = _pct(table["plans"], table.loc[TOTAL, "plans"])
+    table["england_pct"] = _pct(table["england"], table.loc[TOTAL, "england"])
+    return table
