@@ -817,3 +817,97 @@ def _payload_name(title: str) -> str:
     """
     number = title.partition(":")[0].strip()
     return re.sub(r"[^a-z0-9]+", "-", number.lower()).strip("-") or "chart"
+
+
+# --------------------------------------------------------------------------- national context
+
+
+def plot_context_trend(
+    shares: pd.DataFrame, *, council: str, source: str, note: str | None = None
+) -> Chart:
+    """The share of EHC plans in independent and non-maintained special schools each January:
+    one line per area (the council first), a marker shape and an end label on each, so colour
+    is never the only cue; a year without a figure (or hidden) is a gap in its line.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Index: census labels in time order (``January 2019``); one column of percentages per
+        area, named as the legend shows it; NaN where there is no figure to draw.
+    council : str
+        The council's column, named in the title.
+    source : str
+        Source note.
+    """
+    labels = [str(v) for v in shares.index]
+    areas = list(shares.columns)
+    colours = _category_colours(len(areas))
+    markers = ["o", "s", "^", "D"]
+    with chart_style():
+        figure = _new_figure()
+        ax = figure.add_subplot()
+        x = np.arange(len(labels))
+        ends: list[tuple[float, int, str]] = []
+        for number, (area, colour) in enumerate(zip(areas, colours, strict=True)):
+            values = shares[area].astype(float).to_numpy()
+            ax.plot(
+                x,
+                values,
+                marker=markers[number % len(markers)],
+                markersize=7,
+                color=colour,
+                label=area,
+                linewidth=2.5 if number == 0 else 1.8,
+            )
+            known = np.flatnonzero(np.isfinite(values))
+            if len(known):
+                ends.append((values[known[-1]], known[-1], colour))
+        ax.set_xticks(x, [label.replace("January ", "Jan\n") for label in labels])
+        ax.set_ylabel("Share of EHC plans (%)")
+        grid = shares.to_numpy(dtype=float)
+        top = float(np.nanmax(grid)) if np.isfinite(grid).any() else 1.0
+        ax.set_ylim(0, max(1.0, top * 1.25))
+        # end labels spread apart so that two close lines' labels never print over each other
+        gap = max(1.0, top * 1.25) * 0.06
+        placed: list[float] = []
+        for value, at, colour in sorted(ends, key=lambda end: end[0]):
+            y = value if not placed else max(value, placed[-1] + gap)
+            placed.append(y)
+            ax.annotate(
+                f"{fmt_pct(value, 1)}",
+                (x[at], value),
+                xytext=(x[at] + 0.18, y),
+                textcoords="data",
+                va="center",
+                fontsize=10,
+                color=colour,
+                fontweight="bold",
+            )
+        ax.set_xlim(-0.4, len(labels) + 0.1)
+        figure.legend(loc="outside upper left", ncols=len(areas))
+    own = shares[council].astype(float)
+    known = own.dropna()
+    if len(known) >= 2:
+        first, last = known.index[0], known.index[-1]
+        a, b = round_half_up(known.iloc[0], 1), round_half_up(known.iloc[-1], 1)
+        direction = "risen" if b > a else "fallen" if b < a else "held steady"
+        title = f"{council}'s share of EHC plans in INMSS has {direction} since {first}"
+        moves = [
+            f"{area} {fmt_pct(shares[area].dropna().iloc[0], 1)} to "
+            f"{fmt_pct(shares[area].dropna().iloc[-1], 1)}"
+            for area in areas
+            if shares[area].notna().any()
+        ]
+        words = f" from {first} to {last}: {join_words(moves)}"
+    else:
+        title = f"{council}'s share of EHC plans in INMSS beside its region and England"
+        words = "; the council has fewer than two years with a figure to draw"
+    subtitle = (
+        f"Share of EHC plans for children in independent or non-maintained special schools, "
+        f"{labels[0]} to {labels[-1]}"
+    )
+    alt = (
+        f"Line chart of the share of EHC plans in independent or non-maintained special schools "
+        f"each January for {join_words(areas)}{words}."
+    )
+    return Chart(_fix_layout(figure), title, subtitle, alt, source, note)

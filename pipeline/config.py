@@ -171,16 +171,33 @@ class Geography(_Strict):
 
 
 class FanOut(_Strict):
-    """Render one appendix per value of a column (e.g. one per district) from one definition.
+    """Render one appendix per value of a column (e.g. one per district) from one definition,
+    or one per local authority of an input (``over: local_authorities``).
 
     Fanned out by placing authority, each member's tidy files carry that authority's codes:
-    from ``geographies``, else from the authority's council file (``pipeline/councils/``)."""
+    from ``geographies``, else from the authority's council file (``pipeline/councils/``).
+    Fanned out over the local authorities of an input (``input``: one whose kind lists its
+    authorities, such as ``ehcp_statistics``), each member is that authority's report: its
+    council file if it has one, else the codes, name and region the input gives."""
 
-    column: Literal[
-        "school_district", "home_district", "school_la", "primary_need", "placing_authority"
-    ]
+    column: (
+        Literal[
+            "school_district", "home_district", "school_la", "primary_need", "placing_authority"
+        ]
+        | None
+    ) = None
+    over: Literal["local_authorities"] | None = None
+    input: str | None = None
     values: list[str] | None = None
     geographies: dict[str, Geography] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> FanOut:
+        if (self.column is None) == (self.over is None):
+            raise ValueError("give either column (a column's values) or over: local_authorities")
+        if self.over and not self.input:
+            raise ValueError("over: local_authorities needs input: the input that lists them")
+        return self
 
 
 class Parameters(_Strict):
@@ -207,7 +224,9 @@ class ReportDefinition(_Strict):
     committee: str | None = None
     meeting_date: dt.date | None = None
     classification: str = "Unrestricted"
-    council: str
+    #: The council's file (``kent``, or a path), or the council itself as a mapping (a fan-out
+    #: over local authorities gives each member its own, from the input's codes and names).
+    council: str | Council
     geography: Geography | None = None
     synthetic_data: bool = False
     source_note: str | None = None
@@ -296,7 +315,9 @@ class ReportDefinition(_Strict):
 
     @field_validator("council")
     @classmethod
-    def _council_is_known(cls, value: str) -> str:
+    def _council_is_known(cls, value: str | Council) -> str | Council:
+        if isinstance(value, Council):
+            return value
         try:
             load_council(value)
         except ReportDefinitionError as exc:
@@ -328,6 +349,8 @@ class ReportDefinition(_Strict):
     @property
     def authority(self) -> Council:
         """The council whose report this is (name, codes, region, districts)."""
+        if isinstance(self.council, Council):
+            return self.council
         return load_council(self.council)
 
     @field_validator("id")
@@ -458,6 +481,8 @@ def expand_fan_out(definition: ReportDefinition) -> list[dict]:
     """
     if definition.fan_out is None:
         return [{}]
+    if definition.fan_out.over == "local_authorities":
+        return _authority_members(definition)
     values = definition.fan_out.values
     if not values:
         if definition.fan_out.column not in ("school_district", "home_district"):
@@ -483,6 +508,55 @@ def expand_fan_out(definition: ReportDefinition) -> list[dict]:
         if definition.fan_out.column == "placing_authority":
             variant["geography"] = _authority_geography(definition.fan_out, value)
         variants.append(variant)
+    return variants
+
+
+def _authority_members(definition: ReportDefinition) -> list[dict]:
+    """One variant per local authority the fan-out's input lists (its kind's ``authorities``
+    hook gives their codes, names and regions), each with its own council and codes."""
+    fan_out = definition.fan_out
+    extract = definition.inputs.get(fan_out.input)
+    if extract is None:
+        raise ReportDefinitionError(
+            f"fan_out.input '{fan_out.input}' is not under inputs "
+            f"(inputs: {', '.join(definition.inputs)})"
+        )
+    kind = definition.type.kind(extract.kind)
+    if kind is None or kind.authorities is None:
+        raise ReportDefinitionError(
+            f"fan_out.input '{fan_out.input}' is of kind {extract.kind}, which lists no local "
+            "authorities to fan out over (use an input of kind ehcp_statistics)"
+        )
+    listed = reports.resolve(kind.authorities)(extract.resolved_path())
+    wanted = set(fan_out.values or [])
+    unknown = wanted - {a["name"] for a in listed} - {a["new_la_code"] for a in listed}
+    if unknown:
+        raise ReportDefinitionError(
+            f"fan_out.values: {', '.join(sorted(unknown))} not among the input's local "
+            "authorities (give names or ONS codes as the input prints them)"
+        )
+    by_code = {load_council(slug).new_la_code: slug for slug in known_councils()}
+    base = definition.subtitle or definition.title
+    variants = []
+    for authority in listed:
+        if wanted and not wanted & {authority["name"], authority["new_la_code"]}:
+            continue
+        own = by_code.get(authority["new_la_code"])
+        council = own if own else Council.model_validate(authority).model_dump(mode="json")
+        name = authority["name"]
+        variants.append(
+            {
+                "id": f"{definition.id}-{slug(name)}",
+                "subtitle": f"{base}: {name}",
+                "council": council,
+                "geography": {
+                    "la_name": name,
+                    "new_la_code": authority["new_la_code"],
+                    "old_la_code": authority["old_la_code"],
+                },
+                "fan_out": None,
+            }
+        )
     return variants
 
 

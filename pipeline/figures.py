@@ -30,6 +30,7 @@ UNIT_PLACES: dict[str, int | None] = {
     "district_list": None,
     "years": 0,
     "date": None,
+    "rank": 0,
 }
 
 #: Why a figure that disclosure control hides has no value (``figures.json`` marks such a

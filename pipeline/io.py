@@ -130,4 +130,5 @@ def clean_inputs(definition: ReportDefinition, interim_dir: str | Path) -> pd.Da
                 else 0,
             }
         )
-    return pd.DataFrame(rows).set_index("input")
+    columns = ["input", "file", "rows_in", "clean", "quarantined", "duplicates", "flagged"]
+    return pd.DataFrame(rows, columns=columns).set_index("input")

@@ -152,22 +152,34 @@ class ReportKernel:
         return list(self._published.values())
 
     def _table(
-        self, table: HtmlTable, *, extract: str | None, row_filter: str, publish_: bool = True
+        self,
+        table: HtmlTable,
+        *,
+        extract: str | None,
+        row_filter: str,
+        publish_: bool = True,
+        time: tuple[str, str] | None = None,
+        source: str | None = None,
     ) -> HtmlTable:
-        """Set a table's threshold and hand it to the published files (tidy CSV, XLSX)."""
+        """Set a table's threshold and hand it to the published files (tidy CSV, XLSX).
+
+        ``time`` (EES time_period and time_identifier) and ``source`` replace what the
+        extract gives, for a table of published statistics rather than of an export."""
         table.threshold = self.threshold
         if publish_ and table.name:
             source_extract = self.definition.inputs[extract] if extract else None
-            period = publish.time_of(
+            period = time or publish.time_of(
                 source_extract.as_at if source_extract else None,
                 source_extract.period_start if source_extract else None,
             )
+            if source is None:
+                source = self._source(extract) if extract else ""
             self._published[table.name] = publish.table_payload(
                 table,
                 row_filter=row_filter,
                 time_period=period[0],
                 time_identifier=period[1],
-                source=self._source(extract) if extract else "",
+                source=source,
             )
         return table
 

@@ -63,6 +63,11 @@ class InputKind:
     missing : str or None
         ``"module:function"`` taking an export's headers and returning the required columns
         they lack, so ``clean`` can tell which kind an export is.
+    authorities : str or None
+        ``"module:function"`` taking an input's path and returning the local authorities it
+        covers (mappings of ``name``, ``full_name``, ``old_la_code``, ``new_la_code``,
+        ``region_name``, ``region_code``), for a fan-out over them
+        (``fan_out: {over: local_authorities, input: ...}``).
     """
 
     name: str
@@ -70,6 +75,7 @@ class InputKind:
     identifiers: tuple[str, ...] = ()
     standalone: str | None = None
     missing: str | None = None
+    authorities: str | None = None
 
     @property
     def cleaned(self) -> bool:

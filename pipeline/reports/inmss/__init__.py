@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pipeline.config import PROJECT_ROOT
 from pipeline.reports import InputKind, ReportType, register
-from pipeline.reports.inmss.settings import Projection, Sections
+from pipeline.reports.inmss.settings import Context, Projection, Sections
 
 REPORT_TYPE = register(
     ReportType(
@@ -25,8 +25,17 @@ REPORT_TYPE = register(
                 missing="pipeline.reports.inmss.clean:missing_columns",
             ),
             InputKind("spend_history"),
+            # the DfE's published EHC plan statistics: read by the national context section
+            # itself (pipeline.ehcp_statistics), never cleaned into the interim layer
+            InputKind(
+                "ehcp_statistics", authorities="pipeline.ehcp_statistics:local_authorities"
+            ),
         ),
-        settings={"sections": (Sections, Sections), "projection": (Projection | None, None)},
+        settings={
+            "sections": (Sections, Sections),
+            "projection": (Projection | None, None),
+            "context": (Context, Context),
+        },
         check="pipeline.reports.inmss.settings:check_definition",
         samples="pipeline.reports.inmss.council_sample:write_samples",
         audit="pipeline.reports.inmss.audit_specs:audit_model",

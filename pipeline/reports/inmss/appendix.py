@@ -33,7 +33,9 @@ from pipeline import (
 )
 from pipeline.config import Extract, ReportDefinition, load_report_definition, resolve_path
 from pipeline.kernel import ReportKernel
+from pipeline.ehcp_statistics import Release, read_release
 from pipeline.ingest import read_spend_history
+from pipeline.reports.inmss.context import NationalContext
 from pipeline.present import (
     Column,
     HtmlFigure,
@@ -156,7 +158,7 @@ def _one_input(method: Callable[..., Section]) -> Callable[[Appendix], Section |
     return section
 
 
-class Appendix(ReportKernel):
+class Appendix(NationalContext, ReportKernel):
     """Tables, figures and narrative of one report, computed from its clean inputs."""
 
     SECTIONS = (
@@ -174,6 +176,7 @@ class Appendix(ReportKernel):
         "projection",
         "equality_profile",
         "trend",
+        "national_context",
         "data_quality",
     )
 
@@ -184,10 +187,12 @@ class Appendix(ReportKernel):
         cleaning: dict[str, dict],
         spend: pd.DataFrame | None = None,
         provenance: dict | None = None,
+        release: Release | None = None,
     ) -> None:
         super().__init__(definition, cleaning, provenance)
         self.placements = placements
         self.spend = spend
+        self.release = release
         self.council = definition.authority
         self._names = proper_names(self.council)
 
@@ -1800,6 +1805,9 @@ class Appendix(ReportKernel):
                 f"placements in {fmt_count(total['schools'])} schools, with forecast spend of "
                 f"£{fmt_number(total['spend_gbp'] / 1e6)}m in {fy.label}."
             )
+        context = self.context_key_figure()
+        if context:
+            items.append(context)
         if self.definition.synthetic_data:
             section.para(
                 "This appendix is rendered from synthetic sample data made by the project's "
@@ -1820,6 +1828,18 @@ class Appendix(ReportKernel):
             not_children="Schools are not children and their counts are not suppressed.",
         )
         fy = self.definition.parameters.financial_year
+        if not self.placements:  # a context appendix: published statistics only
+            section.bullets(
+                [
+                    "EHC plans: plans maintained by the council for children and young people "
+                    "aged 0 to 25 in the January census (SEN2), as the DfE publishes them.",
+                    "INMSS: independent special schools and non-maintained special schools.",
+                    "Share in INMSS: EHC plans in INMSS as a percentage of all EHC plans, to "
+                    "one decimal place.",
+                    disclosure_text,
+                ]
+            )
+            return section
         section.bullets(
             [
                 "Placements: rows of the extract (a child with two placements counts twice); "
@@ -1880,4 +1900,9 @@ def load(
         spend = read_spend_history(
             definition.inputs[definition.sections.spend_history].resolved_path()
         )
-    return Appendix(definition, placements, cleaning, spend, provenance or {})
+    release = None
+    if definition.sections.national_context:
+        release = read_release(
+            definition.inputs[definition.sections.national_context].resolved_path()
+        )
+    return Appendix(definition, placements, cleaning, spend, provenance or {}, release)

@@ -21,7 +21,7 @@ from pipeline.audit import (
     total,
 )
 from pipeline.config import ReportDefinition
-from pipeline.councils import load_council
+from pipeline.ehcp_statistics import census_month, latest_year
 from pipeline.vocabulary import ETHNIC_GROUP_ORDER, OUT_OF_AREA, PRIMARY_NEEDS
 
 #: A need group as the cost table prints it (its label) -> its key.
@@ -175,9 +175,63 @@ WHOLE_COHORT = (
 )
 
 
+#: The national context's tables count EHC plans in the DfE's statistics, not placements of
+#: the export: their groups carry ``population=ehc_plans`` so that no identity joins them to
+#: the placement tables. Within them, a plan is in INMSS or elsewhere, and INMSS splits into
+#: independent and non-maintained special schools. Areas and census years are not declared
+#: dimensions: no identity is derived along them (a region is the sum of its councils; the
+#: section itself hides a region's figure when that sum would give a hidden council away).
+CONTEXT_FIXED = {"population": "ehc_plans"}
+CONTEXT_DIMENSIONS = (
+    Dimension("ehcp_placement", ("inmss", "elsewhere")),
+    Dimension.refining(
+        "ehcp_setting",
+        "ehcp_placement",
+        {"inmss": ["independent", "non_maintained"], "elsewhere": ["elsewhere"]},
+    ),
+)
+
+
+def context_specs(council: str, census: str) -> dict[str, TableSpec]:
+    """Specs of the national context's three tables (``reports.inmss.context``): the
+    comparison and the need mix are of the latest ``census`` (``January 2025``), the trend's
+    row of which holds the same council's figures."""
+    inmss = {"ehcp_placement": "inmss"}
+    latest = {**CONTEXT_FIXED, "census": census}
+    return {
+        "context_comparison": TableSpec(
+            {
+                "ehc_plans": count(x="unknown"),
+                "inmss": count(x="unknown", **inmss),
+                "inmss_pct": share(**inmss),
+            },
+            fixed=latest,
+        ),
+        "context_trend": TableSpec(
+            {
+                "ehc_plans": count(x="unknown"),
+                "independent": count(x="unknown", ehcp_setting="independent"),
+                "non_maintained": count(x="unknown", ehcp_setting="non_maintained"),
+                "inmss": count(x="unknown", **inmss),
+                "inmss_pct": share(**inmss),
+            },
+            fixed={**CONTEXT_FIXED, "area": council},
+        ),
+        "context_primary_need": TableSpec(
+            {
+                "plans": count(x="unknown", **inmss),
+                "england": count(x="unknown", area="England", **inmss),
+            },
+            # the need as the DfE counts it (Down syndrome under other), not the export's
+            dimensions={"primary_need": "ehcp_need"},
+            fixed={**latest, "area": council},
+        ),
+    }
+
+
 def audit_model(definition: ReportDefinition) -> tuple[dict[str, TableSpec], Universe]:
     """The spec of every table this definition's appendix can publish, and their universe."""
-    council = load_council(definition.council)
+    council = definition.authority
     categories = list(definition.framework.names)
     keys = {c.name: c.key for c in definition.framework.categories}
 
@@ -203,6 +257,11 @@ def audit_model(definition: ReportDefinition) -> tuple[dict[str, TableSpec], Uni
         )
     )
     out.update({name: TableSpec({}) for name in WHOLE_COHORT})
-    return out, universe(
-        categories=categories, districts=council.districts, outside=council.outside
-    )
+    base = universe(categories=categories, districts=council.districts, outside=council.outside)
+    if sections.national_context:
+        release = definition.inputs[sections.national_context].resolved_path()
+        out.update(context_specs(council.name, census_month(latest_year(release))))
+        base = Universe(
+            (*base.dimensions, *CONTEXT_DIMENSIONS), measures=base.measures, noun=base.noun
+        )
+    return out, base

@@ -48,6 +48,17 @@ class Sections(_Strict):
     equality_profile: str | None = None
     projection: str | None = None
     trend: list[str] | None = None
+    national_context: str | None = None
+
+
+class Context(_Strict):
+    """What the national context section compares the council with."""
+
+    #: Local authorities (names or ONS codes, as the release prints them) to show beside the
+    #: council, e.g. its statistical neighbours; default: the other authorities of its region.
+    comparators: list[str] | None = None
+    #: What the comparators are, inside a sentence ("statistical neighbours").
+    comparators_label: str | None = None
 
 
 
@@ -63,6 +74,10 @@ def check_definition(definition) -> None:
                 )
     if definition.sections.projection and definition.projection is None:
         raise ValueError("sections.projection needs a projection: block of assumptions")
+    if definition.sections.national_context:
+        kind = definition.inputs[definition.sections.national_context].kind
+        if kind != "ehcp_statistics":
+            raise ValueError("sections.national_context must name an input of kind ehcp_statistics")
     if definition.sections.spend_history:
         kind = definition.inputs[definition.sections.spend_history].kind
         if kind != "spend_history":
