@@ -49,6 +49,7 @@ bench: $(STAMP) ## Measure speed and memory; writes bench/results/
 	$(PY) -m pipeline.bench
 	$(PY) -m pipeline.bench_render
 	$(PY) -m pipeline.bench_startup
+	$(PY) -m pipeline.bench_context
 
 verify: $(STAMP) ## Rerun the sample appendices from their manifests; compare with the papers
 	$(PY) -m pipeline render $(SAMPLE_REPORTS)

@@ -12,7 +12,7 @@ from pipeline.provenance import _imports_of
 PACKAGE = PROJECT_ROOT / "pipeline"
 TYPES = sorted(p.name for p in (PACKAGE / "reports").iterdir() if (p / "__init__.py").exists())
 #: Tools that measure the INMSS sample on purpose (they are not the core).
-TOOLS = {"bench.py", "bench_render.py", "bench_startup.py"}
+TOOLS = {"bench.py", "bench_render.py", "bench_startup.py", "bench_context.py"}
 #: Imports from one report type into another that are allowed (none: each builds on the
 #: shared kernel alone).
 CROSS_TYPE: set[tuple[str, str]] = set()
