@@ -54,26 +54,33 @@ def count_rows(path: Path) -> int | None:
     return max(lines - 1, 0)
 
 
+def _input_files(path: Path) -> list[Path]:
+    """The files of an input: itself, or a release folder's CSV files by name."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
+    return [path]
+
+
+def sha256_input(path: Path) -> str:
+    """An input's SHA-256: the file's, or for a release folder one hash of each CSV file's
+    name and SHA-256 (``name NUL sha256 newline``, in name order)."""
+    if not path.is_dir():
+        return sha256_file(path)
+    digest = hashlib.sha256()
+    for file in _input_files(path):
+        digest.update(f"{file.name}\0{sha256_file(file)}\n".encode())
+    return digest.hexdigest()
+
+
 def input_records(definition: ReportDefinition) -> dict[str, dict]:
     """Every input of a report with its path, SHA-256 and row count."""
     records = {}
     for name, extract in definition.inputs.items():
         path = extract.resolved_path()
-        if path.is_dir():  # a release folder: every data file in it, by name and content
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
-            digest = hashlib.sha256()
-            for file in files:
-                digest.update(f"{file.name}\0{sha256_file(file)}\n".encode())
-            records[name] = {
-                "path": str(extract.path),
-                "sha256": digest.hexdigest(),
-                "rows": sum(count_rows(file) for file in files),
-            }
-            continue
         records[name] = {
             "path": str(extract.path),
-            "sha256": sha256_file(path),
-            "rows": count_rows(path),
+            "sha256": sha256_input(path),
+            "rows": sum(count_rows(file) for file in _input_files(path)),
         }
     return records
 

@@ -191,7 +191,7 @@ def check_inputs(manifest: dict) -> None:
         path = resolve_path(record["path"])
         if not path.exists():
             changed.append(f"{record['path']} is missing (SHA-256 expected {record['sha256']})")
-        elif provenance.sha256_file(path) != record["sha256"]:
+        elif provenance.sha256_input(path) != record["sha256"]:
             changed.append(
                 f"{record['path']} has changed since the render "
                 f"(SHA-256 expected {record['sha256']})"

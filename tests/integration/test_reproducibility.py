@@ -46,10 +46,17 @@ def test_unchanged_render_is_skipped_and_force_renders(first_render):
 
 def test_manifest_records_inputs_parameters_code_and_timings(first_render):
     manifest = json.loads((OUT / "manifest.json").read_text())
-    assert set(manifest["inputs"]) == {"period_2024_04_to_11", "snapshot_2024_01"}
+    assert set(manifest["inputs"]) == {"period_2024_04_to_11", "snapshot_2024_01", "ehcp_2025"}
     for record in manifest["inputs"].values():
-        data = (PROJECT_ROOT / record["path"]).read_bytes()
-        assert record["sha256"] == hashlib.sha256(data).hexdigest()
+        path = PROJECT_ROOT / record["path"]
+        if path.is_dir():  # the DfE release: each CSV's name and hash, in name order
+            lines = "".join(
+                f"{f.name}\0{hashlib.sha256(f.read_bytes()).hexdigest()}\n"
+                for f in sorted(path.glob("*.csv"))
+            )
+            assert record["sha256"] == hashlib.sha256(lines.encode()).hexdigest()
+        else:
+            assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert record["rows"] > 1000
     assert manifest["definition"]["parameters"]["suppression_threshold"] == 5
     assert len(manifest["git"]["commit"] or "") in (0, 40)
