@@ -1656,11 +1656,26 @@ class Appendix(NationalContext, ReportKernel):
             trajectory=scenario.trajectory,
         )
         diff = gap["difference"]
-        self.figures.add(
+        # every number the sentences print is a figure, for reviewers to check against the
+        # committee report and the definition
+        add = self.figures.add
+        add(
+            f"projection.{key}.published_total_gbp_m",
+            published / 1e6,
+            "gbp_millions_0dp",
+            f"Contract value the committee report gives, {scenario.label}",
+        )
+        add(
             f"projection.{key}.difference_from_published_gbp_m",
             diff / 1e6,
             "gbp_millions_0dp",
             f"Projection minus published total, {scenario.label}",
+        )
+        add(
+            f"projection.{key}.difference_from_published_pct",
+            abs(diff) / published * 100,
+            "percent_1dp",
+            f"Difference from the published total, as a share of it, {scenario.label}",
         )
         words = (
             f"{scenario.label}: the committee report gives £{fmt_number(published / 1e6, 0)}m "
@@ -1670,6 +1685,18 @@ class Appendix(NationalContext, ReportKernel):
         )
         if gap["reproduced"]:
             return words + " The assumptions above reproduce the committee report's figure."
+        add(
+            f"projection.{key}.implied_placements",
+            gap["implied_placements"],
+            "count",
+            f"Starting placements that would give the published total, {scenario.label}",
+        )
+        add(
+            f"projection.{key}.implied_avg_annual_cost_gbp",
+            gap["implied_cost"],
+            "gbp",
+            f"Average annual cost that would give the published total, {scenario.label}",
+        )
         explain = [
             f"a starting count of {fmt_count(gap['implied_placements'])} placements instead of "
             f"{fmt_count(base)}",
@@ -1680,7 +1707,7 @@ class Appendix(NationalContext, ReportKernel):
             self.figures.add(
                 f"projection.{key}.implied_annual_fall_pct",
                 rate,
-                "percent",
+                "percent_1dp",
                 "Annual fall in placements implied by the published total",
             )
             explain.append(f"placements falling by {fmt_pct(rate, 1)} a year")

@@ -161,8 +161,8 @@ FIGURES_OUTSIDE_TABLES = {
     "*.pupils": "an extract's whole number of children, the total every table of it shares "
     "(each child once)",
     "*.schools": "an extract's whole number of schools: schools, not children",
-    "context.councils_ranked": "a number of councils (those whose share the release gives), "
-    "not of children",
+    "context.councils*": "a number of councils (all in the release, or those whose share it "
+    "gives), not of children",
 }
 
 

@@ -406,14 +406,18 @@ class NationalContext:
         if code not in ranks.index or self._latest_hidden("inmss_pct"):
             return None
         total = len(ranks)
-        left_out = 153 - total if total < 153 else 0
         rank = int(ranks[code])
         position = "the highest" if rank == 1 else f"the {ordinal(rank)} highest"
         text = (
             f"{name} has {position} share of the {fmt_count(total)} councils ranked in "
             f"{self._latest} (1 = highest)"
         )
-        all_las = len(self.release.authorities())
+        all_las = self.figures.add(
+            "context.councils",
+            len(self.release.authorities()),
+            "count",
+            f"Local authorities in the release, {self._latest}",
+        )
         left_out = all_las - total
         if left_out:
             text += (

@@ -773,11 +773,22 @@ class ResidentialAppendix(ReportKernel):
         rating_table = self._capacity_table(
             rating, "ofsted_rating", "Ofsted rating", "Ofsted rating"
         )
-        good = rating.loc[["Outstanding", "Good"], "homes"].sum()
+        good = self.figures.add(
+            f"{self.prefix}.{self.key}.homes_good_or_outstanding",
+            rating.loc[["Outstanding", "Good"], "homes"].sum(),
+            "count",
+            f"Homes in {self.authority} rated Good or Outstanding at their latest inspection",
+        )
+        good_pct = self.figures.add(
+            f"{self.prefix}.{self.key}.homes_good_or_outstanding_pct",
+            good / rating.loc[TOTAL, "homes"] * 100 if good else 0,
+            "percent_rounded",
+            f"Share of homes in {self.authority} rated Good or Outstanding",
+        )
         section.para(
             f"{fmt_count(good)} of the {fmt_count(rating.loc[TOTAL, 'homes'])} homes "
-            f"({fmt_pct(good / rating.loc[TOTAL, 'homes'] * 100 if good else 0)}) were rated "
-            "Good or Outstanding at their latest Ofsted inspection."
+            f"({fmt_pct(good_pct)}) were rated Good or Outstanding at their latest Ofsted "
+            "inspection."
         )
         return section.add(rating_table)
 
@@ -1118,10 +1129,16 @@ class ResidentialAppendix(ReportKernel):
             extract=self.settings.placements,
             row_filter="placing_authority",
         )
+        partners = self.figures.add(
+            f"{self.prefix}.region.authorities",
+            len(self.authorities),
+            "count",
+            "Authorities buying together",
+        )
         section = Section("Regional comparison")
         section.para(
             f"The procurement is regional: {join_words(self.authorities)} buy together. "
-            f"Across the {fmt_count(len(self.authorities))} authorities there are "
+            f"Across the {fmt_count(partners)} authorities there are "
             f"{fmt_count(table.loc[TOTAL, 'homes'])} homes with "
             f"{fmt_count(table.loc[TOTAL, 'beds'])} beds, and "
             f"{self._text(html_table, TOTAL, 'children')} of their children were in "

@@ -107,6 +107,14 @@ def specs(authority: str, authorities: list[str], illustrative: list[str]) -> di
     }
 
 
+#: Figures the appendix publishes outside its tables, and why each is safe to publish.
+FIGURES_OUTSIDE_TABLES = {
+    "*.homes_good_or_outstanding*": "homes by their Ofsted grade, which Ofsted publishes: "
+    "homes, not children",
+    "*.region.authorities": "the number of authorities buying together",
+}
+
+
 def audit_model(definition: ReportDefinition) -> tuple[dict[str, TableSpec], Universe]:
     """The spec of every table this definition's appendix can publish, and their universe."""
     settings = definition.residential
