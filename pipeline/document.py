@@ -589,8 +589,9 @@ def post_process_pdf(
     Today: the provenance record (``manifest``) and the figures as associated embedded files
     (each a file specification in the catalogue's ``/AF`` array with ``/AFRelationship
     /Data``, and in the ``/EmbeddedFiles`` name tree, as PDF/A-3 does), and ``xmp``'s
-    properties in the ``inmss:`` namespace of the XMP metadata. Further post-processing
-    (say, a ``/Scope`` on each table header cell's structure element) belongs here too, in
+    properties in the ``inmss:`` namespace of the XMP metadata; a ``/Scope`` on every table
+    header cell's structure element and the structure tree's ``/IDTree``, which WeasyPrint
+    leaves out (see _scope_table_headers). Any further post-processing belongs here too, in
     the same open and save.
 
     Reproducible: the embedded files are dated ``when`` (the render date), pikepdf is not
@@ -624,12 +625,148 @@ def post_process_pdf(
             document.attachments[name] = spec
             associated.append(document.attachments[name].obj)
         document.Root.AF = document.make_indirect(associated)
+        _scope_table_headers(document)
         pikepdf.models.PdfMetadata.register_xml_namespace(embedded.NAMESPACE, embedded.XMP_PREFIX)
         with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             for key, value in xmp.items():
                 meta[f"{{{embedded.NAMESPACE}}}{key}"] = value
         document.save(out, deterministic_id=True)
     return out.getvalue()
+
+
+#: Structure elements that group a table's rows (ISO 32000-1, 14.8.4.3.4).
+_ROW_GROUPS = ("/THead", "/TBody", "/TFoot")
+
+
+def _structure_kids(element) -> list:
+    """The structure elements among ``element``'s /K (marked-content ids left out)."""
+    import pikepdf
+
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    return [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
+
+
+def _table_rows(table) -> list[tuple[str | None, object]]:
+    """The /TR rows of a /Table structure element in order, each with its row group."""
+    rows = []
+    for kid in _structure_kids(table):
+        if kid.S == "/TR":
+            rows.append((None, kid))
+        elif str(kid.S) in _ROW_GROUPS:
+            rows += [(str(kid.S), row) for row in _structure_kids(kid) if row.S == "/TR"]
+    return rows
+
+
+def _cell_headers(cell) -> set[str]:
+    """The header ids a /TD lists in /Headers (on the element or in a /Table attribute)."""
+    import pikepdf
+
+    found: set[str] = set()
+    owners = [cell]
+    attributes = cell.get("/A")
+    if attributes is not None:
+        owners += list(attributes) if isinstance(attributes, pikepdf.Array) else [attributes]
+    for owner in owners:
+        if isinstance(owner, pikepdf.Dictionary) and "/Headers" in owner:
+            found.update(str(header) for header in owner.Headers)
+    return found
+
+
+def _set_table_attribute(cell, key: str, value) -> None:
+    """Set ``key`` in the cell's /Table attribute dictionary, adding one where there is none."""
+    import pikepdf
+
+    attributes = cell.get("/A")
+    candidates = (
+        list(attributes)
+        if isinstance(attributes, pikepdf.Array)
+        else ([attributes] if attributes is not None else [])
+    )
+    for candidate in candidates:
+        if isinstance(candidate, pikepdf.Dictionary) and candidate.get("/O") == pikepdf.Name.Table:
+            candidate[key] = value
+            return
+    table = pikepdf.Dictionary(O=pikepdf.Name.Table)
+    table[key] = value
+    if attributes is None:
+        cell.A = table
+    elif isinstance(attributes, pikepdf.Array):
+        attributes.append(table)
+    else:
+        cell.A = pikepdf.Array([attributes, table])
+
+
+def _scope_table_headers(document) -> None:
+    """Give every /TH structure element a /Scope, and the structure tree its /IDTree.
+
+    WeasyPrint reads ``<th scope>`` only to list each data cell's headers (``/Headers`` on
+    the /TD, naming the /TH ``/ID``) and writes no ``/Scope`` (WeasyPrint issue 1784), so a
+    reader that goes by scope finds no header cells' direction. The scope is decided from the
+    PDF's own structure, which carries the HTML's: a /TH that a data cell of its own row
+    lists among its headers is a row header (WeasyPrint lists a row's ``scope="row"``
+    headers for every cell of that row), one that data cells of other rows list is a column
+    header; a /TH that no data cell lists (the corner cell over the row headers) is a column
+    header in the table's /THead or first row, and a row header where it starts a body row.
+
+    The /ID values WeasyPrint writes need an /IDTree in the structure tree root to be found
+    (ISO 32000-1, 14.7.2: required once any element has an identifier), which it leaves out:
+    it is added here, mapping every /ID to its element.
+    """
+    import pikepdf
+
+    root = document.Root.get("/StructTreeRoot")
+    if root is None:
+        return
+    identified: dict[str, object] = {}
+    pending = _structure_kids(root)
+    while pending:
+        element = pending.pop()
+        if "/ID" in element:
+            identified[str(element.ID)] = element
+        if element.S == "/Table":
+            _scope_table(_table_rows(element))
+        pending += _structure_kids(element)
+    if identified:
+        tree = pikepdf.NameTree.new(document)
+        for key in sorted(identified):
+            tree[key] = identified[key]
+        root.IDTree = tree.obj
+
+
+def _scope_table(rows: list[tuple[str | None, object]]) -> None:
+    """Set /Scope on each /TH of one table's rows (see _scope_table_headers)."""
+    import pikepdf
+
+    listed_by_own_row: set[str] = set()
+    listed: set[str] = set()
+    for _, row in rows:
+        cells = _structure_kids(row)
+        own = {str(cell.ID) for cell in cells if cell.S == "/TH" and "/ID" in cell}
+        for cell in cells:
+            if cell.S == "/TD":
+                headers = _cell_headers(cell)
+                listed |= headers
+                listed_by_own_row |= headers & own
+    in_head = any(group == "/THead" for group, _ in rows)
+    for number, (group, row) in enumerate(rows):
+        for position, cell in enumerate(_structure_kids(row)):
+            if cell.S != "/TH":
+                continue
+            key = str(cell.ID) if "/ID" in cell else None
+            if key in listed_by_own_row:
+                scope = pikepdf.Name.Row
+            elif key in listed:
+                scope = pikepdf.Name.Column
+            elif group == "/THead" or (number == 0 and not in_head):
+                scope = pikepdf.Name.Column
+            elif position == 0:
+                scope = pikepdf.Name.Row
+            else:
+                scope = pikepdf.Name.Column
+            _set_table_attribute(cell, "/Scope", scope)
 
 
 @contextlib.contextmanager

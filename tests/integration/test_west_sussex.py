@@ -1,5 +1,6 @@
 """Any council from configuration: West Sussex's sample renders with its own name, codes and
-committee in every published file, and no Kent word in any of them."""
+committee in every published file, and no Kent word in any of them; its PDF is as accessible
+as the other samples' (test_pdf_accessibility.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pipeline import gate
 from pipeline.config import PROJECT_ROOT, load_report_definition
 from pipeline.councils import load_council
 from pipeline.render import render_report
+from tests.fixtures.pdf_accessibility import accessibility_problems
 
 DEFINITION = PROJECT_ROOT / "reports" / "west-sussex-2025.yml"
 WEST_SUSSEX = load_council("west-sussex")
@@ -126,3 +128,8 @@ def test_what_members_read_names_no_tool_or_version(rendered):
             text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script).*?</\1>", "", text, flags=re.S))
         assert "Made from synthetic sample data" in text, name
         assert "inmss-appendix" not in text and f" {__version__}" not in text, name
+
+
+def test_its_appendix_pdf_passes_pdfua_and_the_checks_it_does_not_make(rendered):
+    html = rendered["appendix.html"].read_text(encoding="utf-8")
+    assert accessibility_problems(rendered["appendix.pdf"], html) == []
