@@ -15,6 +15,7 @@ from pipeline.errors import PublicationRefused, ReportDefinitionError
 from pipeline.render import render_report
 from pipeline.verify import verify_report
 from tests.fixtures import tiny_report
+from tests.fixtures.pdf_accessibility import accessibility_problems
 
 #: 23 children in three groups; group C has 3, so it (and one complement) must be hidden.
 ROWS = {f"T{n:03d}": "A" if n < 12 else "B" if n < 20 else "C" for n in range(23)}
@@ -49,6 +50,8 @@ def test_a_plugin_type_renders_through_clean_gate_publish_and_verify(tiny):
     assert "children_by_group" in internal and "unsuppressed" not in internal
     audit = json.loads((result.out_dir / "internal" / "disclosure-audit.json").read_text())
     assert audit["findings"] == 0 and audit["hidden_cells"] == 2
+    # a type's own page is as accessible a PDF as the built-in types' (pdfua and the rest)
+    assert accessibility_problems(result.out_dir / "appendix.pdf", html) == []
 
 
 def test_the_gate_searches_the_plugin_s_declared_identifier_column(tiny):

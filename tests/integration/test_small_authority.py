@@ -14,6 +14,7 @@ import pytest
 
 from pipeline.errors import PublicationRefused
 from pipeline.render import render_report
+from tests.fixtures.pdf_accessibility import accessibility_problems
 from tests.fixtures.published import count_cells
 from tests.fixtures.small_authority import REPORT_ID, remove_outputs, write_small_authority
 
@@ -90,3 +91,11 @@ def test_small_authority_tidy_tables_hold_no_count_from_1_to_4(rendered):
     assert len(cells) > 50
     small = [cell for cell in cells if 0 < cell[2] < THRESHOLD]
     assert small == [], small
+
+
+@pytest.mark.parametrize(
+    "rendered", [pytest.param(c.values, id=c.id, marks=c.marks) for c in CASES], indirect=True
+)
+def test_small_authority_pdf_passes_pdfua_and_the_checks_it_does_not_make(rendered):
+    html = (rendered.out_dir / "appendix.html").read_text(encoding="utf-8")
+    assert accessibility_problems(rendered.out_dir / "appendix.pdf", html) == []
