@@ -308,6 +308,39 @@ def _xlsx(published: bytes, fresh: bytes) -> str | None:
     return _zip_parts(published, fresh)
 
 
+def _ods(published: bytes, fresh: bytes) -> str | None:
+    from pipeline.publish import read_ods
+
+    old, new = read_ods(published), read_ods(fresh)
+    if list(old) != list(new):
+        return f"its sheets are {list(old)} where a fresh render has {list(new)}"
+    for sheet, rows in old.items():
+        cells_a = _ods_cells(rows)
+        cells_b = _ods_cells(new[sheet])
+        for (ref_a, value_a), (ref_b, value_b) in zip(cells_a, cells_b, strict=False):
+            if ref_a != ref_b:
+                return f"sheet {sheet!r}: cell {ref_a} is filled where a fresh render fills {ref_b}"
+            if value_a != value_b:
+                return f"sheet {sheet!r}, cell {ref_a}: {_pair(value_a, value_b)}"
+        if len(cells_a) != len(cells_b):
+            return (
+                f"sheet {sheet!r} has {len(cells_a)} filled cells where a fresh render has "
+                f"{len(cells_b)}"
+            )
+    return _zip_parts(published, fresh)
+
+
+def _ods_cells(rows: list[list[object]]) -> list[tuple[str, object]]:
+    from openpyxl.utils import get_column_letter
+
+    return [
+        (f"{get_column_letter(c)}{r}", value)
+        for r, row in enumerate(rows, start=1)
+        for c, value in enumerate(row, start=1)
+        if value is not None
+    ]
+
+
 _READERS = {
     ".csv": _csv,
     ".json": _json,
@@ -319,5 +352,5 @@ _READERS = {
     ".pdf": _pdf,
     ".docx": _docx,
     ".xlsx": _xlsx,
-    ".ods": _zip_parts,
+    ".ods": _ods,
 }

@@ -230,7 +230,14 @@ def _as_bytes(data: bytes | str) -> bytes:
 
 
 def _file_order(name: str) -> tuple[int, str]:
-    order = ("appendix.html", "appendix.pdf", "appendix.docx", "figures.json", "tables.xlsx")
+    order = (
+        "appendix.html",
+        "appendix.pdf",
+        "appendix.docx",
+        "figures.json",
+        "tables.xlsx",
+        "tables.ods",
+    )
     return (order.index(name) if name in order else len(order), name)
 
 
@@ -614,6 +621,8 @@ class _Checker:
                 return self.check_pdf(name, data)
             if suffix == ".xlsx":
                 return self.check_xlsx(name, data)
+            if suffix == ".ods":
+                return self.check_ods(name, data)
             if suffix == ".csv":
                 return self.check_csv(name, data, files)
             if suffix == ".json":
@@ -633,8 +642,8 @@ class _Checker:
                 name,
                 UNREADABLE,
                 f"the gate cannot check {suffix or 'extensionless'} files for identifiers, "
-                "so it cannot be published (publish HTML, PDF, DOCX, XLSX, CSV, JSON, SVG, PNG "
-                "or text)",
+                "so it cannot be published (publish HTML, PDF, DOCX, XLSX, ODS, CSV, JSON, SVG, "
+                "PNG or text)",
             )
         ]
 
@@ -1211,6 +1220,61 @@ class _Checker:
         provenance = embedded.parts_to_check(data, name)
         problems += self.code(name, provenance)
         problems += self.identifiers(name, provenance)
+        return problems
+
+    def check_ods(self, name: str, data: bytes) -> list[Problem]:
+        """The OpenDocument copy of the workbook: every sheet's cells as ``check_xlsx``
+        checks them; macros (``Basic/``, ``Scripts/``) and links out of the workbook refused."""
+        from pipeline.publish import read_ods
+
+        problems: list[Problem] = []
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                parts = archive.namelist()
+                content = archive.read("content.xml") if "content.xml" in parts else b""
+            sheets = read_ods(data)
+        except (zipfile.BadZipFile, ValueError, SyntaxError) as exc:
+            raise _Unreadable(f"not an OpenDocument spreadsheet ({exc})") from None
+        if any(part.startswith(("Basic/", "Scripts/")) for part in parts):
+            problems.append(Problem(name, CODE, "the spreadsheet contains macros"))
+        outside = sorted(
+            {
+                link.decode("utf-8", "replace")
+                for link in re.findall(rb'xlink:href="([^"]*)"', content)
+                if not link.startswith(b"#")
+            }
+        )
+        if outside:
+            problems.append(
+                Problem(name, EXTERNAL, f"the spreadsheet links outside itself: {outside[0]}")
+            )
+        for title, cells in sheets.items():
+            rows = [[_cell_text(v) or "" for v in row] for row in cells]
+            where = f"sheet {title!r}"
+            problems += self.grid(name, where, rows, header_rows=None)
+            problems += self.reviewer(
+                name, [(f"{where}, row {n}", " ".join(r)) for n, r in enumerate(rows, 1)]
+            )
+            data_rows = sum(
+                1
+                for row in cells
+                if any(isinstance(v, int | float) and not isinstance(v, bool) for v in row)
+            )
+            problems += self.table_rows(name, where, data_rows)
+        segments = []
+        if "meta.xml" in parts:
+            from xml.etree import ElementTree
+
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                try:
+                    root = ElementTree.fromstring(archive.read("meta.xml"))
+                except ElementTree.ParseError as exc:
+                    raise _Unreadable(f"its document properties are not XML ({exc})") from None
+            segments = [
+                ("document properties", " | ".join(t.strip() for t in root.itertext() if t.strip()))
+            ]
+        problems += self.code(name, segments)
+        problems += self.identifiers(name, segments)
         return problems
 
     def grid(

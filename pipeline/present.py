@@ -224,6 +224,61 @@ class Column:
         return self.indicator or snake_case(self.source)
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+#: A number the formatters print, to read a column's places, symbol and separators from.
+_PROBE = 1234.5678
+
+
+def spreadsheet_format(column: Column) -> str | None:
+    """The spreadsheet number format that shows a column's numbers as its table prints them
+    (read from what the column's formatter prints), or None for a text column.
+
+    >>> spreadsheet_format(Column("n", "Placements"))
+    '#,##0'
+    >>> spreadsheet_format(Column("fee", "Average annual cost", fmt_gbp, unit="£"))
+    '£#,##0'
+    >>> spreadsheet_format(Column("p", "Share", fmt_pct, unit="%", dp=1))
+    '0%'
+    >>> spreadsheet_format(Column("p", "Share", lambda v: fmt_pct(v, 1), unit="%", dp=1))
+    '0.0%'
+    >>> spreadsheet_format(Column("m", "Value (£m)", lambda v: fmt_number(v, 1), unit="£m"))
+    '#,##0.0'
+
+    A share of children that the table prints as ``<1%`` rather than 0% reads the same:
+
+    >>> spreadsheet_format(Column("p", "Share", fmt_share, unit="%", dp=1))
+    '[=0]0%;[<0.005]"<1%";0%'
+    """
+    if not column.numeric or column.unit == "text":
+        return None
+    shown = column.fmt(_PROBE)
+    places = len(shown.split(".", 1)[1].rstrip("%m")) if "." in shown else 0
+    decimals = "." + "0" * places if places else ""
+    if shown.endswith("%"):
+        plain = f"0{decimals}%"
+        if column.fmt(0.4) == "<1%":  # fmt_share: a group with children never reads 0%
+            return f'[=0]{plain};[<0.005]"<1%";{plain}'
+        return plain
+    grouping = "#,##0" if "," in shown else "0"
+    currency = "£" if shown.startswith("£") else ""
+    return f"{currency}{grouping}{decimals}"
+
+
+def spreadsheet_scale(column: Column) -> float:
+    """What a column's published values are multiplied by in a spreadsheet: a share printed
+    with ``%`` is kept as a fraction, as spreadsheets keep percentages.
+
+    >>> spreadsheet_scale(Column("p", "Share", fmt_pct, unit="%")), spreadsheet_scale(
+    ...     Column("n", "Placements"))
+    (0.01, 1)
+    """
+    fmt = spreadsheet_format(column)
+    return 0.01 if fmt is not None and fmt.endswith("%") else 1
+
+
 #: Tables of at most this many rows are kept on one page when printed.
 SHORT_TABLE_ROWS = 12
 
@@ -338,13 +393,29 @@ class HtmlTable:
         return int(number) if column.dp == 0 else number
 
     def to_spreadsheet_frame(self) -> pd.DataFrame:
-        """The table as displayed, for one spreadsheet sheet (``[c]`` where hidden)."""
+        """The table as displayed, for one spreadsheet sheet (``[c]`` where hidden).
+
+        Numbers stay numbers, to be shown through ``spreadsheet_formats``: a share is kept as
+        a fraction (61.3% as 0.613), as spreadsheets keep percentages. A header names its unit
+        once: a share's ``%`` is in its number format, and £m is added only to a header
+        that does not already say it.
+        """
         data = {self.row_header: [self.row_labels(label) for label in self.frame.index]}
         for column in self.columns:
-            header = column.header + (f" ({column.unit})" if column.unit in ("%", "£m") else "")
-            data[header] = [self.value(lbl, column, symbol=SUPPRESSED) for lbl in self.frame.index]
+            header = column.header
+            if column.unit == "£m" and "£m" not in header:
+                header += " (£m)"
+            scale = spreadsheet_scale(column)
+            values = [self.value(lbl, column, symbol=SUPPRESSED) for lbl in self.frame.index]
+            if scale != 1:
+                values = [round(v * scale, column.dp + 2) if _is_number(v) else v for v in values]
+            data[header] = values
         # object columns: numbers and symbols share a column in a published spreadsheet
         return pd.DataFrame(data, dtype=object)
+
+    def spreadsheet_formats(self) -> list[str | None]:
+        """The number format of each column of ``to_spreadsheet_frame`` (None: text)."""
+        return [None, *(spreadsheet_format(column) for column in self.columns)]
 
     def to_tidy(self, row_filter: str) -> tuple[pd.DataFrame, list[tuple[str, str, str, int]]]:
         """Long form for the tidy CSV: filter columns then indicators (``c`` where hidden).

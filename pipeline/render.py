@@ -4,9 +4,10 @@
 report definition's parameters), keeps the executed notebooks as an internal record in
 ``reports/<id>/internal/``, runs the publication gate, and only then writes the published
 files (``appendix.html``, ``appendix.pdf``, ``appendix.docx``, ``figures.json``,
-``tables.xlsx``, ``tables/``, ``charts/``; with a ``narrative:``, the author's paragraphs filled
-with the figures as ``narrative.md``, ``narrative.html`` and ``narrative.docx``) and
-``manifest.json`` atomically: a failed render leaves the previous outputs as they were.
+``tables.xlsx`` and its OpenDocument copy ``tables.ods``, ``tables/``, ``charts/``; with a
+``narrative:``, the author's paragraphs filled with the figures as ``narrative.md``,
+``narrative.html`` and ``narrative.docx``) and ``manifest.json`` atomically: a failed
+render leaves the previous outputs as they were.
 
 A render whose inputs, definition, notebooks, package code and environment are unchanged is
 skipped (the cache key in ``manifest.json``); ``force=True`` renders anyway.
@@ -42,7 +43,14 @@ from pipeline.figures import as_published
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CLEAN_NOTEBOOK = NOTEBOOKS / "01-clean.ipynb"
-PUBLISHED_FILES = ("appendix.html", "appendix.pdf", "appendix.docx", "figures.json", "tables.xlsx")
+PUBLISHED_FILES = (
+    "appendix.html",
+    "appendix.pdf",
+    "appendix.docx",
+    "figures.json",
+    "tables.xlsx",
+    "tables.ods",
+)
 #: The author's paragraphs filled with the figures, published when a definition names a
 #: ``narrative:`` (listed, like every published file, in the manifest's ``published_sha256``).
 NARRATIVE_FILES = ("narrative.md", "narrative.html", "narrative.docx")
@@ -200,7 +208,8 @@ def collect_figures(nb) -> dict[str, dict]:
 
 
 def table_files(definition: ReportDefinition, payloads: list[dict]) -> dict[str, bytes]:
-    """tables.xlsx and tables/<name>.csv + .meta.csv from the appendix's published tables."""
+    """tables.xlsx, its OpenDocument copy tables.ods, and tables/<name>.csv + .meta.csv from
+    the appendix's published tables."""
     from pipeline import publish
 
     names = [p["name"] for p in payloads]
@@ -228,12 +237,25 @@ def table_files(definition: ReportDefinition, payloads: list[dict]) -> dict[str,
     ]
     if definition.synthetic_data:
         about.append(SYNTHETIC_NOTE)
+    subject = (
+        f"Every table of the data appendix to {decision.rstrip(': ')}"
+        if decision
+        else "Every table of the data appendix"
+    )
     files["tables.xlsx"] = publish.tables_workbook(
         payloads,
         title=definition.title,
         about=about,
         source_note=definition.authority.full_name,
         threshold=definition.parameters.suppression_threshold,
+        subject=subject,
+    )
+    # the same workbook in OpenDocument, made from the XLSX so the two cannot differ
+    files["tables.ods"] = publish.tables_ods(
+        files["tables.xlsx"],
+        title=definition.title,
+        subject=subject,
+        organisation=definition.authority.full_name,
     )
     return files
 

@@ -258,7 +258,7 @@ def test_author_notes_reach_the_reviewers_note_and_no_published_file(rendered):
         words = note[:60]
         for path in published:
             data = path.read_bytes()
-            if path.suffix in {".docx", ".xlsx"}:
+            if path.suffix in {".docx", ".xlsx", ".ods"}:
                 import zipfile
 
                 with zipfile.ZipFile(path) as archive:

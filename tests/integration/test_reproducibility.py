@@ -21,7 +21,7 @@ OUT = PROJECT_ROOT / "reports" / "25-00007"
 
 
 def digests(folder) -> dict[str, str]:
-    names = ["appendix.html", "appendix.pdf", "tables.xlsx", "figures.json"]
+    names = ["appendix.html", "appendix.pdf", "tables.xlsx", "tables.ods", "figures.json"]
     names += sorted(str(p.relative_to(folder)) for p in folder.glob("tables/*.csv"))
     return {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in names}
 

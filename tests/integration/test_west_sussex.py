@@ -36,7 +36,7 @@ def published_text(path) -> str:
         return subprocess.run(
             ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
         ).stdout
-    if path.suffix in (".xlsx", ".docx"):
+    if path.suffix in (".xlsx", ".docx", ".ods"):
         with zipfile.ZipFile(path) as book:
             parts = [n for n in book.namelist() if n.endswith((".xml", ".rels"))]
             return " ".join(book.read(n).decode("utf-8") for n in parts)
