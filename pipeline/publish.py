@@ -576,6 +576,21 @@ def tables_ods(workbook: bytes, *, title: str, subject: str, organisation: str) 
     Made from the XLSX so that the two can never differ in what they say. Written with
     odfpy (pandas' own ODS writer), then given fixed timestamps (``normalise_ods``).
     """
+    from odf.element import Element
+
+    # odfpy declares, on each part's root, every namespace any element of the process has
+    # used so far (one dict shared by all elements): start each document from none, so that
+    # the first ODS of a process and the next are the same bytes
+    known = dict(Element.namespaces)
+    Element.namespaces.clear()
+    try:
+        return _build_ods(workbook, title=title, subject=subject, organisation=organisation)
+    finally:
+        Element.namespaces.clear()
+        Element.namespaces.update(known)
+
+
+def _build_ods(workbook: bytes, *, title: str, subject: str, organisation: str) -> bytes:
     import openpyxl
     from odf import dc, meta, style, table, text
     from odf.opendocument import OpenDocumentSpreadsheet
