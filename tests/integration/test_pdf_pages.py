@@ -83,6 +83,24 @@ def test_no_page_before_the_last_is_left_mostly_blank(rendered, report, tmp_path
     assert not thin, f"{report}: pages filled under {LEAST_FILL:.0%} of their height: {thin}"
 
 
+@pytest.mark.parametrize("report", sorted(REPORTS))
+def test_the_last_page_holds_more_than_the_closing_note(rendered, report, tmp_path):
+    """The closing note ('Made from synthetic sample data...') stays with what is above it."""
+    pdf = rendered[report] / "appendix.pdf"
+    pages = len(page_fills(pdf, tmp_path))
+    text = subprocess.run(
+        ["pdftotext", "-f", str(pages), "-l", str(pages), "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    body = lines[1:-1]  # the running header and the footer are the first and last lines
+    assert [line for line in body if not line.startswith(render.SYNTHETIC_NOTE[:20])], (
+        f"{report}: the last page holds only {body}"
+    )
+
+
 def _boxes(box):
     yield box
     for child in getattr(box, "children", None) or ():
