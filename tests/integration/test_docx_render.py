@@ -29,25 +29,16 @@ from pipeline import TABLES_MIMETYPE, gate, render
 from pipeline.config import PROJECT_ROOT, load_report_definition
 from pipeline.errors import PublicationRefused
 from pipeline.present import round_half_up
+from tests.fixtures.samples import SAMPLE_DEFINITIONS, render_samples
 
 pytestmark = pytest.mark.render
 
-REPORTS = {
-    "25-00065": "25-00065.yml",
-    "25-00007": "25-00007.yml",
-    "res-2021-kent": "res-2021.yml",
-    "res-2021-portsmouth": "res-2021.yml",
-}
+REPORTS = ("25-00065", "25-00007", "res-2021-kent", "res-2021-portsmouth")
 
 
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, Path]:
-    results, failures = render.render_all(
-        [PROJECT_ROOT / "reports" / name for name in sorted(set(REPORTS.values()))],
-        progress=False,
-    )
-    assert not failures, failures
-    return {report: PROJECT_ROOT / "reports" / report for report in REPORTS}
+    return render_samples(REPORTS)
 
 
 def docx_of(folder: Path):
@@ -116,7 +107,7 @@ def test_every_chart_is_an_image_with_its_alt_text_and_is_published_beside_it(
 
 
 def _payloads(folder: Path, report: str) -> dict[str, dict]:
-    definition = load_report_definition(PROJECT_ROOT / "reports" / REPORTS[report])
+    definition = load_report_definition(PROJECT_ROOT / "reports" / SAMPLE_DEFINITIONS[report])
     notebook = nbformat.read(folder / "internal" / definition.type.notebook.name, as_version=4)
     return {p["caption"]: p for p in render.collect_output(notebook, TABLES_MIMETYPE)}
 

@@ -17,17 +17,11 @@ import pytest
 from PIL import Image
 
 from pipeline import document, render
-from pipeline.config import PROJECT_ROOT
+from tests.fixtures.samples import render_samples
 
 pytestmark = pytest.mark.render
 
-REPORTS = {
-    "25-00065": "25-00065.yml",
-    "25-00007": "25-00007.yml",
-    "res-2021-kent": "res-2021.yml",
-    "res-2021-portsmouth": "res-2021.yml",
-    "west-sussex-2025": "west-sussex-2025.yml",
-}
+REPORTS = ("25-00065", "25-00007", "res-2021-kent", "res-2021-portsmouth", "west-sussex-2025")
 #: A4 with the stylesheet's page margins (22 mm top, 20 mm bottom), at the raster resolution.
 DPI = 40
 PAGE_MM, TOP_MM, BOTTOM_MM = 297, 22, 20
@@ -37,12 +31,7 @@ LEAST_FILL = 0.6
 
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, Path]:
-    results, failures = render.render_all(
-        [PROJECT_ROOT / "reports" / name for name in sorted(set(REPORTS.values()))],
-        progress=False,
-    )
-    assert not failures, failures
-    return {report: PROJECT_ROOT / "reports" / report for report in REPORTS}
+    return render_samples(REPORTS)
 
 
 def page_fills(pdf: Path, out: Path) -> list[float]:

@@ -19,18 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import render
 from pipeline.config import PROJECT_ROOT, load_report_definition
+from tests.fixtures.samples import render_samples
 
 pytestmark = pytest.mark.render
 
-REPORTS = {
-    "25-00065": "25-00065.yml",
-    "25-00007": "25-00007.yml",
-    "res-2021-kent": "res-2021.yml",
-    "res-2021-portsmouth": "res-2021.yml",
-    "west-sussex-2025": "west-sussex-2025.yml",
-}
+REPORTS = ("25-00065", "25-00007", "res-2021-kent", "res-2021-portsmouth", "west-sussex-2025")
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 #: Numbers that are not data: set aside before the rest are traced.
@@ -52,12 +46,7 @@ NOT_DATA = [
 
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, Path]:
-    results, failures = render.render_all(
-        [PROJECT_ROOT / "reports" / name for name in sorted(set(REPORTS.values()))],
-        progress=False,
-    )
-    assert not failures, failures
-    return {report: PROJECT_ROOT / "reports" / report for report in REPORTS}
+    return render_samples(REPORTS)
 
 
 def prose(page: str) -> list[str]:

@@ -12,12 +12,10 @@ import openpyxl
 import pytest
 
 from pipeline import publish
-from pipeline.config import PROJECT_ROOT
-from pipeline.render import render_all
+from tests.fixtures.samples import render_samples
 from tests.fixtures.spreadsheets import accessibility_problems
 
-SAMPLES = ("25-00065", "25-00007", "res-2021")
-#: The report folders the samples render into (res-2021 fans out over three authorities).
+#: The report folders of the samples (res-2021 fans out over three authorities).
 FOLDERS = (
     "25-00065",
     "25-00007",
@@ -30,13 +28,7 @@ FOLDERS = (
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, object]:
     """The sample reports, rendered unless their render is up to date."""
-    results, failures = render_all(
-        [PROJECT_ROOT / "reports" / f"{sample}.yml" for sample in SAMPLES], progress=False
-    )
-    assert failures == []
-    out = {result.report_id: result.out_dir for result in results}
-    assert set(FOLDERS) <= set(out)
-    return out
+    return render_samples(FOLDERS)
 
 
 @pytest.mark.parametrize("report", FOLDERS)
