@@ -612,6 +612,44 @@ def test_untagged_pdf_is_refused() -> None:
     assert "not tagged" in problems[0].detail
 
 
+def _with_object(pdf: bytes, make) -> bytes:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        make(document)
+        out = io.BytesIO()
+        document.save(out, compress_streams=False)
+    return out.getvalue()
+
+
+def test_a_pdf_with_a_script_or_a_launch_action_is_refused(good_pdf: bytes) -> None:
+    import pikepdf
+
+    def script(document):
+        document.Root.OpenAction = pikepdf.Dictionary(
+            Type=pikepdf.Name.Action, S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
+        )
+
+    def launch(document):
+        document.Root.OpenAction = pikepdf.Dictionary(
+            S=pikepdf.Name.Launch, F=pikepdf.String("calc.exe")
+        )
+
+    problems = refused({"appendix.pdf": _with_object(good_pdf, script)}, "code")
+    assert "JavaScript" in problems[0].detail
+    problems = refused({"appendix.pdf": _with_object(good_pdf, launch)}, "external-reference")
+    assert "launch" in problems[0].detail
+
+
+def test_bytes_that_spell_a_script_key_inside_a_stream_are_not_a_script(good_pdf: bytes) -> None:
+    """Compressed streams are binary: '/JS' turns up in them by chance, and is not a script."""
+
+    def noise(document):
+        document.Root.Noise = document.make_stream(b"\x00\x9c/JS \x01/JavaScript\x02/Launch ")
+
+    assert check_publication({"appendix.pdf": _with_object(good_pdf, noise)}) == []
+
+
 def test_pdf_without_pdftotext_is_refused_saying_what_to_install(
     good_pdf: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
