@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import gzip
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,8 @@ NEEDS_FILE = "sen_needs_all_plans.csv"
 #: What a reader is told when a file is not one this module reads.
 SUPPORTED = (
     "supported: the Explore Education Statistics layout of the 'Education, health and care "
-    "plans' releases of 2023 onwards (caseload.csv with one column per type of placement, "
-    "e.g. special_independent, and optionally sen_needs_all_plans.csv); the long "
+    "plans' releases of 2023 onwards (caseload.csv, gzipped or not, with one column per type "
+    "of placement, e.g. special_independent, and optionally sen_needs_all_plans.csv); the long "
     "sen2_estab_caseload.csv of earlier releases is not read: download the 2023 or a later "
     "release from explore-education-statistics.service.gov.uk"
 )
@@ -144,12 +145,21 @@ def census_month(year: str) -> str:
     return f"January {int(year[:4]) + 1}"
 
 
+def _release_file(folder: Path, name: str) -> Path | None:
+    """A release file in ``folder``, as released (``name``) or gzipped unchanged (``name.gz``,
+    as this project commits the files over 5 MB)."""
+    for candidate in (folder / name, folder / f"{name}.gz"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
 def _files(path: Path) -> tuple[Path, Path | None]:
     """The caseload and needs files of a release folder, or of a caseload file given alone."""
     if path.is_dir():
-        caseload = path / CASELOAD_FILE
-        if not caseload.exists():
-            found = sorted(p.name for p in path.glob("*.csv"))
+        caseload = _release_file(path, CASELOAD_FILE)
+        if caseload is None:
+            found = sorted(p.name for p in path.glob("*.csv*"))
             old = [name for name in found if OLD_LAYOUT.search(name)]
             problem = (
                 f"the folder holds {', '.join(old)}, a release in the older long layout"
@@ -157,23 +167,31 @@ def _files(path: Path) -> tuple[Path, Path | None]:
                 else f"the folder has no {CASELOAD_FILE} (found: {', '.join(found) or 'none'})"
             )
             raise InputFileError(path, problem, SUPPORTED)
-        needs = path / NEEDS_FILE
-        return caseload, needs if needs.exists() else None
+        return caseload, _release_file(path, NEEDS_FILE)
     if not path.exists():
         raise InputFileError(path, "does not exist", "give the release folder or its caseload.csv")
     if OLD_LAYOUT.search(path.name):
         raise InputFileError(path, "is a file of a release in the older long layout", SUPPORTED)
-    needs = path.with_name(NEEDS_FILE)
-    return path, needs if needs.exists() else None
+    return path, _release_file(path.parent, NEEDS_FILE)
+
+
+def open_release_file(path: Path):
+    """A released CSV opened as text (UTF-8, with or without the BOM EES writes), gzipped or
+    not."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a released CSV (UTF-8, with or without the BOM EES writes)."""
+    """Header and rows of a released CSV."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_release_file(path) as handle:
             rows = list(csv.reader(handle))
     except UnicodeDecodeError:
         raise InputFileError(path, "is not UTF-8 text", SUPPORTED) from None
+    except (OSError, EOFError) as exc:  # a damaged gzip file
+        raise InputFileError(path, f"cannot be read ({exc})", SUPPORTED) from None
     if not rows:
         raise InputFileError(path, "is empty", SUPPORTED)
     return [h.strip() for h in rows[0]], rows[1:]

@@ -7,6 +7,7 @@ have not changed.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import importlib.metadata
 import platform
@@ -46,18 +47,24 @@ def sha256_file(path: Path) -> str:
 
 
 def count_rows(path: Path) -> int | None:
-    """Data rows of a CSV (lines after the header); None for other file types."""
-    if path.suffix.lower() != ".csv":
+    """Data rows of a CSV, gzipped or not (lines after the header); None for other files."""
+    name = path.name.lower()
+    if name.endswith(".csv.gz"):
+        opened = gzip.open(path, "rb")
+    elif name.endswith(".csv"):
+        opened = open(path, "rb")
+    else:
         return None
-    with open(path, "rb") as handle:
+    with opened as handle:
         lines = sum(1 for line in handle if line.strip())
     return max(lines - 1, 0)
 
 
 def _input_files(path: Path) -> list[Path]:
-    """The files of an input: itself, or a release folder's CSV files by name."""
+    """The files of an input: itself, or a release folder's CSV files (gzipped or not) by
+    name."""
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
+        return sorted(p for p in path.iterdir() if p.name.lower().endswith((".csv", ".csv.gz")))
     return [path]
 
 

@@ -49,10 +49,11 @@ def test_manifest_records_inputs_parameters_code_and_timings(first_render):
     assert set(manifest["inputs"]) == {"period_2024_04_to_11", "snapshot_2024_01", "ehcp_2025"}
     for record in manifest["inputs"].values():
         path = PROJECT_ROOT / record["path"]
-        if path.is_dir():  # the DfE release: each CSV's name and hash, in name order
+        if path.is_dir():  # the DfE release: each CSV's (or gzipped CSV's) name and hash
+            files = sorted([*path.glob("*.csv"), *path.glob("*.csv.gz")])
+            assert {f.name for f in files} == {"caseload.csv.gz", "sen_needs_all_plans.csv"}
             lines = "".join(
-                f"{f.name}\0{hashlib.sha256(f.read_bytes()).hexdigest()}\n"
-                for f in sorted(path.glob("*.csv"))
+                f"{f.name}\0{hashlib.sha256(f.read_bytes()).hexdigest()}\n" for f in files
             )
             assert record["sha256"] == hashlib.sha256(lines.encode()).hexdigest()
         else:

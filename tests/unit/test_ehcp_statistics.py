@@ -5,6 +5,8 @@ context's figures recomputed from the whole release's CSV without the reader."""
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
 import math
 import shutil
 
@@ -117,9 +119,20 @@ def test_the_release_lists_its_153_authorities_with_codes_and_regions():
     )
 
 
+def test_the_committed_release_file_is_the_released_file_gzipped():
+    """caseload.csv is stored gzipped (6.4 MB released, over the 5 MB a committed file may be):
+    its content is the release's, byte for byte, and the folder reads as the release."""
+    data = gzip.decompress((RELEASE / "caseload.csv.gz").read_bytes())
+    assert hashlib.sha256(data).hexdigest() == (
+        "c1c5448407d1ef29a94b4884000bf18760c5e12cfe93db8a3367dc28e48abeca"
+    )
+    plain = read_caseload(RELEASE / "caseload.csv.gz")
+    assert read_release(RELEASE).caseload.equals(plain)
+
+
 def _plain_rows():
-    """caseload.csv read with the csv module alone, as a reviewer would."""
-    with (RELEASE / "caseload.csv").open(encoding="utf-8-sig", newline="") as handle:
+    """caseload.csv read with the csv and gzip modules alone, as a reviewer would."""
+    with gzip.open(RELEASE / "caseload.csv.gz", "rt", encoding="utf-8-sig", newline="") as handle:
         return [r for r in csv.DictReader(handle) if r["breakdown_topic"] == "All EHC plans"]
 
 
@@ -130,7 +143,7 @@ def test_kents_2024_25_inmss_share_recomputed_from_the_csv_matches_the_section()
     share = 100 * inmss / int(kent["ehcplans"])
     assert (inmss, round(share, 1)) == (1623, 7.9)
     trend = tables.build_context_trend(
-        read_caseload(RELEASE / "caseload.csv"), code=KENT, region_code="E12000008"
+        read_caseload(RELEASE / "caseload.csv.gz"), code=KENT, region_code="E12000008"
     )
     assert trend.loc["2024/25", "inmss"] == inmss
     assert trend.loc["2024/25", "inmss_pct"] == pytest.approx(share)
@@ -144,6 +157,6 @@ def test_kents_2024_25_inmss_share_recomputed_from_the_csv_matches_the_section()
         and r["time_period"] == "202425"
         and "x" not in (r["special_independent"], r["special_non_maintained"])
     ]
-    ranks = tables.rank_inmss_share(read_caseload(RELEASE / "caseload.csv"), year="2024/25")
+    ranks = tables.rank_inmss_share(read_caseload(RELEASE / "caseload.csv.gz"), year="2024/25")
     assert ranks[KENT] == 1 + sum(s > share for s in shares)
     assert len(ranks) == len(shares) == 151
