@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import PROJECT_ROOT, expand_fan_out, load_report_definition
-from pipeline.render import NotebookRunner, render_report
 from tests.fixtures.pdf_accessibility import accessibility_problems
+from tests.fixtures.samples import render_samples
 
-DEFINITIONS = ("25-00065", "25-00007", "res-2021")
 APPENDICES = (
     "25-00065",
     "25-00007",
@@ -27,15 +25,7 @@ APPENDICES = (
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, Path]:
     """Each sample appendix's folder (rendered unless an up-to-date render is there)."""
-    folders = {}
-    with NotebookRunner() as runner:
-        for name in DEFINITIONS:
-            path = PROJECT_ROOT / "reports" / f"{name}.yml"
-            for variant in expand_fan_out(load_report_definition(path)):
-                result = render_report(path, variant=variant or None, runner=runner)
-                folders[result.out_dir.name] = result.out_dir
-    assert set(folders) == set(APPENDICES)
-    return folders
+    return render_samples(APPENDICES)
 
 
 @pytest.mark.parametrize("report", APPENDICES)

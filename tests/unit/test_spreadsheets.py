@@ -274,35 +274,31 @@ def test_the_ods_is_the_same_bytes_whatever_odfpy_did_before_in_the_process(file
         Element.namespaces.pop("urn:example:elsewhere", None)
 
 
-def test_the_gate_reads_the_ods_and_refuses_an_identifier_in_it(files):
-    assert check_publication({"tables.ods": files["tables.ods"]}) == []
+def _with_content(ods: bytes, old: bytes, new: bytes) -> bytes:
+    """The ODS with the first ``old`` of its content.xml replaced by ``new``."""
     rezipped = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(files["tables.ods"])) as source,
-        zipfile.ZipFile(rezipped, "w") as target,
-    ):
+    with zipfile.ZipFile(io.BytesIO(ods)) as source, zipfile.ZipFile(rezipped, "w") as target:
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename == "content.xml":
-                data = data.replace(b"Day provision only.", b"Day provision: Jane Smith.")
+                data = data.replace(old, new, 1)
             target.writestr(info, data)
-    problems = check_publication({"tables.ods": rezipped.getvalue()}, forbidden={"Jane Smith"})
+    return rezipped.getvalue()
+
+
+def test_the_gate_reads_the_ods_and_refuses_an_identifier_in_it(files):
+    assert check_publication({"tables.ods": files["tables.ods"]}) == []
+    rezipped = _with_content(
+        files["tables.ods"], b"Day provision only.", b"Day provision: Jane Smith."
+    )
+    problems = check_publication({"tables.ods": rezipped}, forbidden={"Jane Smith"})
     assert [p.check for p in problems] == ["identifier"], problems
     assert "sheet 'Table_1'" in problems[0].detail  # found in the XML, not in zipped bytes
 
 
 def test_verify_names_the_sheet_and_cell_where_an_ods_differs(files):
     sheets = publish.read_ods(files["tables.ods"])
-    changed = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(files["tables.ods"])) as source,
-        zipfile.ZipFile(changed, "w") as target,
-    ):
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "content.xml":
-                data = data.replace(b'office:value="1094"', b'office:value="1095"', 1)
-            target.writestr(info, data)
-    where = compare.where_differs("tables.ods", files["tables.ods"], changed.getvalue())
+    changed = _with_content(files["tables.ods"], b'office:value="1094"', b'office:value="1095"')
+    where = compare.where_differs("tables.ods", files["tables.ods"], changed)
     row = next(n for n, r in enumerate(sheets["Table_1"], 1) if r and r[0] == "DPS")
     assert where == f"sheet 'Table_1', cell B{row}: '1094' where a fresh render has '1095'"
