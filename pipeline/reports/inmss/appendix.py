@@ -947,8 +947,8 @@ class Appendix(NationalContext, ReportKernel):
                 f"There are no {contracted_words} schools in {join_words(lacking)} "
                 f"({fmt_count(len(lacking))} of {self.council.name}'s "
                 f"{fmt_count(len(self.council.districts))} districts). Pupils needing INMSS "
-                f"provision there travel to a {contracted_words} school in another district "
-                f"or attend a school outside the framework."
+                f"provision there may need to travel to a {contracted_words} school in another "
+                "district or attend a school outside the framework."
             )
         else:
             section.para(
