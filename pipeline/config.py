@@ -162,11 +162,18 @@ class Geography(_Strict):
     la_name: str
     new_la_code: str
     old_la_code: str
+    #: The region the authority is in (EES local-authority rows carry it).
+    region_code: str | None = None
+    region_name: str | None = None
 
     @classmethod
     def of(cls, council: Council) -> Geography:
         return cls(
-            la_name=council.name, new_la_code=council.new_la_code, old_la_code=council.old_la_code
+            la_name=council.name,
+            new_la_code=council.new_la_code,
+            old_la_code=council.old_la_code,
+            region_code=council.region_code,
+            region_name=council.region_name,
         )
 
 
@@ -553,6 +560,8 @@ def _authority_members(definition: ReportDefinition) -> list[dict]:
                     "la_name": name,
                     "new_la_code": authority["new_la_code"],
                     "old_la_code": authority["old_la_code"],
+                    "region_code": authority.get("region_code"),
+                    "region_name": authority.get("region_name"),
                 },
                 "fan_out": None,
             }
@@ -569,7 +578,8 @@ def _authority_geography(fan_out: FanOut, authority: str) -> dict:
         return Geography.of(load_council(authority)).model_dump()
     raise ReportDefinitionError(
         f"fan_out: no local authority codes for '{authority}'; add them under "
-        f"fan_out.geographies.{authority} (la_name, new_la_code, old_la_code)"
+        f"fan_out.geographies.{authority} (la_name, new_la_code, old_la_code, region_code, "
+        "region_name)"
     )
 
 

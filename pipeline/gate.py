@@ -139,10 +139,11 @@ _PLACEHOLDER_ALTS = frozenset(
 _MIN_ALT_WORDS = 3
 
 #: A count indicator whose name says it counts schools (or other providers, districts, homes
-#: or beds) rather than children: ``dps_schools``, ``all_schools``, ``homes``, ``beds``. It is
-#: exempt from the small-count rule unless its name also mentions children or placements.
+#: or beds) rather than children, or is a rank (EES has no unit for one): ``dps_schools``,
+#: ``all_schools``, ``homes``, ``beds``, ``rank``. It is exempt from the small-count rule
+#: unless its name also mentions children or placements.
 _NON_CHILD_COUNT = re.compile(
-    r"(?:^|_)(?:schools?|providers?|establishments?|districts?|homes?|beds?)$"
+    r"(?:^|_)(?:schools?|providers?|establishments?|districts?|homes?|beds?|rank)$"
 )
 _CHILD_WORDS = re.compile(r"placement|pupil|child|learner|student|people|person|ehc", re.I)
 

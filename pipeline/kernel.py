@@ -160,11 +160,15 @@ class ReportKernel:
         publish_: bool = True,
         time: tuple[str, str] | None = None,
         source: str | None = None,
+        row_time: dict | None = None,
+        row_geography: dict | None = None,
     ) -> HtmlTable:
         """Set a table's threshold and hand it to the published files (tidy CSV, XLSX).
 
         ``time`` (EES time_period and time_identifier) and ``source`` replace what the
-        extract gives, for a table of published statistics rather than of an export."""
+        extract gives, for a table of published statistics rather than of an export;
+        ``row_time`` and ``row_geography`` give rows that are years or areas their own
+        (``publish.table_payload``). A part-year period's tables say which months."""
         table.threshold = self.threshold
         if publish_ and table.name:
             source_extract = self.definition.inputs[extract] if extract else None
@@ -180,8 +184,33 @@ class ReportKernel:
                 time_period=period[0],
                 time_identifier=period[1],
                 source=source,
+                row_time=row_time,
+                row_geography=row_geography,
+                months=publish.months_covered(
+                    source_extract.period_start, source_extract.period_end
+                )
+                if source_extract is not None and time is None
+                else None,
             )
         return table
+
+    def _extract_times(self, names: list[str], labels: list[str]) -> dict:
+        """The ``row_time`` of a table whose rows are extracts (labelled ``labels``): each
+        extract's own month or financial year; where snapshots (months) and periods (years)
+        meet in one table, each in the financial year it falls in, since EES allows one kind
+        of time in a file (the row's extract filter says which date or months)."""
+        extracts = [self.definition.inputs[n] for n in names]
+        times = [publish.time_of(e.as_at, e.period_start) for e in extracts]
+        if len({identifier == "Financial year" for _, identifier in times}) > 1:
+            times = [
+                (publish.financial_year(e.as_at or e.period_start), "Financial year")
+                for e in extracts
+            ]
+        return {
+            "column": "extract",
+            "times": dict(zip(labels, times, strict=True)),
+            "keep": True,
+        }
 
     def _put(
         self,

@@ -34,25 +34,63 @@ META_COLUMNS = (
     "indicator_dp",
     "filter_hint",
     "filter_grouping_column",
+    "filter_default",
+)
+
+#: The indicator units the EES metadata allows (blank: a plain number).
+EES_UNITS = ("%", "pp", "£", "£m", "numberstring")
+
+#: Columns that place a tidy row in time and space, in the order EES files give them.
+TIME_COLUMNS = ("time_period", "time_identifier")
+GEOGRAPHY_COLUMNS = (
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "old_la_code",
+    "new_la_code",
+    "la_name",
 )
 
 
 @dataclass(frozen=True)
 class Geography:
-    """The geography every row of a report's tidy files belongs to."""
+    """The geography every row of a report's tidy files belongs to (or one row's, where a
+    table's rows are areas): an authority, a region (``la_name`` empty) or England."""
 
-    la_name: str
-    new_la_code: str
-    old_la_code: str
+    la_name: str = ""
+    new_la_code: str = ""
+    old_la_code: str = ""
+    region_code: str | None = None
+    region_name: str | None = None
     country_code: str = "E92000001"
     country_name: str = "England"
+
+    @property
+    def level(self) -> str:
+        if self.la_name:
+            return "Local authority"
+        return "Regional" if self.region_code else "National"
+
+    def columns(self) -> dict[str, str]:
+        return {
+            "geographic_level": self.level,
+            "country_code": self.country_code,
+            "country_name": self.country_name,
+            "region_code": self.region_code or "",
+            "region_name": self.region_name or "",
+            "old_la_code": self.old_la_code,
+            "new_la_code": self.new_la_code,
+            "la_name": self.la_name,
+        }
 
 
 def time_of(as_at: dt.date | None, period_start: dt.date | None) -> tuple[str, str]:
     """EES time_period and time_identifier of an extract.
 
     A snapshot is its calendar month (``2025``, ``June``); a period is the financial year it
-    starts in (``202425``, ``Financial year``).
+    starts in (``202425``, ``Financial year``); with neither, a blank period.
 
     >>> time_of(dt.date(2025, 6, 30), None), time_of(None, dt.date(2024, 4, 1))
     (('2025', 'June'), ('202425', 'Financial year'))
@@ -60,9 +98,52 @@ def time_of(as_at: dt.date | None, period_start: dt.date | None) -> tuple[str, s
     if as_at is not None:
         return str(as_at.year), f"{as_at:%B}"
     if period_start is not None:
-        start = period_start.year if period_start.month >= 4 else period_start.year - 1
-        return f"{start}{(start + 1) % 100:02d}", "Financial year"
+        return financial_year(period_start), "Financial year"
     return "", "Not applicable"
+
+
+def financial_year(day: dt.date) -> str:
+    """The EES time_period of the financial year (April to March) a day falls in.
+
+    >>> financial_year(dt.date(2025, 3, 31)), financial_year(dt.date(2025, 4, 1))
+    ('202425', '202526')
+    """
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}{(start + 1) % 100:02d}"
+
+
+def months_covered(start: dt.date | None, end: dt.date | None) -> str | None:
+    """The months a period covers when it is not a whole financial year (``None`` when it is,
+    or is no period): EES has no time identifier for eight months of a year, so a part-year
+    table's indicators say which months in their labels.
+
+    >>> months_covered(dt.date(2024, 4, 1), dt.date(2024, 11, 30))
+    'April to November 2024'
+    >>> months_covered(dt.date(2024, 12, 1), dt.date(2025, 3, 31))
+    'December 2024 to March 2025'
+    >>> months_covered(dt.date(2024, 4, 1), dt.date(2025, 3, 31)) is None
+    True
+    """
+    if start is None or end is None:
+        return None
+    if (start.month, start.day, end.month, end.day) == (4, 1, 3, 31) and (
+        end.year == start.year + 1
+    ):
+        return None
+    first = f"{start:%B}" if start.year == end.year else f"{start:%B %Y}"
+    return f"{first} to {end:%B %Y}"
+
+
+def financial_year_period(label: str) -> str:
+    """The EES time_period of a financial year as tables print it (``2017-18``, ``2017/18``).
+
+    >>> financial_year_period("2017-18"), financial_year_period("2099/00")
+    ('201718', '209900')
+    """
+    match = re.fullmatch(r"(\d{4})[-/](\d{2})", label.strip())
+    if not match:
+        raise ValueError(f"{label!r} is not a financial year such as 2017-18")
+    return match.group(1) + match.group(2)
 
 
 def table_payload(
@@ -72,8 +153,17 @@ def table_payload(
     time_period: str,
     time_identifier: str,
     source: str,
+    row_time: dict | None = None,
+    row_geography: dict | None = None,
+    months: str | None = None,
 ) -> dict:
-    """A table as plain JSON for the renderer: spreadsheet form, tidy form and metadata."""
+    """A table as plain JSON for the renderer: spreadsheet form, tidy form and metadata.
+
+    ``row_time`` (``{"column": c, "times": {value: (time_period, time_identifier)},
+    "keep": bool}``) gives each row the time of its value in column ``c`` of the tidy form
+    (a year's row its year), and ``row_geography`` (``{"column": c, "areas": {value:
+    Geography fields}}``) its area; ``months`` names the months of a part-year period. All
+    three change only the published EES file (:func:`tidy_csv`)."""
     spreadsheet = table.to_spreadsheet_frame()
     tidy, indicators = table.to_tidy(row_filter)
     # The same table before suppression, for the disclosure audit to judge its ranges by
@@ -89,6 +179,9 @@ def table_payload(
         "source": source,
         "time_period": time_period,
         "time_identifier": time_identifier,
+        "row_time": row_time,
+        "row_geography": row_geography,
+        "months_covered": months,
         "spreadsheet": {
             "columns": list(spreadsheet.columns),
             "rows": spreadsheet.astype(object).values.tolist(),
@@ -105,38 +198,151 @@ def table_payload(
     }
 
 
-def tidy_csv(payload: dict, geography: Geography) -> tuple[str, str]:
-    """The data CSV and its ``.meta.csv`` for one table."""
+def financial_years(column: str, labels: Sequence[object], *, keep: bool = False) -> dict:
+    """The ``row_time`` of a table whose rows are financial years, printed in ``column``.
+
+    >>> financial_years("financial_year", ["2017-18"])["times"]
+    {'2017-18': ('201718', 'Financial year')}
+    """
+    times = {str(label): (financial_year_period(str(label)), "Financial year") for label in labels}
+    return {"column": column, "times": times, "keep": keep}
+
+
+#: Filters the DfE's harmonised data standards name: the table's column -> the standard's
+#: column, and the values the standard writes for the values tables print (a value not listed
+#: is published as printed). Sources: DfE, "Standards for official statistics published by
+#: the DfE" (harmonised variables), and the GSS ethnicity standard's major groups.
+HARMONISED_FILTERS: dict[str, tuple[str, dict[str, str]]] = {
+    "primary_need": (
+        "sen_primary_need",
+        {
+            "ASD": "Autistic spectrum disorder",
+            "SEMH": "Social, emotional and mental health",
+            "SLCN": "Speech, language and communication needs",
+            "MLD": "Moderate learning difficulty",
+            "SLD": "Severe learning difficulty",
+            "PMLD": "Profound and multiple learning difficulty",
+            "SPLD": "Specific learning difficulty",
+            "HI": "Hearing impairment",
+            "VI": "Vision impairment",
+            "Visual impairment": "Vision impairment",
+            "MSI": "Multi-sensory impairment",
+            "PD": "Physical disability",
+            "DS": "Down syndrome",
+            "OTH": "Other difficulty or disability",
+            "Not recorded": "Unknown",
+            "Primary need not recorded": "Unknown",
+            "All needs": "Total",
+        },
+    ),
+    "ethnicity": (
+        "ethnicity_major",
+        {
+            "Mixed": "Mixed / Multiple ethnic groups",
+            "Asian or Asian British": "Asian / Asian British",
+            "Black or Black British": "Black / African / Caribbean / Black British",
+            "Any other ethnic group": "Other ethnic group",
+            "Not known": "Unknown",
+        },
+    ),
+    "phase": ("education_phase", {}),
+}
+
+
+def tidy_csv(payload: dict, geography: Geography, *, standard: bool = True) -> tuple[str, str]:
+    """The data CSV and its ``.meta.csv`` for one table.
+
+    ``standard`` (the published file): in the EES form, each row in its own time and
+    geography where the table's rows are years or areas (``payload["row_time"]``,
+    ``payload["row_geography"]``), harmonised filter names and values, the months of a
+    part-year period in each indicator's label, and every filter's default.
+    ``standard=False``: the table as printed, one row per printed row with the table's own
+    filter columns and values, for the disclosure audit (which reads the published tables as
+    a reader of the appendix would; the standard form holds the same cells, relabelled, or
+    fewer).
+    """
     tidy = pd.DataFrame(payload["tidy"]["rows"], columns=payload["tidy"]["columns"])
+    place = geography.columns()
     front = pd.DataFrame(
         {
             "time_period": payload["time_period"],
             "time_identifier": payload["time_identifier"],
-            "geographic_level": "Local authority",
-            "country_code": geography.country_code,
-            "country_name": geography.country_name,
-            "old_la_code": geography.old_la_code,
-            "new_la_code": geography.new_la_code,
-            "la_name": geography.la_name,
+            **place,
         },
         index=tidy.index,
     )
+    indicator_names = {name for name, *_ in payload["indicators"]}
+    filters = [(n, label) for n, label in payload["filters"] if n not in indicator_names]
+    if standard:
+        tidy, front, filters = _standard_form(payload, tidy, front, filters)
+    else:
+        front = front.drop(columns=["region_code", "region_name"])
     data = pd.concat([front, tidy], axis=1)
     meta_rows = []
-    indicator_names = {name for name, *_ in payload["indicators"]}
-    for name, label in payload["filters"]:
-        if name in indicator_names:
-            continue
+    for name, label in filters:
         if name == "framework_status" and payload.get("split_label"):
             label = payload["split_label"]
-        meta_rows.append([name, "Filter", label, "", "", "", "", ""])
+        default = ""
+        if standard:
+            values = list(dict.fromkeys(data[name]))
+            default = "Total" if "Total" in values else values[0]
+        meta_rows.append([name, "Filter", label, "", "", "", "", "", default])
+    # a part-year period: EES has no time identifier for it, and a filter of one item is
+    # refused, so each indicator's label says which months of the year it covers
+    months = f" ({payload['months_covered']})" if standard and payload.get("months_covered") else ""
     for name, label, unit, dp in payload["indicators"]:
-        meta_rows.append([name, "Indicator", label, "", "" if unit == "text" else unit, dp, "", ""])
+        label = f"{label}{months}"
+        # EES knows these units; a rank or a text column is a plain number or string there
+        unit = unit if unit in EES_UNITS or (not standard and unit != "text") else ""
+        meta_rows.append([name, "Indicator", label, "", unit, dp, "", "", ""])
     meta = pd.DataFrame(meta_rows, columns=list(META_COLUMNS))
+    if not standard:
+        meta = meta.drop(columns=["filter_default"])
     return (
         data.to_csv(index=False, lineterminator="\n"),
         meta.to_csv(index=False, lineterminator="\n"),
     )
+
+
+def _standard_form(
+    payload: dict, tidy: pd.DataFrame, front: pd.DataFrame, filters: list[tuple[str, str]]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, str]]]:
+    """The EES form of one table (see :func:`tidy_csv`)."""
+    by_time = payload.get("row_time")
+    if by_time:
+        column = by_time["column"]
+        times = [by_time["times"][str(value)] for value in tidy[column]]
+        front["time_period"] = [t[0] for t in times]
+        front["time_identifier"] = [t[1] for t in times]
+        if not by_time.get("keep"):
+            tidy = tidy.drop(columns=[column])
+            filters = [f for f in filters if f[0] != column]
+    by_area = payload.get("row_geography")
+    if by_area:
+        column = by_area["column"]
+        areas = by_area["areas"]
+        # a row that is no area of England's geography (a partnership's total) has no place
+        # in a file of areas; its figure is printed in the appendix's table
+        keep = tidy[column].astype(str).isin(areas).to_numpy()
+        tidy, front = tidy[keep].reset_index(drop=True), front[keep].reset_index(drop=True)
+        for key, values in (
+            (key, [Geography(**areas[str(v)]).columns()[key] for v in tidy[column]])
+            for key in GEOGRAPHY_COLUMNS
+        ):
+            front[key] = values
+        tidy = tidy.drop(columns=[column])
+        filters = [f for f in filters if f[0] != column]
+    renamed = []
+    for name, label in filters:
+        if name in HARMONISED_FILTERS:
+            standard_name, values = HARMONISED_FILTERS[name]
+            tidy[name] = tidy[name].map(lambda v, values=values: values.get(v, v))
+            tidy = tidy.rename(columns={name: standard_name})
+            name = standard_name
+        renamed.append((name, label))
+    if not any(c for c in front["region_code"]):
+        front = front.drop(columns=["region_code", "region_name"])
+    return tidy, front, renamed
 
 
 def _sheet_name(index: int, payload: dict) -> str:

@@ -755,7 +755,7 @@ def _qa_note(
 def run_audit(definition: ReportDefinition, payloads: list[dict], files: dict[str, bytes]) -> dict:
     """Audit every published table of the report as an attacker would (``pipeline.audit``).
 
-    Each table is read back from its tidy CSV through its report type's spec; the true values
+    Each table is read in its tidy form as printed through its report type's spec; the true values
     of hidden cells come from the payload's unsuppressed copy (used only to judge a range).
     Refuses publication (``PublicationRefused``, one line per problem) when a hidden figure
     can be recovered or narrowed too far, when a published table has no spec (what cannot be
@@ -773,6 +773,9 @@ def run_audit(definition: ReportDefinition, payloads: list[dict], files: dict[st
     else:
         specs, universe = reports.resolve(declared)(definition)
     geography = publish.Geography(**definition.geography.model_dump())
+    # the tables as printed: the published tidy files hold the same cells in the EES form
+    # (relabelled in time and place, harmonised names) or fewer, never more
+    printed = {p["name"]: publish.tidy_csv(p, geography, standard=False) for p in payloads}
     problems: list[str] = []
     published: list[audit.Cell] = []
     truth: list[audit.Cell] = []
@@ -786,8 +789,7 @@ def run_audit(definition: ReportDefinition, payloads: list[dict], files: dict[st
                 "audit_specs module)"
             )
             continue
-        data = files[f"{TABLES_DIR}/{name}.csv"].decode("utf-8")
-        meta = files[f"{TABLES_DIR}/{name}.meta.csv"].decode("utf-8")
+        data, meta = printed[name]
         unaudited = [
             column
             for column, _, unit, _ in payload["indicators"]
@@ -808,7 +810,7 @@ def run_audit(definition: ReportDefinition, payloads: list[dict], files: dict[st
             published += audit.cells_from_tidy(data, meta, table=name, spec=spec)
             if payload.get("unsuppressed"):
                 whole = dict(payload, tidy=payload["unsuppressed"])
-                true_data, _ = publish.tidy_csv(whole, geography)
+                true_data, _ = publish.tidy_csv(whole, geography, standard=False)
                 truth += audit.cells_from_tidy(true_data, meta, table=name, spec=spec)
         except ValueError as error:
             raise RenderError(f"disclosure audit: cannot read table {name}: {error}") from error
@@ -816,10 +818,7 @@ def run_audit(definition: ReportDefinition, payloads: list[dict], files: dict[st
     numbers = [
         number
         for payload in payloads
-        for number in audit.published_numbers(
-            files[f"{TABLES_DIR}/{payload['name']}.csv"].decode("utf-8"),
-            files[f"{TABLES_DIR}/{payload['name']}.meta.csv"].decode("utf-8"),
-        )
+        for number in audit.published_numbers(*printed[payload["name"]])
     ]
     outside = _figures_outside_tables(declared_by=definition.type.audit)
     figures = json.loads(files["figures.json"])["figures"]

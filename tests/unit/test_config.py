@@ -109,6 +109,8 @@ def test_each_placing_authority_member_carries_its_own_codes_and_others_keep_the
         "la_name": "Portsmouth",
         "new_la_code": "E06000044",
         "old_la_code": "851",
+        "region_code": "E12000008",
+        "region_name": "South East",
     }
     assert members["res-2021-west-sussex"]["geography"]["new_la_code"] == "E10000032"
     member = load_report_definition(RESIDENTIAL, members["res-2021-portsmouth"])

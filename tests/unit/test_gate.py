@@ -369,6 +369,15 @@ def test_small_values_in_percentage_and_school_count_columns_pass() -> None:
     assert check_publication(csv_files(data)) == []
 
 
+def test_a_rank_is_not_a_count_of_children() -> None:
+    # EES has no unit for a rank, so its column has none, as a count's has none
+    data = DATA_CSV.replace("dps_schools\n", "rank\n")
+    meta = META_CSV.replace("dps_schools,Indicator,DPS schools", "rank,Indicator,Rank")
+    assert check_publication(csv_files(data, meta)) == []
+    ranked = data.replace(",rank\n", ",ranked\n"), meta.replace("rank,", "ranked,")
+    refused(csv_files(*ranked), "small-count")
+
+
 def test_threshold_is_a_parameter() -> None:
     data = DATA_CSV.replace(",928,", ",7,")
     assert check_publication(csv_files(data)) == []

@@ -1245,6 +1245,9 @@ class Appendix(NationalContext, ReportKernel):
                 ),
                 extract=None,
                 row_filter="financial_year",
+                row_time=publish.financial_years(
+                    "financial_year", [fmt_financial_year(year) for year in shown.index]
+                ),
             )
         )
         return section
@@ -1630,6 +1633,7 @@ class Appendix(NationalContext, ReportKernel):
                     ),
                     extract=None,
                     row_filter="contract_year",
+                    row_time=publish.financial_years("period", table["period"]),
                 )
             )
             if scenario.published_total_gbp_m is not None:
@@ -1770,6 +1774,7 @@ class Appendix(NationalContext, ReportKernel):
             ),
             extract=None,
             row_filter="extract",
+            row_time=self._extract_times(list(names), [str(label) for label in trend.index]),
         )
         first, last = trend.index[0], trend.index[-1]
         first_row, last_row = trend.loc[first], trend.loc[last]

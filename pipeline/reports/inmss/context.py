@@ -450,6 +450,29 @@ class NationalContext:
             f"{_share(a['england_pct'])} to {_share(b['england_pct'])}."
         )
 
+    def _areas(self, t: pd.DataFrame) -> dict:
+        """The ``row_geography`` of the comparison: each row's area with the release's codes
+        (an authority with its DfE code and region, a region, England)."""
+        caseload = self.release.caseload
+        year = caseload.loc[caseload["year"] == self.release.latest]
+        by_code = year.drop_duplicates("code").set_index("code")
+        areas: dict[str, dict] = {}
+        for name, code, level in zip(t.index, t["code"], t["level"], strict=True):
+            row = by_code.loc[code]
+            if level == "la":
+                areas[str(name)] = {
+                    "la_name": row["name"],
+                    "new_la_code": code,
+                    "old_la_code": row["old_la_code"],
+                    "region_code": row["region_code"],
+                    "region_name": row["region_name"],
+                }
+            elif level == "regional":
+                areas[str(name)] = {"region_code": code, "region_name": row["name"]}
+            else:
+                areas[str(name)] = {}
+        return {"column": "area", "areas": areas}
+
     def _context_comparison_table(self) -> HtmlTable:
         t = self.context_comparison.copy()
         ranks = self.context_ranks
@@ -459,6 +482,7 @@ class NationalContext:
         ]
         mask = self.context_comparison_mask.copy()
         mask["rank"] = False
+        areas = self._areas(t)
         t = t.drop(columns=["code", "level"])
         mask = mask.drop(columns=["code", "level"])
         who = self._comparators_words
@@ -492,6 +516,7 @@ class NationalContext:
             ),
             extract=None,
             row_filter="area",
+            row_geography=areas,
             time=(self.release.latest.replace("/", "")[:4] + self.release.latest[-2:],
                   "Academic year"),
             source=self._context_source(),
@@ -530,6 +555,13 @@ class NationalContext:
             ),
             extract=None,
             row_filter="census",
+            row_time={
+                "column": "census",
+                "times": {
+                    census_month(y): (y.replace("/", ""), "Academic year")
+                    for y in self.release.years
+                },
+            },
             time=(
                 f"{self.release.years[0][:4]}{self.release.years[-1][-2:]}",
                 "Academic year",

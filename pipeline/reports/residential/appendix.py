@@ -25,7 +25,13 @@ import pandas as pd
 from pipeline import disclosure, io, sections, tables, vocabulary
 from pipeline.reports.residential import charts as charts_residential
 from pipeline.reports.residential.clean import OFSTED_RATINGS, PROVIDER_TYPES
-from pipeline.config import PROJECT_ROOT, ReportDefinition, load_report_definition, resolve_path
+from pipeline.config import (
+    PROJECT_ROOT,
+    Geography,
+    ReportDefinition,
+    load_report_definition,
+    resolve_path,
+)
 from pipeline.present import (
     SUPPRESSED,
     Column,
@@ -40,7 +46,7 @@ from pipeline.present import (
     sentence_case,
 )
 from pipeline.charts import masked
-from pipeline.councils import load_council
+from pipeline.councils import known_councils, load_council
 from pipeline.kernel import ReportKernel
 from pipeline.vocabulary import NOT_RECORDED, normalise_label
 
@@ -1080,6 +1086,20 @@ class ResidentialAppendix(ReportKernel):
             section.parts.insert(1, f"<p>{sentence_case(join_words(facts))}.</p>")
         return section
 
+    def _partner_areas(self) -> dict:
+        """The ``row_geography`` of the comparison: each partner's row in its own authority's
+        codes (from its council file; a partner with none is named without codes). The
+        partners' total is no area, so it is left out of the EES file (the table prints it)."""
+        areas = {}
+        for authority in self.authorities:
+            slug = authority.lower().replace(" ", "-")
+            areas[self._region_label(authority)] = (
+                Geography.of(load_council(authority)).model_dump()
+                if slug in known_councils()
+                else {"la_name": authority}
+            )
+        return {"column": "placing_authority", "areas": areas}
+
     def regional_comparison(self) -> Section:
         """Homes, beds and placements across the partner authorities (aggregates, suppressed)."""
         table, mask = self.regional, self.regional_mask
@@ -1128,6 +1148,7 @@ class ResidentialAppendix(ReportKernel):
             ),
             extract=self.settings.placements,
             row_filter="placing_authority",
+            row_geography=self._partner_areas(),
         )
         partners = self.figures.add(
             f"{self.prefix}.region.authorities",
