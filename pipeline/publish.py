@@ -210,7 +210,8 @@ def financial_years(column: str, labels: Sequence[object], *, keep: bool = False
 
 #: Filters the DfE's harmonised data standards name: the table's column -> the standard's
 #: column, and the values the standard writes for the values tables print (a value not listed
-#: is published as printed). Sources: DfE, "Standards for official statistics published by
+#: is published as printed); and a filter whose name the standards reserve for another
+#: meaning, renamed. Sources: DfE, "Standards for official statistics published by
 #: the DfE" (harmonised variables), and the GSS ethnicity standard's major groups.
 HARMONISED_FILTERS: dict[str, tuple[str, dict[str, str]]] = {
     "primary_need": (
@@ -245,7 +246,9 @@ HARMONISED_FILTERS: dict[str, tuple[str, dict[str, str]]] = {
             "Not known": "Unknown",
         },
     ),
-    "phase": ("education_phase", {}),
+    # the phase of a pupil's year group, not DfE's education_phase (a school's phase: primary,
+    # secondary, all-through); a name without "phase", which the standards keep for theirs
+    "phase": ("year_group_band", {}),
 }
 
 

@@ -184,6 +184,18 @@ def test_a_part_year_period_says_its_months_and_a_rank_has_no_unit(tmp_path):
     assert _screened(tmp_path, data, meta) == []
 
 
+def test_a_pupil_s_phase_is_not_published_as_the_school_phase_the_standards_name():
+    table = HtmlTable(
+        pd.DataFrame({"placements": [5.0, 7.0]}, index=["Primary (R-Year 6)", "Total"]),
+        caption="Placements by phase",
+        columns=[Column("placements", "Placements")],
+        row_header="Phase",
+        name="phase",
+    )
+    data, _ = publish.tidy_csv(_payload(table, "phase"), KENT)
+    assert "year_group_band" in _rows(data)[0] and "education_phase" not in data
+
+
 def test_a_financial_year_label_that_is_not_one_is_refused():
     with pytest.raises(ValueError, match="not a financial year"):
         publish.financial_year_period("2017")
