@@ -772,3 +772,24 @@ def test_sample_homes_and_children_are_fictional():
         PROJECT_ROOT / "data" / "raw" / "residential" / PLACEMENTS_FILE, dtype=str
     )
     assert children["child_id"].str.fullmatch(r"SYNR\d{6}").all()
+
+
+def test_the_regional_chart_names_its_own_authority_plainly_and_a_partner_as_labelled():
+    # a partner appendix's own authority is illustrative: its front page says so, and its
+    # chart title names it plainly; the partner it is set against keeps its label
+    table = pd.DataFrame(
+        {"children": [100.0, 50.0, 10.0], "in_area": [20.0, 30.0, 5.0]},
+        index=["Kent", "Portsmouth", "West Sussex"],
+    )
+    table["out_of_area"] = table["children"] - table["in_area"]
+    chart = charts_residential.plot_regional_comparison(
+        table,
+        labels=["Kent", "Portsmouth (illustrative)", "West Sussex (illustrative)"],
+        as_at="30 September 2021",
+        source="Source: test.",
+        own="West Sussex",
+    )
+    assert chart.title == (
+        "West Sussex placed 50% of its children in its own area, against 60% in "
+        "Portsmouth (illustrative)"
+    )

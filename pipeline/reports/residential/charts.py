@@ -133,7 +133,9 @@ def plot_regional_comparison(
     if own is not None and own in known.index and len(known) > 1:
         # the report's own authority is the message: where it stands among its partners
         best, least = known.idxmax(), known.idxmin()
-        name, value = label_of(own), fmt_pct(known[own])
+        # the report's own name, plain: its front page says whether its figures are
+        # illustrative; a partner's label keeps the word
+        name, value = str(own), fmt_pct(known[own])
         if own == best:
             title = f"{name} placed the largest share of its children in its own area ({value})"
         elif own == least:
