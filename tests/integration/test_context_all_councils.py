@@ -12,6 +12,7 @@ import pytest
 from pipeline import render
 from pipeline.config import PROJECT_ROOT
 from pipeline.ehcp_statistics import local_authorities
+from tests.fixtures import ees_screener
 
 DEFINITION = PROJECT_ROOT / "reports" / "context-2025.yml"
 RELEASE = PROJECT_ROOT / "data" / "external" / "ehcp-2025"
@@ -29,6 +30,7 @@ def test_all_153_context_appendices_render_and_pass_the_gate():
     authorities = {f"context-2025-{a['name']}": a for a in local_authorities(RELEASE)}
     assert len(results) == len(authorities) == 153
     by_code = {}
+    refused: list[str] = []  # what the EES screener would refuse, of every member's tidy files
     for result in results:
         figures = json.loads((result.out_dir / "figures.json").read_text())
         figures = figures.get("figures", figures)
@@ -39,6 +41,14 @@ def test_all_153_context_appendices_render_and_pass_the_gate():
         with (result.out_dir / "tables" / "context_trend.csv").open(encoding="utf-8") as f:
             first = next(csv.DictReader(f))
         by_code[first["new_la_code"]] = (first["la_name"], figures)
+        for data in sorted((result.out_dir / "tables").glob("*.csv")):
+            if not data.name.endswith(".meta.csv"):
+                meta = data.with_name(data.name.replace(".csv", ".meta.csv"))
+                refused += [
+                    f"{result.report_id}/{data.name}: {f}"
+                    for f in ees_screener.failures(ees_screener.screen(data, meta))
+                ]
+    assert refused == []
     for authority in authorities.values():
         name, figures = by_code[authority["new_la_code"]]
         assert name == authority["name"]  # each member carries its own codes
