@@ -487,7 +487,7 @@ class ResidentialAppendix(ReportKernel):
         hidden = pd.DataFrame(False, index=table.index, columns=table.columns)
         shown = hidden.copy()
         for cell, column in cells.items():
-            if cell[0] in table.index:
+            if cell[0] in table.index and cell[1] in table.columns:
                 (hidden if self._headline_hidden(column) else shown).loc[cell] = True
         return {"hidden_elsewhere": hidden, "shown_elsewhere": shown}
 
@@ -500,6 +500,29 @@ class ResidentialAppendix(ReportKernel):
             threshold=self.threshold,
             **self._headline_cells(table, PROFILE_HEADLINE),
         )
+
+    def _profile_form(self, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+        """A profile as published, its mask, and whether it is split by where the home is.
+
+        Declared for every profile: it is split into children in and outside the area only
+        when at most half of the split's cells of children would be hidden; else it gives
+        each group's children and share alone (a table that is mostly [c] tells a member
+        nothing). The rule reads only which cells suppression hides, so it is the same for
+        every render of the same data."""
+        mask = self._profile_mask(table)
+        body = mask.drop(index=TOTAL)[[IN_AREA, OUT_OF_AREA, "total"]].to_numpy()
+        if body.size == 0 or body.mean() <= 0.5:
+            return table, mask, True
+        alone = table[["total", "pct"]]
+        mask = disclosure.suppress(
+            alone,
+            counts=["total"],
+            derived={"pct": "total"},
+            threshold=self.threshold,
+            total_col=None,  # one column of counts: the Total row is its only total
+            **self._headline_cells(alone, PROFILE_HEADLINE),
+        )
+        return alone, mask, False
 
     def _profile(
         self,
@@ -522,27 +545,40 @@ class ResidentialAppendix(ReportKernel):
             column="value",
             order=order,
         )
-        split = {
-            self.inside: {"children": IN_AREA},
-            self.outside: {"children": OUT_OF_AREA},
-            "Total": {"children": "total", "share_of_children": "pct"},
-        }
+        table, mask, by_home = self._profile_form(table)
+        columns = [
+            Column("total", "All children", indicator="children"),
+            Column("pct", "Share of children", fmt_pct, unit="%", dp=1, indicator="share_of_children"),
+        ]
+        split = None
+        if by_home:
+            columns = [
+                Column(IN_AREA, f"Children placed in {self.authority}"),
+                Column(OUT_OF_AREA, f"Children placed outside {self.authority}"),
+                *columns,
+            ]
+            parts = {
+                self.inside: {"children": IN_AREA},
+                self.outside: {"children": OUT_OF_AREA},
+                "Total": {"children": "total", "share_of_children": "pct"},
+            }
+            split = ("home_location", "Where the home is", parts)
+        else:
+            note += (
+                "Not split by where the home is: most of the split table's cells would be "
+                "hidden to protect small numbers of children. "
+            )
         html_table = self._table(
             HtmlTable(
                 table,
                 caption=self._caption(f"{self.authority} children by {caption}, {self._as_at()}"),
-                columns=[
-                    Column(IN_AREA, f"Children placed in {self.authority}"),
-                    Column(OUT_OF_AREA, f"Children placed outside {self.authority}"),
-                    Column("total", "All children"),
-                    Column("pct", "Share of children", fmt_pct, unit="%", dp=1),
-                ],
+                columns=columns,
                 row_header=header,
                 row_labels=lambda v: labels(v) or str(v),
                 note=note + self._source(self.settings.placements),
-                mask=self._profile_mask(table),
+                mask=mask,
                 name=f"{name}_{self.key}",
-                split=("home_location", "Where the home is", split),
+                split=split,
             ),
             extract=self.settings.placements,
             row_filter=row_filter,
