@@ -486,9 +486,8 @@ class Appendix(NationalContext, ReportKernel):
     def framework_snapshot(self, name: str, extract: Extract, prefix: str) -> Section:
         """Schools, placements and average annual cost by framework status (day provision)."""
         table = self.snapshot_summary.copy()
-        table.loc[tables.TOTAL, "avg_annual_fee"] = np.nan
         mask = self.snapshot_mask
-        self._put_rows(prefix, table, SNAPSHOT_FIGURES, mask, skip_total=("avg_annual_fee",))
+        self._put_rows(prefix, table, SNAPSHOT_FIGURES, mask)
         day_only = self.definition.parameters.day_provision_only
         residential = len(self.placements[name]) - len(self._data(name, day_only=True))
         scope = "day provision" if day_only else "all placements"
@@ -515,8 +514,7 @@ class Appendix(NationalContext, ReportKernel):
                 ],
                 row_header=self.framework.label,
                 note=scope_note
-                + "Average annual cost is the mean agreed annual fee; no average is shown for "
-                "the total. " + self._source(name),
+                + "Average annual cost is the mean agreed annual fee. " + self._source(name),
                 mask=mask,
                 name="framework_status_snapshot",
             ),
