@@ -62,6 +62,7 @@ SYMBOL_EXPLAINED: tuple[str, ...] = (
     r"(?:shown|marked|printed|appear|appears) as \[c\]",  # "counts under 5 are shown as [c]"
     r"^\[c\]:",  # the disclosure note's legend
     r"\[c\] (?:means|marks|stands for)",
+    r"suppressed \(\[c\]\)",  # "the share ... is suppressed ([c]) to protect ..."
 )
 
 #: A number as the words print it: an optional £, thousands separators, decimals, and a

@@ -12,6 +12,7 @@ HIDDEN = "<p>Pupils with hearing impairment: 3 were placed outside Kent.</p>"
 SYMBOL = "<p>Dover had [c] children placed in independent schools.</p>"
 EXPLAINED = (
     "<p>[c]: suppressed to protect confidentiality.</p>"
+    "<p>The share of the target group is suppressed ([c]) to protect the small counts.</p>"
     "<p>Counts under 5 are shown as [c] ([c] in the table).</p>"
 )
 TABLE = "time_period,geographic_level,district,children\n202526,Local authority,Dover,c\n"
