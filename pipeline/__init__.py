@@ -10,3 +10,7 @@ TABLES_MIMETYPE = "application/vnd.inmss.tables+json"
 #: The charts as shown, each with its words, SVG and PNG (for the Word document and the
 #: charts/ folder authors paste from).
 CHARTS_MIMETYPE = "application/vnd.inmss.charts+json"
+#: The true values of the figures disclosure control hides, for the render's words audit
+#: only (``pipeline.prose``): they stay in the executed notebook under internal/ and are
+#: never published.
+HIDDEN_FIGURES_MIMETYPE = "application/vnd.inmss.hidden-figures+json"

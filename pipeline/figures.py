@@ -46,6 +46,7 @@ class FigureRegistry:
 
     def __init__(self) -> None:
         self._figures: dict[str, dict] = {}
+        self._hidden: dict[str, dict] = {}
 
     def add(self, figure_id: str, value: object, unit: str, label: str) -> object:
         """Record a figure and return its value, so it can be bound into text in one step."""
@@ -55,18 +56,39 @@ class FigureRegistry:
             value = None
         elif hasattr(value, "item"):
             value = value.item()
+        self._hidden.pop(figure_id, None)
         if unit in ("count", "ncy") and isinstance(value, float) and value.is_integer():
             value = int(value)
         self._figures[figure_id] = {"value": value, "unit": unit, "label": label}
         return value
 
-    def hide(self, figure_id: str, unit: str, label: str) -> None:
+    def hide(self, figure_id: str, unit: str, label: str, value: object = None) -> None:
         """Record that a figure exists but disclosure control hides it: ``figures.json``
         marks it ``"suppressed": true`` with no value, so that a sentence asking for it is
-        told why it cannot be printed rather than that it does not exist."""
+        told why it cannot be printed rather than that it does not exist.
+
+        ``value``, the hidden figure's true value, is kept apart (``hidden``) for the
+        render's check that no sentence prints it; it is never published.
+
+        >>> registry = FigureRegistry()
+        >>> registry.hide("s25.need.HI", "count", "HI placements", value=3)
+        >>> registry["s25.need.HI"]["value"], registry.hidden()
+        (None, {'s25.need.HI': {'value': 3, 'unit': 'count'}})
+        """
         if unit not in UNIT_PLACES:
             raise ValueError(f"unknown unit '{unit}' for figure {figure_id}")
         self._figures[figure_id] = {"value": None, "unit": unit, "label": label, "suppressed": True}
+        if hasattr(value, "item"):
+            value = value.item()
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            self._hidden[figure_id] = {"value": value, "unit": unit}
+        else:
+            self._hidden.pop(figure_id, None)
+
+    def hidden(self) -> dict[str, dict]:
+        """The true value and unit of each hidden figure (for the words audit, never
+        published)."""
+        return dict(sorted(self._hidden.items()))
 
     def as_dict(self) -> dict[str, dict]:
         return dict(sorted(self._figures.items()))

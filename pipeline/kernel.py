@@ -33,7 +33,14 @@ from typing import ClassVar
 
 import pandas as pd
 
-from pipeline import CHARTS_MIMETYPE, FIGURES_MIMETYPE, TABLES_MIMETYPE, publish, tables
+from pipeline import (
+    CHARTS_MIMETYPE,
+    FIGURES_MIMETYPE,
+    HIDDEN_FIGURES_MIMETYPE,
+    TABLES_MIMETYPE,
+    publish,
+    tables,
+)
 from pipeline.config import ReportDefinition
 from pipeline.figures import FigureRegistry
 from pipeline.present import HtmlFigure, HtmlTable
@@ -225,10 +232,11 @@ class ReportKernel:
     ) -> None:
         """Record one table cell as a figure; a cell disclosure control hides is recorded as
         suppressed, with no value."""
-        if mask is not None and column in mask.columns and bool(mask.loc[row, column]):
-            self.figures.hide(figure_id, unit, label)
-            return
         value = frame.loc[row, column]
+        if mask is not None and column in mask.columns and bool(mask.loc[row, column]):
+            # the true value goes to the words audit only, never into figures.json
+            self.figures.hide(figure_id, unit, label, value / scale if scale != 1.0 else value)
+            return
         self.figures.add(figure_id, value / scale if scale != 1.0 else value, unit, label)
 
     def _text(self, table: HtmlTable, row: object, column: str) -> str:
@@ -290,6 +298,7 @@ class ReportKernel:
                 FIGURES_MIMETYPE: self.figures.as_dict(),
                 TABLES_MIMETYPE: self.published,
                 CHARTS_MIMETYPE: self.charts,
+                HIDDEN_FIGURES_MIMETYPE: self.figures.hidden(),
             },
             raw=True,
             metadata={"pipeline": {"hidden": True}},

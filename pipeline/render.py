@@ -30,7 +30,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import CHARTS_MIMETYPE, FIGURES_MIMETYPE, TABLES_MIMETYPE, provenance
+from pipeline import (
+    CHARTS_MIMETYPE,
+    FIGURES_MIMETYPE,
+    HIDDEN_FIGURES_MIMETYPE,
+    TABLES_MIMETYPE,
+    provenance,
+)
 from pipeline.config import (
     PROJECT_ROOT,
     ReportDefinition,
@@ -612,7 +618,16 @@ def _published_files(definition: ReportDefinition, nb, clock: _Stages) -> tuple[
         + "\n"
     ).encode("utf-8")
     with clock.stage("audit"):
-        audit_record = run_audit(definition, payloads, files)
+        # the words first, so one refusal lists what they print and what the tables give away
+        hidden = dict(collect_optional(nb, HIDDEN_FIGURES_MIMETYPE) or {})
+        words, words_record = run_words_audit(definition, html, files, hidden)
+        try:
+            audit_record = run_audit(definition, payloads, files)
+        except PublicationRefused as refused:
+            raise PublicationRefused([*words, *refused.problems]) from None
+        if words:
+            raise PublicationRefused(words)
+        audit_record.update(words_record)
     files["appendix.html"] = html.encode("utf-8")
     files["appendix.pdf"] = pdf
     files["appendix.docx"] = docx
@@ -854,12 +869,67 @@ def run_audit(definition: ReportDefinition, payloads: list[dict], files: dict[st
 def _figures_outside_tables(*, declared_by: str | None) -> dict[str, str]:
     """The report type's declared figures outside its tables (``FIGURES_OUTSIDE_TABLES`` of
     the module that holds its audit model), empty when it declares none."""
+    return dict(_declared(declared_by, "FIGURES_OUTSIDE_TABLES", {}))
+
+
+def _declared(declared_by: str | None, name: str, default: object) -> object:
+    """``name`` of the module that holds a report type's audit model, else ``default``."""
     if declared_by is None:
-        return {}
+        return default
     import importlib
 
     module = importlib.import_module(declared_by.partition(":")[0])
-    return dict(getattr(module, "FIGURES_OUTSIDE_TABLES", {}))
+    return getattr(module, name, default)
+
+
+def words_not_data(definition: ReportDefinition) -> tuple[str, ...]:
+    """The patterns of numbers that are not data in this report's words, beyond
+    ``prose.NOT_DATA``: the report type's own (``NOT_DATA_IN_WORDS`` beside its
+    ``FIGURES_OUTSIDE_TABLES``) and the definition's decision number."""
+    import re
+
+    own = tuple(_declared(definition.type.audit, "NOT_DATA_IN_WORDS", ()))
+    decision = definition.decision_number
+    return (*own, re.escape(str(decision))) if decision else own
+
+
+def run_words_audit(
+    definition: ReportDefinition, html: str, files: dict[str, bytes], hidden: dict[str, dict]
+) -> tuple[list[str], dict]:
+    """Audit the words of the appendix (``pipeline.prose``): every number its sentences,
+    headings, captions, notes and chart descriptions print must be a figure of figures.json
+    or a value of a published table, none may be the value of a hidden figure (``hidden``,
+    each one's true value, from the notebook and never published), and ``[c]`` must not
+    stand in for a number.
+
+    Returns one line per problem (naming the report, the sentence, the number and the fix)
+    and the statistics for the reviewers' record; the caller refuses publication on any.
+    """
+    from pipeline import prose
+
+    figures = json.loads(files["figures.json"])["figures"]
+    tables = [
+        data.decode("utf-8")
+        for name, data in sorted(files.items())
+        if name.startswith(f"{TABLES_DIR}/")
+        and name.endswith(".csv")
+        and not name.endswith(".meta.csv")
+    ]
+    not_data = words_not_data(definition)
+    found = prose.check_words(
+        html,
+        figures=figures,
+        tables=tables,
+        hidden=hidden,
+        constants=[definition.parameters.suppression_threshold],
+        not_data=not_data,
+    )
+    record = {
+        "words_numbers_traced": prose.count_numbers(html, not_data),
+        "words_hidden_figures_checked": len(hidden),
+        "words_findings": len(found),
+    }
+    return [finding.message(definition.id) for finding in found], record
 
 
 #: A published table longer than this is treated as a row-level dump (the longest real table

@@ -25,13 +25,16 @@ def suppression_summary(report, *, derived: str, not_children: str) -> str:
         "count",
         "Published tables with suppressed cells",
     )
+    published = report.figures.add(
+        "quality.tables_published", len(report.published), "count", "Published tables"
+    )
     return (
         f"Disclosure control: counts of fewer than {report.threshold} children, and "
         f"{derived} derived from them, are shown as {SUPPRESSED}; further cells are suppressed "
         "where a hidden figure could otherwise be worked out from its row or column total "
         "or from another table, or where the hidden cells of a row or column would be seen "
         f"to hold fewer than {report.threshold} children together ({fmt_count(hidden)} of "
-        f"the {fmt_count(len(report.published))} published tables "
+        f"the {fmt_count(published)} published tables "
         f"have suppressed cells). {not_children} A cell with no figure to show (an average "
         f"over no children, a year with no published figure) is shown as {NOT_AVAILABLE}."
     )

@@ -1,118 +1,88 @@
 """Every number a member reads in the words of an appendix comes from the data, as a figure.
 
-The whole-report audit (``pipeline.audit``) checks the tables and figures.json as an attacker
-would; these tests check that the sentences, headings, captions, notes and chart descriptions
-print no number that is not a figure in figures.json or a value of a published table, so that
-what the audit checks is what the words say (and reviewers can trace each one). Years, dates,
-table and chart numbers, year groups, section references of the committee papers and the
-method's own constants (days in a year, distance bands, the suppression threshold, rounding)
-are not data and are set aside by pattern first.
+The render audits the words of every appendix before it publishes anything
+(``pipeline.prose``, called by ``render.run_words_audit``): a number in a sentence, heading,
+caption, note or chart description that is no figure and no value of a published table, the
+value of a figure disclosure control hides, or the symbol ``[c]`` standing in for a number
+refuses publication. These tests render every definition under ``reports/`` (each fan-out
+member: the Kent districts, the councils of the national context, the residential
+authorities), and check that the audit ran on each and found nothing, and then, as a
+back-test, that the files as published pass the same check read back from disk.
 """
 
 from __future__ import annotations
 
-import csv
-import html
 import json
-import re
 from pathlib import Path
 
 import pytest
 
-from pipeline.config import PROJECT_ROOT, load_report_definition
-from tests.fixtures.samples import render_samples
+from pipeline import prose, render
+from pipeline.config import PROJECT_ROOT, expand_fan_out, load_report_definition
 
 pytestmark = pytest.mark.render
 
-REPORTS = ("25-00065", "25-00007", "res-2021-kent", "res-2021-portsmouth", "west-sussex-2025")
+DEFINITIONS = sorted((PROJECT_ROOT / "reports").glob("*.yml"))
 
-MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-#: Numbers that are not data: set aside before the rest are traced.
-NOT_DATA = [
-    rf"\b\d{{1,2}} (?:{MONTHS}) (?:19|20)\d\d\b",  # a date
-    r"\b(?:19|20)\d\d(?:[-/]\d\d(?:\d\d)?)?\b",  # a year, a financial or academic year
-    r"\b(?:Table|Chart|Lot|Decision|Page|page)s? [\d/A-Z-]+(?:,? (?:and|to) \d+)*",
-    r"\bYears? -?\d+(?:(?:,| and| to) -?\d+)*",  # year groups
-    r"\(?[Rr]-Year \d+\)?|\bYears \d+-\d+",  # phase spans
-    r"§\d+(?:\.\d+)*(?:-\d+(?:\.\d+)*)?",  # a section (or sections) of a committee paper
-    r"\b\d+(?:-\d+)? km\b|\b\d+ km to under \d+ km\b",  # distance bands
-    r"/ 365\b",  # days in a year, in the spend formula
-    r"under 0\.5%",  # what "<1%" means
-    r"sum to 100%|add up to 100%",  # rounding notes
-    r"(?<![\d,])\b\d{1,2} to \d{1,2}\b(?!,\d)(?= \(|,| year)",  # an age band
-    r"\b[A-Z]{1,3}\d{6,}\b|\bE\d{8}\b",  # codes
-]
+
+def members() -> list[str]:
+    """The id of every report the definitions under reports/ render."""
+    out = []
+    for path in DEFINITIONS:
+        definition = load_report_definition(path)
+        out += [variant.get("id", definition.id) for variant in expand_fan_out(definition)]
+    return out
 
 
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, Path]:
-    return render_samples(REPORTS)
+    results, failures = render.render_all(DEFINITIONS, jobs=2, progress=False)
+    assert not failures, failures
+    return {result.report_id: result.out_dir for result in results}
 
 
-def prose(page: str) -> list[str]:
-    """The words of the page outside its tables: text, headings, notes, captions, alt text."""
-    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
-    alts = [html.unescape(a) for a in re.findall(r'\balt="([^"]*)"', page)]
-    page = re.sub(r"<table\b.*?</table>", " ", page, flags=re.S)
-    text = html.unescape(re.sub(r"<[^>]+>", "\n", page))
-    return [line for line in (" ".join(t.split()) for t in text.split("\n")) if line] + alts
+def test_every_member_of_every_definition_is_rendered(rendered):
+    expected = members()
+    assert len(expected) > len(DEFINITIONS)  # the fan-outs are expanded
+    assert sorted(rendered) == sorted(expected)
 
 
-def numbers(text: str) -> list[str]:
-    for pattern in NOT_DATA:
-        text = re.sub(pattern, " ", text)
-    return re.findall(r"£?\d+(?:,\d{3})*(?:\.\d+)?(?:m|k|%)?", text)
+def test_the_words_audit_ran_and_passed_on_every_report(rendered):
+    """The reviewers' record of each render says the words were audited and nothing was
+    found: a render that skipped the audit leaves no such record."""
+    missing, failed = [], []
+    for report, folder in sorted(rendered.items()):
+        record = json.loads((folder / "internal" / render.AUDIT_RECORD).read_text())
+        if record.get("words_numbers_traced", 0) <= 0:
+            missing.append(report)
+        elif record.get("words_findings") != 0:
+            failed.append(report)
+    assert not missing, f"no words audit recorded: {missing}"
+    assert not failed, f"words audit found problems: {failed}"
 
 
-def _value(number: str) -> float:
-    return float(number.strip("£mk%").replace(",", ""))
-
-
-def traced_values(folder: Path, threshold: int) -> set[float]:
-    """Every value figures.json and the tidy tables publish, as they may be printed."""
-    found: set[float] = {float(threshold)}
-    data = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
-    values = [f.get("value") for f in data.get("figures", data).values()]
-    for path in (folder / "tables").glob("*.csv"):
-        if path.name.endswith(".meta.csv"):
-            continue
-        with path.open(encoding="utf-8") as f:
-            for row in csv.reader(f):
-                values.extend(row)
-    for value in values:
-        if isinstance(value, list):
-            values.extend(value)
-            continue
-        try:
-            number = float(str(value).replace(",", ""))
-        except ValueError:
-            continue
-        for scaled in (number, number / 1e6, number / 1e3, abs(number)):
-            found.update({round(scaled, 2), round(scaled, 1), float(round(scaled))})
-    return found
-
-
-@pytest.mark.parametrize("report", sorted(REPORTS))
-def test_every_number_in_the_words_is_a_published_figure(rendered, report):
-    folder = rendered[report]
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    definition = load_report_definition(PROJECT_ROOT / manifest["definition_path"])
-    known = traced_values(folder, definition.parameters.suppression_threshold)
-    untraced = {}
-    for line in prose((folder / "appendix.html").read_text(encoding="utf-8")):
-        for number in numbers(line):
-            if _value(number) not in known:
-                untraced.setdefault(number, line[:160])
-    assert not untraced, f"{report}: numbers in the words that are no figure: {untraced}"
-
-
-def test_the_check_finds_a_typed_number():
-    """The check itself: a number written into a sentence, not bound from a figure, is found;
-    the patterns of what is not data leave it alone."""
-    line = "On 30 June 2025 (Table 3, Year 9 and 10, §6.5-6.6) there were 17 pupils in 2024-25."
-    assert numbers(line) == ["17"]
-    assert numbers("placements went from 1,839 to 2,069, and 10 to 15 (72%)") == [
-        "1,839",
-        "2,069",
-        "72%",
-    ]
+def test_the_published_words_pass_the_audit_read_back(rendered):
+    """A back-test on what was published: the appendix, figures.json and the tidy tables as
+    written, checked again (hidden figures' values are not published, so only the numbers and
+    the symbol are checked here)."""
+    problems = []
+    for report, folder in sorted(rendered.items()):
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        definition = load_report_definition(
+            PROJECT_ROOT / manifest["definition_path"], manifest["variant"] or None
+        )
+        figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))["figures"]
+        tables = [
+            path.read_text(encoding="utf-8")
+            for path in sorted((folder / "tables").glob("*.csv"))
+            if not path.name.endswith(".meta.csv")
+        ]
+        found = prose.check_words(
+            (folder / "appendix.html").read_text(encoding="utf-8"),
+            figures=figures,
+            tables=tables,
+            constants=[definition.parameters.suppression_threshold],
+            not_data=render.words_not_data(definition),
+        )
+        problems += [finding.message(report) for finding in found]
+    assert not problems, "\n".join(problems)

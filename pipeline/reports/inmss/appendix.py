@@ -533,12 +533,30 @@ class Appendix(NationalContext, ReportKernel):
             if table.loc[cat, "placements"] == 0:
                 section.para(f"{cat}: no placements.")
                 continue
-            section.para(
+            schools = (
                 f"{cat}: {fmt_count(table.loc[cat, 'schools'])} schools "
-                f"({self._text(t, cat, 'schools_pct')} of schools) hold "
-                f"{self._text(t, cat, 'placements')} placements "
-                f"({self._text(t, cat, 'placements_pct')} of placements), at an average annual "
-                f"cost of {self._text(t, cat, 'avg_annual_fee')} per pupil."
+                f"({self._text(t, cat, 'schools_pct')} of schools)"
+            )
+            # a hidden figure is said to be hidden, never printed as the table's [c]
+            if t.hidden(cat, "placements"):
+                section.para(
+                    f"{schools}; their placements and the average annual cost per pupil are "
+                    "suppressed to protect confidentiality."
+                )
+                continue
+            placements = (
+                f"{schools} hold {self._text(t, cat, 'placements')} placements "
+                f"({self._text(t, cat, 'placements_pct')} of placements)"
+            )
+            if t.hidden(cat, "avg_annual_fee"):
+                section.para(
+                    f"{placements}; the average annual cost per pupil is suppressed to protect "
+                    "confidentiality."
+                )
+                continue
+            section.para(
+                f"{placements}, at an average annual cost of "
+                f"{self._text(t, cat, 'avg_annual_fee')} per pupil."
             )
         contracted = self.framework.contracted
         if contracted:
@@ -719,8 +737,14 @@ class Appendix(NationalContext, ReportKernel):
         )
         note = None
         if hidden.any():
+            not_drawn = self.figures.add(
+                f"quality.{self._prefix(name)}.needs_not_drawn",
+                int(hidden.sum()),
+                "count",
+                "Primary needs with suppressed figures, not drawn in the chart",
+            )
             note = (
-                f"{fmt_count(int(hidden.sum()))} needs with suppressed figures ([c] in the "
+                f"{fmt_count(not_drawn)} needs with suppressed figures ([c] in the "
                 "table) are not drawn."
             )
         return self._figure(chart, note)

@@ -166,6 +166,14 @@ FIGURES_OUTSIDE_TABLES = {
 }
 
 
+#: Numbers in this type's words that are not data, beyond ``prose.NOT_DATA`` (the render
+#: sets them aside before tracing the rest to figures and tables).
+NOT_DATA_IN_WORDS = (
+    r"\bage[sd]? 0 to 25\b",  # the ages the DfE's census counts EHC plans for
+    r"\(1 = highest\)",  # how a rank reads
+)
+
+
 #: Tables about the whole cohort or about money, with no figure about a group of children
 #: small enough to hide: audited as publishing nothing hidden (the render refuses a hidden
 #: cell in a column its spec does not audit).

@@ -383,19 +383,21 @@ class NationalContext:
                 f"{self.threshold} were for children in independent or non-maintained special "
                 "schools, too few to show under this appendix's rule."
             )
-        parts = []
-        for column, words in (
-            ("independent", "independent"),
-            ("non_maintained", "non-maintained"),
-        ):
-            parts.append(
-                f"{words} ({'[c]' if self._latest_hidden(column) else fmt_count(row[column])})"
+        columns = (("independent", "independent"), ("non_maintained", "non-maintained"))
+        if any(self._latest_hidden(column) for column, _ in columns):
+            # the words say why there is no split; the table's [c] reads as a misprint here
+            schools = (
+                "independent or non-maintained special schools (how many in each is "
+                "suppressed to protect confidentiality)"
             )
+        else:
+            parts = [f"{words} ({fmt_count(row[column])})" for column, words in columns]
+            schools = f"{join_words(parts, 'or')} special schools"
         region_pct, england_pct = row["region_pct"], row["england_pct"]
         return (
             f"In {latest} {name} maintained {plans} EHC plans; {fmt_count(row['inmss'])} of "
             f"them ({_share(row['inmss_pct'])}) were for children and young people in "
-            f"{join_words(parts, 'or')} special schools. That share is "
+            f"{schools}. That share is "
             f"{_compare(row['inmss_pct'], region_pct)} {region}'s ({_share(region_pct)}) and "
             f"{_compare(row['inmss_pct'], england_pct)} England's ({_share(england_pct)})."
         )
@@ -418,7 +420,12 @@ class NationalContext:
             "count",
             f"Local authorities in the release, {self._latest}",
         )
-        left_out = all_las - total
+        left_out = self.figures.add(
+            "context.councils_not_ranked",
+            all_las - total,
+            "count",
+            f"Local authorities in the release not ranked, {self._latest}",
+        )
         if left_out:
             text += (
                 f"; {fmt_count(left_out)} of the {fmt_count(all_las)} are not ranked, having no "
@@ -428,7 +435,19 @@ class NationalContext:
         comparators = [c for c in self._comparators if c in ranks.index]
         if comparators:
             group = ranks.loc[[code, *comparators]]
-            within = int(group.rank(method="min")[code])
+            self.figures.add(
+                "context.councils_compared",
+                len(group),
+                "count",
+                f"Councils compared: {name} and {self._comparators_words}",
+            )
+            within = self.figures.add(
+                "context.inmss_share_rank_compared",
+                int(group.rank(method="min")[code]),
+                "rank",
+                f"Rank of {name}'s share among the councils compared, {self._latest} "
+                "(1 = highest)",
+            )
             text += (
                 f" Among {name} and {self._comparators_words} ({fmt_count(len(group))} "
                 f"councils), it is {'the highest' if within == 1 else ordinal(within)}."

@@ -112,6 +112,7 @@ FIGURES_OUTSIDE_TABLES = {
     "*.homes_good_or_outstanding*": "homes by their Ofsted grade, which Ofsted publishes: "
     "homes, not children",
     "*.region.authorities": "the number of authorities buying together",
+    "quality.*": "counts of published tables, not of children",
 }
 
 
