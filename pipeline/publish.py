@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.present import NOT_AVAILABLE, SUPPRESSED, HtmlTable, snake_case
+from pipeline.vocabulary import NOT_RECORDED, PRIMARY_NEEDS
 
 META_COLUMNS = (
     "col_name",
@@ -208,34 +209,29 @@ def financial_years(column: str, labels: Sequence[object], *, keep: bool = False
     return {"column": column, "times": times, "keep": keep}
 
 
+#: Where the DfE's SEN item names differ from ours (``vocabulary.PRIMARY_NEEDS``).
+_DFE_NEED_NAMES: dict[str, str] = {"VI": "Vision impairment", NOT_RECORDED: "Unknown"}
+
+
+def _dfe_need_items() -> dict[str, str]:
+    """The DfE's item for each need a table prints, by code or by our label.
+
+    >>> items = _dfe_need_items()
+    >>> items["VI"], items["Visual impairment"], items["Primary need not recorded"]
+    ('Vision impairment', 'Vision impairment', 'Unknown')
+    """
+    items = {code: _DFE_NEED_NAMES.get(code, label) for code, label in PRIMARY_NEEDS.items()}
+    items |= {label: items[code] for code, label in PRIMARY_NEEDS.items() if label != items[code]}
+    return items | {"All needs": "Total"}
+
+
 #: Filters the DfE's harmonised data standards name: the table's column -> the standard's
 #: column, and the values the standard writes for the values tables print (a value not listed
 #: is published as printed); and a filter whose name the standards reserve for another
 #: meaning, renamed. Sources: DfE, "Standards for official statistics published by
 #: the DfE" (harmonised variables), and the GSS ethnicity standard's major groups.
 HARMONISED_FILTERS: dict[str, tuple[str, dict[str, str]]] = {
-    "primary_need": (
-        "sen_primary_need",
-        {
-            "ASD": "Autistic spectrum disorder",
-            "SEMH": "Social, emotional and mental health",
-            "SLCN": "Speech, language and communication needs",
-            "MLD": "Moderate learning difficulty",
-            "SLD": "Severe learning difficulty",
-            "PMLD": "Profound and multiple learning difficulty",
-            "SPLD": "Specific learning difficulty",
-            "HI": "Hearing impairment",
-            "VI": "Vision impairment",
-            "Visual impairment": "Vision impairment",
-            "MSI": "Multi-sensory impairment",
-            "PD": "Physical disability",
-            "DS": "Down syndrome",
-            "OTH": "Other difficulty or disability",
-            "Not recorded": "Unknown",
-            "Primary need not recorded": "Unknown",
-            "All needs": "Total",
-        },
-    ),
+    "primary_need": ("sen_primary_need", _dfe_need_items()),
     "ethnicity": (
         "ethnicity_major",
         {
