@@ -176,6 +176,14 @@ class Geography(_Strict):
             region_name=council.region_name,
         )
 
+    @classmethod
+    def of_authority(cls, authority: str) -> Geography | None:
+        """The codes of the authority named ``authority`` from its council file
+        (``pipeline/councils/``), or None where the project has no file for it."""
+        if authority.lower().replace(" ", "-") not in known_councils():
+            return None
+        return cls.of(load_council(authority))
+
 
 class FanOut(_Strict):
     """Render one appendix per value of a column (e.g. one per district) from one definition,
@@ -574,8 +582,8 @@ def _authority_geography(fan_out: FanOut, authority: str) -> dict:
     ``fan_out.geographies``, else from the authority's council file."""
     if authority in fan_out.geographies:
         return fan_out.geographies[authority].model_dump()
-    if authority.lower().replace(" ", "-") in known_councils():
-        return Geography.of(load_council(authority)).model_dump()
+    if geography := Geography.of_authority(authority):
+        return geography.model_dump()
     raise ReportDefinitionError(
         f"fan_out: no local authority codes for '{authority}'; add them under "
         f"fan_out.geographies.{authority} (la_name, new_la_code, old_la_code, region_code, "

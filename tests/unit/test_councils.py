@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from pipeline.config import PROJECT_ROOT, load_report_definition
+from pipeline.config import PROJECT_ROOT, Geography, load_report_definition
 from pipeline.councils import known_councils, load_council
 from pipeline.errors import ReportDefinitionError
 
@@ -26,6 +26,15 @@ def test_west_sussex_has_its_own_codes_region_and_seven_districts():
 
 def test_a_council_is_found_by_its_name_as_well_as_its_slug():
     assert load_council("West Sussex") == load_council("west-sussex")
+
+
+def test_an_authoritys_codes_come_from_its_council_file_or_are_none():
+    geography = Geography.of_authority("West Sussex")
+    assert geography is not None
+    assert (geography.la_name, geography.new_la_code, geography.region_code) == (
+        "West Sussex", "E10000032", "E12000008",
+    )  # fmt: skip
+    assert Geography.of_authority("Narnia") is None
 
 
 def test_an_unknown_council_names_the_known_ones():

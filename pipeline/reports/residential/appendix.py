@@ -46,7 +46,7 @@ from pipeline.present import (
     sentence_case,
 )
 from pipeline.charts import masked
-from pipeline.councils import known_councils, load_council
+from pipeline.councils import load_council
 from pipeline.kernel import ReportKernel
 from pipeline.vocabulary import NOT_RECORDED, normalise_label
 
@@ -1128,11 +1128,9 @@ class ResidentialAppendix(ReportKernel):
         partners' total is no area, so it is left out of the EES file (the table prints it)."""
         areas = {}
         for authority in self.authorities:
-            slug = authority.lower().replace(" ", "-")
+            geography = Geography.of_authority(authority)
             areas[self._region_label(authority)] = (
-                Geography.of(load_council(authority)).model_dump()
-                if slug in known_councils()
-                else {"la_name": authority}
+                geography.model_dump() if geography else {"la_name": authority}
             )
         return {"column": "placing_authority", "areas": areas}
 
