@@ -42,6 +42,7 @@ from pipeline import (
     tables,
 )
 from pipeline.config import ReportDefinition
+from pipeline.errors import RenderError, ReportDefinitionError, UserError
 from pipeline.figures import FigureRegistry
 from pipeline.present import HtmlFigure, HtmlTable
 
@@ -183,13 +184,15 @@ class ReportKernel:
                 source_extract.as_at if source_extract else None,
                 source_extract.period_start if source_extract else None,
             )
+            if period is None and row_time is None:
+                raise self._undated(table.name, [extract] if extract else [])
             if source is None:
                 source = self._source(extract) if extract else ""
             self._published[table.name] = publish.table_payload(
                 table,
                 row_filter=row_filter,
-                time_period=period[0],
-                time_identifier=period[1],
+                time_period=period[0] if period else "",
+                time_identifier=period[1] if period else "",
                 source=source,
                 row_time=row_time,
                 row_geography=row_geography,
@@ -201,6 +204,21 @@ class ReportKernel:
             )
         return table
 
+    def _undated(self, table: str, extracts: list[str]) -> UserError:
+        """The error for a published table with no time period (EES has no blank one): the
+        inputs it comes from need a date, or, with none, its report type must give a time."""
+        if not extracts:
+            return RenderError(
+                f"{self.definition.id}: table '{table}' has no time period; its report type "
+                "must give it one (time= or row_time= in ReportKernel._table)"
+            )
+        keys = ", ".join(f"inputs.{name}" for name in extracts)
+        return ReportDefinitionError(
+            f"{self.definition.id}: {keys} has no date, and '{table}' is published from it; "
+            "add as_at: (the day a snapshot was taken) or period_start: and period_end: "
+            "(the months a count covers) to it"
+        )
+
     def _extract_times(self, names: list[str], labels: list[str]) -> dict:
         """The ``row_time`` of a table whose rows are extracts (labelled ``labels``): each
         extract's own month or financial year; where snapshots (months) and periods (years)
@@ -208,6 +226,8 @@ class ReportKernel:
         of time in a file (the row's extract filter says which date or months)."""
         extracts = [self.definition.inputs[n] for n in names]
         times = [publish.time_of(e.as_at, e.period_start) for e in extracts]
+        if undated := [n for n, time in zip(names, times, strict=True) if time is None]:
+            raise self._undated("the trend across extracts", undated)
         if len({identifier == "Financial year" for _, identifier in times}) > 1:
             times = [
                 (publish.financial_year(e.as_at or e.period_start), "Financial year")

@@ -87,20 +87,23 @@ class Geography:
         }
 
 
-def time_of(as_at: dt.date | None, period_start: dt.date | None) -> tuple[str, str]:
+def time_of(as_at: dt.date | None, period_start: dt.date | None) -> tuple[str, str] | None:
     """EES time_period and time_identifier of an extract.
 
     A snapshot is its calendar month (``2025``, ``June``); a period is the financial year it
-    starts in (``202425``, ``Financial year``); with neither, a blank period.
+    starts in (``202425``, ``Financial year``); with neither, None: EES has no blank period,
+    so the caller says which input needs a date.
 
     >>> time_of(dt.date(2025, 6, 30), None), time_of(None, dt.date(2024, 4, 1))
     (('2025', 'June'), ('202425', 'Financial year'))
+    >>> time_of(None, None) is None
+    True
     """
     if as_at is not None:
         return str(as_at.year), f"{as_at:%B}"
     if period_start is not None:
         return financial_year(period_start), "Financial year"
-    return "", "Not applicable"
+    return None
 
 
 def financial_year(day: dt.date) -> str:

@@ -6,8 +6,11 @@ import pandas as pd
 import pytest
 
 from pipeline.config import PROJECT_ROOT, load_report_definition
+from pipeline.errors import RenderError, ReportDefinitionError
 from pipeline.kernel import ReportKernel
 from pipeline.present import Column, HtmlTable, Section
+
+SNAPSHOT = "snapshot_2025_06_30"
 
 
 class Tiny(ReportKernel):
@@ -16,11 +19,12 @@ class Tiny(ReportKernel):
     def first(self) -> Section:
         section = Section("First")
         for name in ("a", "b"):
-            section.add(self._table(self._make(name), extract=None, row_filter="group"))
+            section.add(self._table(self._make(name), extract=SNAPSHOT, row_filter="group"))
         return section
 
     def second(self) -> Section:
-        return Section("Second").add(self._table(self._make("c"), extract=None, row_filter="g"))
+        table = self._table(self._make("c"), extract=SNAPSHOT, row_filter="g")
+        return Section("Second").add(table)
 
     def _make(self, name: str) -> HtmlTable:
         frame = pd.DataFrame({"children": [7, 9]}, index=["x", "y"])
@@ -67,3 +71,30 @@ def test_the_threshold_and_sources_come_from_the_definition(report):
     source = report._source("snapshot_2025_06_30")
     assert source == "Source: Snapshot at 30 June 2025 (synthetic sample data)."
     assert dt.date(2025, 6, 30) == report.definition.inputs["snapshot_2025_06_30"].as_at
+
+
+def _undate(report, name):
+    inputs = report.definition.inputs
+    inputs[name] = inputs[name].model_copy(update={"as_at": None})
+
+
+def test_a_table_from_an_input_with_no_date_names_the_input_and_the_fix(report):
+    _undate(report, SNAPSHOT)
+    with pytest.raises(ReportDefinitionError) as caught:
+        report.first()
+    message = str(caught.value)
+    assert "inputs.snapshot_2025_06_30 has no date" in message
+    assert "'table_a'" in message and "add as_at:" in message
+
+
+def test_a_table_with_no_input_and_no_time_is_refused_not_published_blank(report):
+    with pytest.raises(RenderError, match="'table_x' has no time period"):
+        report._table(report._make("x"), extract=None, row_filter="group")
+    table = report._table(report._make("y"), extract=None, row_filter="g", time=("2025", "June"))
+    assert report.published[-1]["name"] == "table_y" and table.name == "table_y"
+
+
+def test_a_trend_over_an_undated_input_names_it(report):
+    _undate(report, "snapshot_2024_01")
+    with pytest.raises(ReportDefinitionError, match="inputs.snapshot_2024_01 has no date"):
+        report._extract_times([SNAPSHOT, "snapshot_2024_01"], ["June 2025", "January 2024"])
