@@ -28,6 +28,20 @@ def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def _table(
+    frame: pd.DataFrame, name: str, row_header: str, *columns: Column, total: bool = True
+) -> HtmlTable:
+    """A published table of ``frame``: its name as caption, a Total row only if ``total``."""
+    return HtmlTable(
+        frame,
+        caption=name,
+        columns=list(columns),
+        row_header=row_header,
+        total_row="Total" if total else None,
+        name=name,
+    )
+
+
 def _payload(table: HtmlTable, row_filter: str, **extra) -> dict:
     return publish.table_payload(
         table,
@@ -48,13 +62,8 @@ def _screened(tmp_path, data: str, meta: str) -> list[str]:
 
 def test_years_in_rows_become_each_row_s_time_period(tmp_path):
     frame = pd.DataFrame({"spend_gbp": [27911115.0, 34167515.0]}, index=["2017-18", "2018-19"])
-    table = HtmlTable(
-        frame,
-        caption="Spend by financial year",
-        columns=[Column("spend_gbp", "Spend", unit="£")],
-        row_header="Financial year",
-        total_row=None,
-        name="spend",
+    table = _table(
+        frame, "spend", "Financial year", Column("spend_gbp", "Spend", unit="£"), total=False
     )
     times = publish.financial_years("financial_year", frame.index)
     payload = _payload(table, "financial_year", row_time=times, time_period="")
@@ -75,13 +84,7 @@ def test_areas_in_rows_carry_their_own_codes_and_a_total_that_is_no_area_is_left
     frame = pd.DataFrame(
         {"children": [75.0, 52.0, 127.0]}, index=["Kent", "West Sussex (illustrative)", "Total"]
     )
-    table = HtmlTable(
-        frame,
-        caption="Children by authority",
-        columns=[Column("children", "Children")],
-        row_header="Authority",
-        name="partners",
-    )
+    table = _table(frame, "partners", "Authority", Column("children", "Children"))
     areas = {
         "Kent": {"la_name": "Kent", "new_la_code": "E10000016", "old_la_code": "886",
                  "region_code": "E12000008", "region_name": "South East"},
@@ -104,14 +107,7 @@ def test_areas_in_rows_carry_their_own_codes_and_a_total_that_is_no_area_is_left
 
 def test_a_region_and_england_row_are_at_their_own_level():
     frame = pd.DataFrame({"plans": [20635.0, 110014.0, 638745.0]}, index=["Kent", "SE", "England"])
-    table = HtmlTable(
-        frame,
-        caption="Plans",
-        columns=[Column("plans", "EHC plans")],
-        row_header="Area",
-        total_row=None,
-        name="areas",
-    )
+    table = _table(frame, "areas", "Area", Column("plans", "EHC plans"), total=False)
     areas = {
         "Kent": KENT.__dict__,
         "SE": {"region_code": "E12000008", "region_name": "South East"},
@@ -127,13 +123,7 @@ def test_harmonised_names_and_values_and_a_default_for_a_filter_without_a_total(
     frame = pd.DataFrame(
         {"placements": [928.0, 120.0, 1048.0]}, index=["ASD", "Not recorded", "Total"]
     )
-    table = HtmlTable(
-        frame,
-        caption="Placements by need",
-        columns=[Column("placements", "Placements")],
-        row_header="Primary need",
-        name="need",
-    )
+    table = _table(frame, "need", "Primary need", Column("placements", "Placements"))
     data, meta = publish.tidy_csv(_payload(table, "primary_need"), KENT)
     rows = _rows(data)
     assert [r["sen_primary_need"] for r in rows] == [
@@ -143,13 +133,12 @@ def test_harmonised_names_and_values_and_a_default_for_a_filter_without_a_total(
     ]
     assert _rows(meta)[0]["filter_default"] == "Total"
     assert _screened(tmp_path, data, meta) == []
-    ethnic = HtmlTable(
+    ethnic = _table(
         pd.DataFrame({"placements": [50.0, 60.0]}, index=["Asian or Asian British", "Mixed"]),
-        caption="Placements by ethnicity",
-        columns=[Column("placements", "Placements")],
-        row_header="Ethnicity",
-        total_row=None,
-        name="ethnicity",
+        "ethnicity",
+        "Ethnicity",
+        Column("placements", "Placements"),
+        total=False,
     )
     data, meta = publish.tidy_csv(_payload(ethnic, "ethnicity"), KENT)
     assert [r["ethnicity_major"] for r in _rows(data)] == [
@@ -165,13 +154,13 @@ def test_a_part_year_period_says_its_months_and_a_rank_has_no_unit(tmp_path):
     frame = pd.DataFrame(
         {"placements": [1159.0, 2069.0], "rank": [2.0, 27.0]}, index=["DPS", "Total"]
     )
-    table = HtmlTable(
+    table = _table(
         frame,
-        caption="Placements",
-        columns=[Column("placements", "Placements"), Column("rank", "Rank", unit="rank")],
-        row_header="Status",
-        total_row=None,
-        name="period",
+        "period",
+        "Status",
+        Column("placements", "Placements"),
+        Column("rank", "Rank", unit="rank"),
+        total=False,
     )
     months = publish.months_covered(dt.date(2024, 4, 1), dt.date(2024, 11, 30))
     payload = _payload(
@@ -185,12 +174,11 @@ def test_a_part_year_period_says_its_months_and_a_rank_has_no_unit(tmp_path):
 
 
 def test_a_pupil_s_phase_is_not_published_as_the_school_phase_the_standards_name():
-    table = HtmlTable(
+    table = _table(
         pd.DataFrame({"placements": [5.0, 7.0]}, index=["Primary (R-Year 6)", "Total"]),
-        caption="Placements by phase",
-        columns=[Column("placements", "Placements")],
-        row_header="Phase",
-        name="phase",
+        "phase",
+        "Phase",
+        Column("placements", "Placements"),
     )
     data, _ = publish.tidy_csv(_payload(table, "phase"), KENT)
     assert "year_group_band" in _rows(data)[0] and "education_phase" not in data
