@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from pipeline import prose
 from pipeline.errors import UserError
 from pipeline.figures import SUPPRESSED_REASON, UNIT_PLACES
 from pipeline.present import (
@@ -45,6 +46,15 @@ from pipeline.present import (
     fmt_share,
     join_words,
     round_half_up,
+)
+
+#: Numbers a narrative may type by hand besides ``prose.NOT_DATA`` (years, dates, tables,
+#: year groups): the committee report's own paragraph and section numbers, and list numbers.
+NOT_DATA_IN_NARRATIVE: tuple[str, ...] = (
+    r"^\s*(?:#+\s*)?\d+(?:\.\d+)*[.)]?(?=\s)",  # "4.1 Robust ...", "## 6. Financial", "1. "
+    r"\b[Ss]ections? \d+(?:\.\d+)*(?:(?:,| and| to) \d+(?:\.\d+)*)*",  # "Section 4.2"
+    r"\b[Pp]aragraphs? \d+(?:\.\d+)*(?:(?:,| and| to) \d+(?:\.\d+)*)*",
+    r"\b(?:[Pp]ost|[Pp]re)[- ]1[69]\b",  # a phase: "specialist post 16 providers"
 )
 
 #: ``{{ figure.id }}`` or ``{{ figure.id | format }}``, on one line.
@@ -362,8 +372,8 @@ class Filled:
         listed = "\n".join(f"- line {p.line}: {p.message}" for p in self.problems)
         count = len(self.problems)
         return (
-            f"**This narrative has {count} problem{'s' if count != 1 else ''}** (each is "
-            f"marked in the text below; a render refuses it until they are fixed):\n\n"
+            f"**This narrative has {count} problem{'s' if count != 1 else ''}** (a placeholder "
+            f"with one is marked in the text below; a render refuses it until they are fixed):\n\n"
             f"{listed}\n\n---\n\n{self.markdown}"
         )
 
@@ -440,6 +450,12 @@ did you mean s25.schools.dps?
             return shown
 
         filled = PLACEHOLDER.sub(replace, line)
+        problems.extend(
+            Problem(source, number, "", _typed_by_hand(typed))
+            for typed in prose.numbers(
+                PLACEHOLDER.sub(" ", line), (*prose.NOT_DATA, *NOT_DATA_IN_NARRATIVE)
+            )
+        )
         for stray in ("{{", "}}"):
             if stray in filled:
                 problems.append(
@@ -459,6 +475,13 @@ did you mean s25.schools.dps?
         )
     markdown = re.sub(r"\n{3,}", "\n\n", "".join(lines_out)).strip("\n") + "\n"
     return Filled(markdown, placeholders, problems)
+
+
+def _typed_by_hand(number: str) -> str:
+    return (
+        f"{number} is typed by hand, so nothing ties it to the data: write it as a placeholder "
+        "({{ figure.id }}, ids in figures.json), or in words if it is no figure"
+    )
 
 
 def printable(figures: Mapping[str, Mapping]) -> frozenset[str]:

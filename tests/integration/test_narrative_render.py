@@ -143,6 +143,6 @@ def test_a_narrative_with_a_script_is_refused_in_one_line(tiny):
     from pipeline.errors import RenderError
 
     _, definition = tiny
-    with_narrative(definition, "{{ tiny.children.total }} <script>alert(1)</script>\n")
+    with_narrative(definition, "{{ tiny.children.total }} <script>alert('x')</script>\n")
     with pytest.raises(RenderError, match=r"tiny\.narrative\.md: .*<script> element"):
         render_report(definition, force=True)

@@ -256,3 +256,32 @@ def test_a_definition_naming_a_narrative_that_cannot_be_used_is_refused(tmp_path
 def test_an_id_with_a_space_is_named_as_it_is():
     figures = {"s25.need_pct.Not recorded": {"value": 0, "unit": "percent_rounded", "label": "x"}}
     assert fill("{{ s25.need_pct.Not recorded }}", figures).markdown == "0%\n"
+
+
+def test_a_number_typed_by_hand_is_refused_with_its_line_and_the_fix():
+    text = (
+        "4.1 KCC placed {{ s25.placements.total }} pupils.\n"
+        "\n"
+        "4.2 Of them 1,784 were placed in 110 schools, 61% in DPS schools, at £54,460.\n"
+    )
+    with pytest.raises(NarrativeError) as caught:
+        fill(text, FIGURES, source="n.md", report_id="r")
+    lines = str(caught.value).split("\nerror: ")
+    assert [line.split(" is typed")[0] for line in lines] == [
+        "n.md:3: 1,784", "n.md:3: 110", "n.md:3: 61%", "n.md:3: £54,460",
+    ]  # fmt: skip
+    assert "write it as a placeholder" in lines[0]
+
+
+def test_paragraph_and_section_numbers_dates_years_and_notes_are_not_typed_figures():
+    text = (
+        "<!-- the paper printed 1,816 and £876m -->\n"
+        "## 6. Financial implications\n"
+        "\n"
+        "6.2 In 2024-25, as Section 4.2 and paragraphs 6.5 and 6.7 say, on 30 June 2025 "
+        "{{ s25.placements.total }} pupils (Year 9 and 10, not post 16) were placed.\n"
+        "\n"
+        "1. A list item of {{ s25.schools.dps }} schools.\n"
+    )
+    filled = fill(text, FIGURES)
+    assert "1,784 pupils" in filled.markdown and not filled.problems
