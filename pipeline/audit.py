@@ -1657,6 +1657,9 @@ class TableSpec:
         Filter columns that only label rows and define no group (``basis``, ``source``).
     total : str
         The filter value that means "all values" (the dimension is absent).
+    optional : tuple of str
+        Indicator columns a table may leave out (one printed in a form without them);
+        any other indicator the table lacks is an error in the spec.
     """
 
     indicators: Mapping[str, Indicator]
@@ -1665,6 +1668,7 @@ class TableSpec:
     fixed: Mapping[str, str] = field(default_factory=dict)
     labels_only: tuple[str, ...] = ()
     total: str = "Total"
+    optional: tuple[str, ...] = ()
 
 
 _HIDDEN = {"c", "[c]"}
@@ -1759,10 +1763,12 @@ def cells_from_tidy(
         if m["col_type"] == "Filter" and m["col_name"] not in spec.labels_only
     ]
     present = set(rows[0]) if rows else set()
-    unknown = [col for col in spec.indicators if rows and col not in present]
+    unknown = [
+        col for col in spec.indicators if rows and col not in present and col not in spec.optional
+    ]
     if unknown:
         raise ValueError(f"{table}: spec names columns the table lacks: {', '.join(unknown)}")
-    columns = _columns(meta, spec)
+    columns = [column for column in _columns(meta, spec) if column.name in present]
     cells: list[Cell] = []
     for row in rows:
         key: dict[str, str] = {}

@@ -538,13 +538,16 @@ def suppress_means(
         {c: pd.to_numeric(table[f"avg_{c}"], errors="coerce") for c in names}, index=table.index
     )
     row_total = total_row if total_row in table.index else None
+    # with no categories the rows' groups are the only breakdown: "total" is then a column of
+    # counts whose Total row is its only total, not the total of a row's categories
+    total_col = "total" if categories else None
     if count_mask is None:
         count_mask = suppress(
             counts,
             counts=names,
             threshold=threshold,
             total_row=row_total,
-            total_col="total",
+            total_col=total_col,
             hidden_elsewhere=hidden_elsewhere,
             shown_elsewhere=shown_elsewhere,
         )
@@ -553,7 +556,7 @@ def suppress_means(
     primary = hidden_counts | small | _aligned(means_hidden_elsewhere, counts)
     sums = counts * means.fillna(0.0)
     hidden_means = secondary_mask(
-        sums, primary, total_row=row_total, total_col="total", threshold=1, integral=False
+        sums, primary, total_row=row_total, total_col=total_col, threshold=1, integral=False
     )
     hidden_means = _without_findings(
         counts, means, hidden_counts, hidden_means, total_row=row_total, threshold=threshold
@@ -630,10 +633,10 @@ def _without_findings(
 
     rows = [str(r) for r in counts.index if r != total_row]
     cats = [str(c) for c in counts.columns if c != "total"]
-    universe = Universe(
-        (Dimension("row", tuple(rows)), Dimension("category", tuple(cats))),
-        measures={"m": Measure(lower=0.0)},
-    )
+    dimensions = [Dimension("row", tuple(rows))]
+    if cats:
+        dimensions.append(Dimension("category", tuple(cats)))
+    universe = Universe(tuple(dimensions), measures={"m": Measure(lower=0.0)})
     by_label = {f"{r}, {c}": (r, c) for r in counts.index for c in counts.columns}
     mask = hidden_means.copy()
     while True:

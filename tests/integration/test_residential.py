@@ -297,9 +297,22 @@ def test_a_profile_mostly_hidden_when_split_by_where_the_home_is_is_published_un
                 assert (body["children"] == "c").mean() <= 0.5, (member, stem)
             else:
                 unsplit.append((member, stem))
+        tidy, _ = member_table(member, "weekly_cost_by_provider_type")
+        means = [c for c in tidy.columns if c.startswith("mean_weekly_cost")]
+        body = tidy.loc[tidy["provider_type"] != "Total", means]
+        with_children = body != "x"
+        if "mean_weekly_cost_in_area" in tidy:
+            assert (body == "c").to_numpy().sum() <= with_children.to_numpy().sum() / 2, member
+        else:
+            assert means == ["mean_weekly_cost_all"], member
+            unsplit.append((member, "weekly_cost"))
         assert html.count("Not split by where the home is") == sum(
             1 for m, _ in unsplit if m == member
         ), member
+    # split, every partner's cost table was mostly [c] (Kent 8 of 12 means, West Sussex 9 of 12)
+    assert {m for m, stem in unsplit if stem == "weekly_cost"} == set(MEMBERS)
+    costs, _ = member_table("res-2021-west-sussex", "weekly_cost_by_provider_type")
+    assert "c" not in costs["mean_weekly_cost_all"].tolist()
     assert ("res-2021-portsmouth", "length_of_placement") in unsplit
     assert ("res-2021-kent", "age_against_target") not in unsplit
     length, _ = member_table("res-2021-portsmouth", "length_of_placement")

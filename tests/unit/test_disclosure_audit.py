@@ -302,3 +302,18 @@ def test_a_figure_no_published_table_prints_is_refused_unless_declared(monkeypat
     del figures["s25.girls_in_year_9"]
     files["figures.json"] = json.dumps({"figures": figures}).encode()
     assert render.run_audit(definition, [payload], files)["findings"] == 0
+
+
+def test_means_of_one_breakdown_alone_are_protected_by_the_rows_not_a_total_column():
+    # Portsmouth's cost table unsplit: 2 children in local-authority homes hide their mean,
+    # and their sum (25 x 4604 - 10 x 4746 - 13 x 4649) would give it: one more row is hidden
+    table = pd.DataFrame(
+        {"avg_total": [4746.0, 3595.0, 4649.0, 4604.0], "n_total": [10.0, 2.0, 13.0, 25.0]},
+        index=["Private", "Local authority", "Not known", "Total"],
+    )
+    mask = disclosure.suppress_means(table, categories=[])
+    assert mask.loc["Local authority", "avg_total"] and mask.loc["Local authority", "n_total"]
+    assert mask["avg_total"].drop("Total").sum() == 2 and not mask.loc["Total", "avg_total"]
+    # every group of 5 or more: nothing to hide
+    safe = table.assign(n_total=[10.0, 5.0, 10.0, 25.0])
+    assert not disclosure.suppress_means(safe, categories=[]).to_numpy().any()

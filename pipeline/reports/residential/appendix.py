@@ -965,23 +965,45 @@ class ResidentialAppendix(ReportKernel):
         section.add(length)
         return section.add(self._cost_table())
 
-    def _cost_table(self) -> HtmlTable:
-        table = build_cost_by_provider(self.placed, authority=self.authority)
-        # The children of each provider type in and outside the area are not printed, but a
-        # reader can work them out (from the headline counts and the [x] of empty cells), so
-        # they are suppressed as if published and each mean travels with its count.
-        grid = pd.DataFrame(
-            {name: table[f"n_{name}"] for name in (IN_AREA, OUT_OF_AREA, "total")},
-            index=table.index,
-        )
+    def _cost_form(self, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+        """The cost table as published, its mask, and whether it is split by where the home is.
+
+        As for the profiles (``_profile_form``): split into homes in and outside the area only
+        when at most half of the split's means would be hidden; else each provider type's mean
+        over all its children, beside their number. The children of each provider type in and
+        outside the area are not printed, but a reader can work them out (from the headline
+        counts and the [x] of empty cells), so they are suppressed as if published and each
+        mean travels with its count."""
+        names = (IN_AREA, OUT_OF_AREA, "total")
+        grid = pd.DataFrame({name: table[f"n_{name}"] for name in names}, index=table.index)
         mask = disclosure.suppress_means(
             table,
             categories=[IN_AREA, OUT_OF_AREA],
             threshold=self.threshold,
             **self._headline_cells(grid, PROFILE_HEADLINE),
         )
+        body = table.drop(index=TOTAL)
+        means = [f"avg_{name}" for name in names]
+        with_children = body[[f"n_{name}" for name in names]].to_numpy() > 0
+        hidden = mask.loc[body.index, means].to_numpy()[with_children]
+        if hidden.size == 0 or hidden.mean() <= 0.5:
+            return table, mask, True
+        alone = table[["avg_total", "n_total"]]
+        mask = disclosure.suppress_means(
+            alone,
+            categories=[],
+            threshold=self.threshold,
+            **self._headline_cells(grid[["total"]], PROFILE_HEADLINE),
+        )
+        return alone, mask, False
+
+    def _cost_table(self) -> HtmlTable:
+        table, mask, by_home = self._cost_form(
+            build_cost_by_provider(self.placed, authority=self.authority)
+        )
+        names = (IN_AREA, OUT_OF_AREA, "total") if by_home else ("total",)
         for row in table.index:
-            for name in (IN_AREA, OUT_OF_AREA, "total"):
+            for name in names:
                 self._put(
                     f"{self.prefix}.{self.key}.weekly_cost.{key_of(str(row))}.{name}",
                     table,
@@ -991,6 +1013,30 @@ class ResidentialAppendix(ReportKernel):
                     f"Mean weekly cost, {row}, {name.replace('_', ' ')}",
                     mask,
                 )
+        split = [
+            Column(
+                f"avg_{IN_AREA}",
+                f"In {self.authority}",
+                fmt_gbp,
+                unit="£",
+                indicator="mean_weekly_cost_in_area",
+            ),
+            Column(
+                f"avg_{OUT_OF_AREA}",
+                f"Outside {self.authority}",
+                fmt_gbp,
+                unit="£",
+                indicator="mean_weekly_cost_out_of_area",
+            ),
+        ]
+        unsplit = (
+            ""
+            if by_home
+            else (
+                "Not split by where the home is: most of the split table's means would be "
+                "hidden to protect small numbers of children. "
+            )
+        )
         return self._table(
             HtmlTable(
                 table,
@@ -999,20 +1045,7 @@ class ResidentialAppendix(ReportKernel):
                     f"type, {self._as_at()}"
                 ),
                 columns=[
-                    Column(
-                        f"avg_{IN_AREA}",
-                        f"In {self.authority}",
-                        fmt_gbp,
-                        unit="£",
-                        indicator="mean_weekly_cost_in_area",
-                    ),
-                    Column(
-                        f"avg_{OUT_OF_AREA}",
-                        f"Outside {self.authority}",
-                        fmt_gbp,
-                        unit="£",
-                        indicator="mean_weekly_cost_out_of_area",
-                    ),
+                    *(split if by_home else []),
                     Column(
                         "avg_total",
                         "All placements",
@@ -1026,8 +1059,8 @@ class ResidentialAppendix(ReportKernel):
                 row_labels=_label,
                 note=(
                     "Mean agreed weekly cost. Provider type is from the list of children's homes; "
-                    "'Not known' where the home is not on it. Means over fewer than "
-                    f"{self.threshold} children are suppressed, as are means that would let "
+                    "'Not known' where the home is not on it. " + unsplit + "Means over fewer "
+                    f"than {self.threshold} children are suppressed, as are means that would let "
                     "a suppressed figure be worked out. " + self._both_sources()
                 ),
                 mask=mask,

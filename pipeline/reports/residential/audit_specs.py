@@ -94,6 +94,8 @@ def specs(authority: str, authorities: list[str], illustrative: list[str]) -> di
                 "children": count(),
             },
             fixed=fixed,
+            # a table that would be mostly [c] split is printed for all placements alone
+            optional=("mean_weekly_cost_in_area", "mean_weekly_cost_out_of_area"),
         ),
         "regional_comparison": TableSpec(
             {
