@@ -27,9 +27,7 @@ REPORT_TYPE = register(
             InputKind("spend_history"),
             # the DfE's published EHC plan statistics: read by the national context section
             # itself (pipeline.ehcp_statistics), never cleaned into the interim layer
-            InputKind(
-                "ehcp_statistics", authorities="pipeline.ehcp_statistics:local_authorities"
-            ),
+            InputKind("ehcp_statistics", authorities="pipeline.ehcp_statistics:local_authorities"),
         ),
         settings={
             "sections": (Sections, Sections),

@@ -19,11 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from IPython.display import display
 
 from pipeline import (
-    FIGURES_MIMETYPE,
-    TABLES_MIMETYPE,
     charts,
     disclosure,
     io,
@@ -32,22 +29,20 @@ from pipeline import (
     tables,
 )
 from pipeline.config import Extract, ReportDefinition, load_report_definition, resolve_path
-from pipeline.kernel import ReportKernel
 from pipeline.ehcp_statistics import Release, read_release
 from pipeline.ingest import read_spend_history
-from pipeline.reports.inmss.context import NationalContext
+from pipeline.kernel import ReportKernel
 from pipeline.present import (
     Column,
     HtmlFigure,
     HtmlTable,
     Section,
-    count_of,
     fmt_count,
     fmt_date,
+    fmt_financial_year,
     fmt_gbp,
     fmt_move,
     fmt_number,
-    fmt_financial_year,
     fmt_pct,
     fmt_share,
     join_words,
@@ -55,6 +50,7 @@ from pipeline.present import (
     snake_case,
     with_article,
 )
+from pipeline.reports.inmss.context import NationalContext
 from pipeline.vocabulary import ETHNIC_GROUP_ORDER, NOT_RECORDED, PRIMARY_NEEDS
 
 #: The category a blank value of an equality characteristic belongs to (its own "not
@@ -514,7 +510,8 @@ class Appendix(NationalContext, ReportKernel):
                 ],
                 row_header=self.framework.label,
                 note=scope_note
-                + "Average annual cost is the mean agreed annual fee. " + self._source(name),
+                + "Average annual cost is the mean agreed annual fee. "
+                + self._source(name),
                 mask=mask,
                 name="framework_status_snapshot",
             ),
@@ -771,7 +768,6 @@ class Appendix(NationalContext, ReportKernel):
     def _phase_table(self, name: str, frame: pd.DataFrame) -> tuple[HtmlTable, pd.DataFrame]:
         prefix = self._prefix(name)
         phases = tables.build_phase_profile(frame, categories=self.categories)
-        counts = [*self.categories, "total"]
         mask = self._profile_mask(frame, phases)
         for phase in phases.index:
             if phase != tables.TOTAL:
@@ -888,8 +884,10 @@ class Appendix(NationalContext, ReportKernel):
             )
             if per_cat:
                 # each item has its own "and": a comma before the last keeps them apart
-                listed = per_cat[0] if len(per_cat) == 1 else (
-                    f"{', '.join(per_cat[:-1])}, and {per_cat[-1]}"
+                listed = (
+                    per_cat[0]
+                    if len(per_cat) == 1
+                    else (f"{', '.join(per_cat[:-1])}, and {per_cat[-1]}")
                 )
                 words += f"; by {self._status} the peaks are {listed}"
             words += "."
@@ -1109,8 +1107,7 @@ class Appendix(NationalContext, ReportKernel):
                 note=(
                     "Average annual cost is the mean agreed annual fee. Spend pro-rates each "
                     f"annual fee to the days the placement ran between {fmt_date(start)} and "
-                    f"{fmt_date(end)}. "
-                    + self._source(earlier_name, later_name)
+                    f"{fmt_date(end)}. " + self._source(earlier_name, later_name)
                 ),
                 mask=mask,
                 name="average_cost_change",
@@ -1190,9 +1187,7 @@ class Appendix(NationalContext, ReportKernel):
         # figure no table prints
         ncy_table, _ = self._ncy_table(name, frame)
         peak_words = (
-            f" and peaks in {tables.ncy_label(peak)}"
-            if not ncy_table.hidden(peak, "total")
-            else ""
+            f" and peaks in {tables.ncy_label(peak)}" if not ncy_table.hidden(peak, "total") else ""
         )
         section.para(
             self._top_needs_sentence(need_table, profile)
@@ -1499,7 +1494,6 @@ class Appendix(NationalContext, ReportKernel):
                 order=order,
                 missing=MISSING_AS.get(column, NOT_RECORDED),
             )
-            counts = [*self.categories, "total"]
             mask = self._profile_mask(frame, profile)
             for row in profile.index:
                 if row == tables.TOTAL:
@@ -1826,9 +1820,7 @@ class Appendix(NationalContext, ReportKernel):
                 "is a difference of definition, not growth."
             )
         )
-        chart = charts.plot_trend(
-            trend, needs=["ASD", "SEMH", "SLCN"], source=self._source(*names)
-        )
+        chart = charts.plot_trend(trend, needs=["ASD", "SEMH", "SLCN"], source=self._source(*names))
         return section.add(self._figure(chart)).add(html_table)
 
     def summary(self) -> Section:

@@ -22,7 +22,7 @@ from pipeline.audit import (
 )
 from pipeline.config import ReportDefinition
 from pipeline.ehcp_statistics import census_month, latest_year
-from pipeline.vocabulary import ETHNIC_GROUP_ORDER, OUT_OF_AREA, PRIMARY_NEEDS
+from pipeline.vocabulary import ETHNIC_GROUP_ORDER, OUT_OF_AREA
 
 #: A need group as the cost table prints it (its label) -> its key.
 NEED_GROUP_KEYS = {label: key for key, label, _ in tables.NEED_GROUPS}
@@ -71,9 +71,7 @@ def specs(
             for c in categories
         }
         by_status["avg_annual_cost_all"] = mean("annual_cost")
-        by_status.update(
-            {f"placements_{keys[c]}": count(framework_status=c) for c in categories}
-        )
+        by_status.update({f"placements_{keys[c]}": count(framework_status=c) for c in categories})
         by_status["placements"] = count()
 
         def profile(filter_column: str, with_share: bool = True, snap=snap) -> TableSpec:

@@ -130,9 +130,7 @@ class NationalContext:
             region_code=self._context_council["region_code"],
             england_code=ENGLAND,
         )
-        return table.set_axis([census_month(y) for y in table.index], axis=0).rename_axis(
-            "census"
-        )
+        return table.set_axis([census_month(y) for y in table.index], axis=0).rename_axis("census")
 
     @cached_property
     def context_trend_mask(self) -> pd.DataFrame:
@@ -193,9 +191,7 @@ class NationalContext:
         # the region's figure is the sum of its councils': with all of them listed, a hidden
         # council would be the region's figure less the others'
         region = t.index[t["level"] == "regional"][0]
-        members = set(
-            self.release.authorities().query("region_code == @self._region_code")["code"]
-        )
+        members = set(self.release.authorities().query("region_code == @self._region_code")["code"])
         listed = set(t.loc[t["level"] == "la", "code"])
         if members <= listed and mask.loc[t["level"] == "la", "inmss"].any():
             mask.loc[region, "inmss"] = True
@@ -339,13 +335,23 @@ class NationalContext:
                 if pd.isna(t.loc[census, column]):
                     continue
                 self._put(
-                    f"context.jan{year}.{ids[column]}", t, census, column, unit,
-                    f"{label}, {census}", m,
+                    f"context.jan{year}.{ids[column]}",
+                    t,
+                    census,
+                    column,
+                    unit,
+                    f"{label}, {census}",
+                    m,
                 )
                 if census == latest:
                     self._put(
-                        f"context.{ids[column]}", t, census, column, unit,
-                        f"{label}, {census}", m,
+                        f"context.{ids[column]}",
+                        t,
+                        census,
+                        column,
+                        unit,
+                        f"{label}, {census}",
+                        m,
                     )
         code = self.council.new_la_code
         if code in self.context_ranks.index and not self._latest_hidden("inmss_pct"):
@@ -445,8 +451,7 @@ class NationalContext:
                 "context.inmss_share_rank_compared",
                 int(group.rank(method="min")[code]),
                 "rank",
-                f"Rank of {name}'s share among the councils compared, {self._latest} "
-                "(1 = highest)",
+                f"Rank of {name}'s share among the councils compared, {self._latest} (1 = highest)",
             )
             text += (
                 f" Among {name} and {self._comparators_words} ({fmt_count(len(group))} "
@@ -536,8 +541,10 @@ class NationalContext:
             extract=None,
             row_filter="area",
             row_geography=areas,
-            time=(self.release.latest.replace("/", "")[:4] + self.release.latest[-2:],
-                  "Academic year"),
+            time=(
+                self.release.latest.replace("/", "")[:4] + self.release.latest[-2:],
+                "Academic year",
+            ),
             source=self._context_source(),
         )
 
@@ -566,7 +573,9 @@ class NationalContext:
                 note=(
                     "INMSS: independent plus non-maintained special schools. Counts under "
                     f"{self.threshold} are shown as [c] with a figure that would give them away, "
-                    "although the DfE publishes them. " + NOT_AVAILABLE_WHY + " "
+                    "although the DfE publishes them. "
+                    + NOT_AVAILABLE_WHY
+                    + " "
                     + self._context_source()
                 ),
                 mask=self.context_trend_mask,
@@ -652,8 +661,10 @@ class NationalContext:
             ),
             extract=None,
             row_filter="primary_need",
-            time=(self.release.latest.replace("/", "")[:4] + self.release.latest[-2:],
-                  "Academic year"),
+            time=(
+                self.release.latest.replace("/", "")[:4] + self.release.latest[-2:],
+                "Academic year",
+            ),
             source=self._context_source(),
         )
         rows = t.drop(index=tables.TOTAL)

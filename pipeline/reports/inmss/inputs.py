@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.clean_engine import CleanResult
-from pipeline.reports.inmss.clean import clean_snapshot
 from pipeline.config import Extract, ReportDefinition
 from pipeline.io import snapshot_date_of
+from pipeline.reports.inmss.clean import clean_snapshot
 
 
 def clean_placements(

@@ -61,7 +61,6 @@ class Context(_Strict):
     comparators_label: str | None = None
 
 
-
 def check_definition(definition) -> None:
     """The sections name inputs that exist and are of the kind each section reads."""
     for name, value in definition.sections.model_dump().items():

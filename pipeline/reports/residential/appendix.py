@@ -23,15 +23,15 @@ import numpy as np
 import pandas as pd
 
 from pipeline import disclosure, io, sections, tables, vocabulary
-from pipeline.reports.residential import charts as charts_residential
-from pipeline.reports.residential.clean import OFSTED_RATINGS, PROVIDER_TYPES
+from pipeline.charts import masked
 from pipeline.config import (
-    PROJECT_ROOT,
     Geography,
     ReportDefinition,
     load_report_definition,
     resolve_path,
 )
+from pipeline.councils import load_council
+from pipeline.kernel import ReportKernel
 from pipeline.present import (
     SUPPRESSED,
     Column,
@@ -45,9 +45,8 @@ from pipeline.present import (
     round_half_up,
     sentence_case,
 )
-from pipeline.charts import masked
-from pipeline.councils import load_council
-from pipeline.kernel import ReportKernel
+from pipeline.reports.residential import charts as charts_residential
+from pipeline.reports.residential.clean import OFSTED_RATINGS, PROVIDER_TYPES
 from pipeline.vocabulary import NOT_RECORDED, normalise_label
 
 TOTAL = tables.TOTAL
@@ -548,7 +547,9 @@ class ResidentialAppendix(ReportKernel):
         table, mask, by_home = self._profile_form(table)
         columns = [
             Column("total", "All children", indicator="children"),
-            Column("pct", "Share of children", fmt_pct, unit="%", dp=1, indicator="share_of_children"),
+            Column(
+                "pct", "Share of children", fmt_pct, unit="%", dp=1, indicator="share_of_children"
+            ),
         ]
         split = None
         if by_home:
@@ -1252,11 +1253,7 @@ class ResidentialAppendix(ReportKernel):
             f"{self.authority} children that were not open on {self._as_at()} (ended before it "
             f"or starting after it), and {self._left_out_words('excluded', 'children')} under "
             f"the {teams}"
-            + (
-                " (their numbers are not shown, to protect confidentiality)."
-                if hidden
-                else "."
-            )
+            + (" (their numbers are not shown, to protect confidentiality)." if hidden else ".")
         )
         disclosure_text = sections.suppression_summary(
             self,

@@ -127,6 +127,7 @@ def plot_regional_comparison(
     children = regional["children"].astype(float)
     share = (inside / children * 100).where(children > 0)
     known = share.dropna()
+
     def label_of(row: object) -> str:
         return labels[list(regional.index).index(row)]
 

@@ -227,137 +227,141 @@ def _with_accepted(specs: dict[str, Spec]) -> dict[str, Spec]:
 
 _DATE = "datetime64[ns]"
 
-HOMES_COLUMNS: dict[str, Spec] = _with_accepted({
-    "ofsted_urn": Spec(
-        True,
-        parse_ofsted_urn,
-        bad="ofsted_urn: not an Ofsted URN (SC and six digits)",
-        aliases=("URN", "Ofsted URN", "Setting URN", "Home URN", "Reference"),
-    ),
-    "home_name": Spec(True, aliases=("Home", "Name of Home", "Setting Name", "Home Name")),
-    "local_authority": Spec(
-        True,
-        parse_authority,
-        aliases=("LA", "Local Authority", "Authority", "Local Authority Name", "Home LA"),
-    ),
-    "district": Spec(
-        False,
-        _category(HOST_DISTRICTS),
-        flag=f"district: not a {HOST.name} district (left blank)",
-        aliases=("District", "District Council", "Home District", "Location"),
-    ),
-    "registered_beds": Spec(
-        True,
-        functools.partial(parse_whole, low=BEDS_LIMITS[0], high=BEDS_LIMITS[1]),
-        bad=f"registered_beds: not a whole number of beds ({BEDS_LIMITS[0]} or more)",
-        aliases=("Beds", "Registered Places", "Places", "Capacity", "Number of Beds"),
-        dtype="Int64",
-    ),
-    "ofsted_rating": Spec(
-        False,
-        _category(RATING_ALIASES, *OFSTED_RATINGS),
-        flag="ofsted_rating: unrecognised (left blank)",
-        aliases=("Rating", "Ofsted Grade", "Overall Effectiveness", "Latest Rating"),
-    ),
-    "provider": Spec(False, aliases=("Provider Name", "Organisation", "Operator")),
-    "provider_type": Spec(
-        False,
-        _category(PROVIDER_TYPE_ALIASES, *PROVIDER_TYPES),
-        flag="provider_type: unrecognised (left blank)",
-        aliases=("Sector", "Ownership", "Provider Sector", "Type of Provider"),
-    ),
-})
+HOMES_COLUMNS: dict[str, Spec] = _with_accepted(
+    {
+        "ofsted_urn": Spec(
+            True,
+            parse_ofsted_urn,
+            bad="ofsted_urn: not an Ofsted URN (SC and six digits)",
+            aliases=("URN", "Ofsted URN", "Setting URN", "Home URN", "Reference"),
+        ),
+        "home_name": Spec(True, aliases=("Home", "Name of Home", "Setting Name", "Home Name")),
+        "local_authority": Spec(
+            True,
+            parse_authority,
+            aliases=("LA", "Local Authority", "Authority", "Local Authority Name", "Home LA"),
+        ),
+        "district": Spec(
+            False,
+            _category(HOST_DISTRICTS),
+            flag=f"district: not a {HOST.name} district (left blank)",
+            aliases=("District", "District Council", "Home District", "Location"),
+        ),
+        "registered_beds": Spec(
+            True,
+            functools.partial(parse_whole, low=BEDS_LIMITS[0], high=BEDS_LIMITS[1]),
+            bad=f"registered_beds: not a whole number of beds ({BEDS_LIMITS[0]} or more)",
+            aliases=("Beds", "Registered Places", "Places", "Capacity", "Number of Beds"),
+            dtype="Int64",
+        ),
+        "ofsted_rating": Spec(
+            False,
+            _category(RATING_ALIASES, *OFSTED_RATINGS),
+            flag="ofsted_rating: unrecognised (left blank)",
+            aliases=("Rating", "Ofsted Grade", "Overall Effectiveness", "Latest Rating"),
+        ),
+        "provider": Spec(False, aliases=("Provider Name", "Organisation", "Operator")),
+        "provider_type": Spec(
+            False,
+            _category(PROVIDER_TYPE_ALIASES, *PROVIDER_TYPES),
+            flag="provider_type: unrecognised (left blank)",
+            aliases=("Sector", "Ownership", "Provider Sector", "Type of Provider"),
+        ),
+    }
+)
 
-PLACEMENTS_COLUMNS: dict[str, Spec] = _with_accepted({
-    "child_id": Spec(
-        True,
-        pseudonym="pipeline.clean.pseudonymise: keyed hash of the trimmed id, 16 hex digits",
-        aliases=("Child ID", "Person ID", "Client ID", "Mosaic ID", "Case ID", "Pupil ID"),
-    ),
-    "placing_authority": Spec(
-        True,
-        parse_authority,
-        aliases=("Placing LA", "Responsible Authority", "Responsible LA", "Authority"),
-    ),
-    "home_urn": Spec(
-        False,
-        parse_ofsted_urn,
-        bad="home_urn: not an Ofsted URN (SC and six digits)",
-        aliases=("URN", "Ofsted URN", "Placement URN", "Provision URN"),
-    ),
-    "home_local_authority": Spec(
-        False,
-        parse_authority,
-        aliases=("Home LA", "Placement LA", "Location LA", "Placement Authority"),
-    ),
-    "home_district": Spec(
-        False,
-        _category(HOST_DISTRICTS),
-        flag=f"home_district: not a {HOST.name} district (left blank)",
-        aliases=("Placement District", "Home District Name"),
-    ),
-    "age": Spec(
-        False,
-        functools.partial(parse_whole, low=AGE_LIMITS[0], high=AGE_LIMITS[1]),
-        bad=f"age: not a whole number of years from {AGE_LIMITS[0]} to {AGE_LIMITS[1]}",
-        aliases=("Age at Snapshot", "Age (years)", "Current Age"),
-        dtype="Int64",
-    ),
-    "date_of_birth": Spec(
-        False,
-        parse_dates,
-        bad="date_of_birth: does not parse",
-        aliases=("DOB", "Birth Date"),
-        dropped=True,
-    ),
-    "sex": Spec(
-        False,
-        _category(voc.SEX_CODES),
-        flag="sex: unrecognised (recorded as 'Other or not recorded')",
-        fallback="Other or not recorded",
-        aliases=("Gender", "Legal Sex"),
-    ),
-    "ethnicity": Spec(
-        False,
-        _category(voc.ETHNIC_GROUPS),
-        flag="ethnicity: unrecognised (recorded as 'Not known')",
-        fallback="Not known",
-        aliases=("Ethnic Group", "Ethnic Origin", "Ethnicity Main Group"),
-    ),
-    "placement_start": Spec(
-        True,
-        parse_dates,
-        bad="placement_start: start date does not parse",
-        aliases=("Start Date", "Placement Start Date", "Date Placed", "Start"),
-        dtype=_DATE,
-    ),
-    "placement_end": Spec(
-        False,
-        parse_dates,
-        bad="placement_end: end date does not parse",
-        aliases=("End Date", "Placement End Date", "Date Left", "End"),
-        dtype=_DATE,
-    ),
-    "weekly_cost": Spec(
-        True,
-        parse_money,
-        bad="weekly_cost: not a number",
-        aliases=("Weekly Cost GBP", "Cost per Week", "Weekly Fee", "Weekly Rate", "Cost"),
-        dtype="float64",
-    ),
-    "team": Spec(
-        True,
-        _category(TEAM_ALIASES, keep_unknown=True),
-        aliases=("Allocated Team", "Responsible Team", "Service", "Team Name"),
-    ),
-    "distance_km": Spec(
-        False,
-        parse_distance,
-        flag="distance_km: not a distance (left blank)",
-        aliases=("Distance", "Distance (km)", "Distance from Home", "Distance from Home km"),
-        dtype="float64",
-    ),
-})
+PLACEMENTS_COLUMNS: dict[str, Spec] = _with_accepted(
+    {
+        "child_id": Spec(
+            True,
+            pseudonym="pipeline.clean.pseudonymise: keyed hash of the trimmed id, 16 hex digits",
+            aliases=("Child ID", "Person ID", "Client ID", "Mosaic ID", "Case ID", "Pupil ID"),
+        ),
+        "placing_authority": Spec(
+            True,
+            parse_authority,
+            aliases=("Placing LA", "Responsible Authority", "Responsible LA", "Authority"),
+        ),
+        "home_urn": Spec(
+            False,
+            parse_ofsted_urn,
+            bad="home_urn: not an Ofsted URN (SC and six digits)",
+            aliases=("URN", "Ofsted URN", "Placement URN", "Provision URN"),
+        ),
+        "home_local_authority": Spec(
+            False,
+            parse_authority,
+            aliases=("Home LA", "Placement LA", "Location LA", "Placement Authority"),
+        ),
+        "home_district": Spec(
+            False,
+            _category(HOST_DISTRICTS),
+            flag=f"home_district: not a {HOST.name} district (left blank)",
+            aliases=("Placement District", "Home District Name"),
+        ),
+        "age": Spec(
+            False,
+            functools.partial(parse_whole, low=AGE_LIMITS[0], high=AGE_LIMITS[1]),
+            bad=f"age: not a whole number of years from {AGE_LIMITS[0]} to {AGE_LIMITS[1]}",
+            aliases=("Age at Snapshot", "Age (years)", "Current Age"),
+            dtype="Int64",
+        ),
+        "date_of_birth": Spec(
+            False,
+            parse_dates,
+            bad="date_of_birth: does not parse",
+            aliases=("DOB", "Birth Date"),
+            dropped=True,
+        ),
+        "sex": Spec(
+            False,
+            _category(voc.SEX_CODES),
+            flag="sex: unrecognised (recorded as 'Other or not recorded')",
+            fallback="Other or not recorded",
+            aliases=("Gender", "Legal Sex"),
+        ),
+        "ethnicity": Spec(
+            False,
+            _category(voc.ETHNIC_GROUPS),
+            flag="ethnicity: unrecognised (recorded as 'Not known')",
+            fallback="Not known",
+            aliases=("Ethnic Group", "Ethnic Origin", "Ethnicity Main Group"),
+        ),
+        "placement_start": Spec(
+            True,
+            parse_dates,
+            bad="placement_start: start date does not parse",
+            aliases=("Start Date", "Placement Start Date", "Date Placed", "Start"),
+            dtype=_DATE,
+        ),
+        "placement_end": Spec(
+            False,
+            parse_dates,
+            bad="placement_end: end date does not parse",
+            aliases=("End Date", "Placement End Date", "Date Left", "End"),
+            dtype=_DATE,
+        ),
+        "weekly_cost": Spec(
+            True,
+            parse_money,
+            bad="weekly_cost: not a number",
+            aliases=("Weekly Cost GBP", "Cost per Week", "Weekly Fee", "Weekly Rate", "Cost"),
+            dtype="float64",
+        ),
+        "team": Spec(
+            True,
+            _category(TEAM_ALIASES, keep_unknown=True),
+            aliases=("Allocated Team", "Responsible Team", "Service", "Team Name"),
+        ),
+        "distance_km": Spec(
+            False,
+            parse_distance,
+            flag="distance_km: not a distance (left blank)",
+            aliases=("Distance", "Distance (km)", "Distance from Home", "Distance from Home km"),
+            dtype="float64",
+        ),
+    }
+)
 
 
 # --- how the engine reads these exports

@@ -24,7 +24,6 @@ class ResidentialSections(_Strict):
     illustrative_authorities: list[str] = Field(default_factory=list)
 
 
-
 def check_definition(definition) -> None:
     """The block names inputs that exist."""
     for key in ("homes", "placements"):

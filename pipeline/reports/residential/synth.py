@@ -20,12 +20,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.councils import load_council
 from pipeline.reports.residential import clean as clean_residential
-from pipeline.reports.residential.clean import DISABLED_CHILDRENS_TEAM, OFSTED_RATINGS, PROVIDER_TYPES
+from pipeline.reports.residential.clean import (
+    DISABLED_CHILDRENS_TEAM,
+    OFSTED_RATINGS,
+    PROVIDER_TYPES,
+)
 from pipeline.samples import ETHNICITIES, ETHNICITY_P, NAME_ENDINGS, NAME_STEMS
 from pipeline.samples import choose as _choose
 from pipeline.samples import exact_counts as _exact_counts
-from pipeline.councils import load_council
 
 #: The seed-004 samples are of Kent's homes (the partnership's host).
 KENT_DISTRICTS = load_council("kent").districts
