@@ -404,6 +404,9 @@ GAP_FILL = 0.75
 MIN_CHART_SCALE = 0.7
 #: Layouts tried after the first, each closing the gaps the previous one left.
 FIT_PASSES = 3
+#: The fewest body rows a table can break with: the stylesheet keeps three under its header
+#: and four above its end (``tbody tr:nth-child(-n+3)``, ``nth-last-child(-n+3)``).
+BREAKABLE_ROWS = 7
 
 
 @dataclass(frozen=True)
@@ -505,10 +508,13 @@ def fill_gaps(html: str, laid_out: weasyprint.Document) -> str | None:
 
     - drawn smaller, when that fits it in the gap without its labels printing under 7pt;
     - else moved after the table that follows it in its section: a long table fills the gap
-      row by row (it may break across pages), a short one only when it fits whole.
+      row by row (it may break across pages), a short one when it fits whole, or else when
+      it has rows enough to break as the stylesheet allows (``BREAKABLE_ROWS``), when it
+      may break too.
 
     A short table (kept whole on one page) that opens the next page may break instead, keeping
-    the stylesheet's rows on each side (three under its header, four above its end).
+    the stylesheet's rows on each side (three under its header, four above its end), when it
+    has rows enough to.
 
     Only the PDF is laid out this way; the HTML and Word documents keep the order in which
     the sections were written.
@@ -532,7 +538,11 @@ def fill_gaps(html: str, laid_out: weasyprint.Document) -> str | None:
             # a short table kept whole: let it break (the rows it keeps on each side are the
             # stylesheet's) rather than leave the page blank under its heading
             wrap = soup.find("div", attrs={"aria-labelledby": fill.next_opens_with_table})
-            if wrap is not None and "short" in wrap["class"]:
+            if (
+                wrap is not None
+                and "short" in wrap["class"]
+                and len(wrap.select("tbody tr")) >= BREAKABLE_ROWS
+            ):
                 wrap["class"] = [c for c in wrap["class"] if c != "short"]
                 changed = True
             continue
@@ -552,7 +562,9 @@ def fill_gaps(html: str, laid_out: weasyprint.Document) -> str | None:
         if following is None or "table-wrap" not in (following.get("class") or []):
             continue
         if "short" in following["class"] and _height(laid_out, following) > fill.free_px:
-            continue
+            if len(following.select("tbody tr")) < BREAKABLE_ROWS:
+                continue
+            following["class"] = [c for c in following["class"] if c != "short"]
         following.insert_after(element.extract())
         changed = True
     return str(soup) if changed else None

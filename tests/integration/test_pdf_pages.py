@@ -111,3 +111,32 @@ def test_a_table_that_breaks_keeps_rows_on_both_sides(rendered, report):
             name = " ".join("".join(element.itertext()).split())[:50]  # its first rows
             assert rows[0] >= 3, f"{report}: {name!r} leaves {rows[0]} rows before its break"
             assert rows[-1] >= 4, f"{report}: {name!r} opens a page with {rows[-1]} rows"
+
+
+@pytest.mark.parametrize("report", sorted(REPORTS))
+def test_a_page_more_than_a_quarter_empty_is_one_a_whole_block_could_not_fill(rendered, report):
+    """No page before the last is more than a quarter empty (``document.GAP_FILL``) unless the
+    next page opens with a chart or a table kept whole that is taller than the gap, which the
+    page fitting could neither draw smaller nor move, nor let break."""
+    laid_out = document.lay_out((rendered[report] / "appendix.html").read_text(encoding="utf-8"))
+    fills = document.page_fills(laid_out)
+    charts = document._chart_boxes(laid_out)
+    unexplained = {}
+    for fill in fills[:-1]:
+        if fill.filled >= document.GAP_FILL:
+            continue
+        page = laid_out.pages[fill.page]._page_box  # the next page (pages count from 1)
+        if fill.next_opens_with_chart is not None:
+            block = charts[fill.next_opens_with_chart][0].margin_height()
+        elif fill.next_opens_with_table:
+            block = max(
+                box.margin_height()
+                for box in _boxes(page)
+                if getattr(box, "element", None) is not None
+                and box.element.get("aria-labelledby") == fill.next_opens_with_table
+            )
+        else:
+            block = 0.0
+        if block <= fill.free_px:
+            unexplained[fill.page] = f"{fill.filled:.0%}"
+    assert not unexplained, f"{report}: pages more than a quarter empty: {unexplained}"

@@ -677,3 +677,45 @@ def test_pdf_caps_the_height_of_a_tall_chart(tmp_path: Path) -> None:
     # uncapped, this chart prints about 180 mm tall (and still fits on one page)
     chart_height_mm = (words["TALLSOURCE"][0] - words["TALLCAPTION"][1]) * 25.4 / 72
     assert 100 <= chart_height_mm <= 105 + 10  # the chart, plus the gaps around it
+
+
+def _gap_then_chart_then_table(rows: int, lines: int) -> str:
+    """An appendix whose first page is filled to about 60%, then a chart too tall for the rest
+    of it and a table kept whole (``short``) too tall for the gap."""
+    tall = SVG.replace('width="120pt" height="60pt" viewBox="0 0 120 60"',
+                       'width="400pt" height="300pt" viewBox="0 0 400 300"')  # fmt: skip
+    uri = "data:image/svg+xml;base64," + base64.b64encode(tall.encode()).decode()
+    filler = "".join(f"<p>Paragraph {n} of words to fill the page.</p>" for n in range(15))
+    figure = (
+        '<figure class="chart"><figcaption>GAPCHART</figcaption>'
+        f'<img src="{uri}" alt="A bar chart"></figure>'
+    )
+    label = "<br>".join(["row"] * lines)  # rows of ``lines`` lines each
+    body = "".join(f"<tr><th scope='row'>{label}</th><td>{n}</td></tr>" for n in range(rows))
+    table = (
+        '<div class="table-wrap short" aria-labelledby="cap-t"><table>'
+        '<caption id="cap-t">GAPTABLE</caption><thead><tr><th scope="col">Row</th>'
+        f'<th scope="col">Value</th></tr></thead><tbody>{body}</tbody></table></div>'
+    )
+    cells = [new_code_cell("x", outputs=[html_output(f"<div>{filler}{figure}{table}</div>")])]
+    return build_html(new_notebook(cells=cells), META)
+
+
+@pytest.mark.parametrize(("rows", "lines", "moved"), [(20, 1, True), (5, 6, False)])
+def test_a_chart_too_tall_for_a_gap_moves_after_a_table_that_can_break_into_it(rows, lines, moved):
+    from pipeline import document
+
+    html = _gap_then_chart_then_table(rows, lines)
+    first = document._lay_out(html)
+    fill = document.page_fills(first)[0]
+    assert fill.filled < document.GAP_FILL and fill.next_opens_with_chart == 0  # the gap
+    refitted = document.fill_gaps(html, first)
+    if not moved:  # too few rows to break (three kept each side): nothing to gain
+        assert refitted is None
+        return
+    soup = BeautifulSoup(refitted, "html.parser")
+    wrap = soup.find("div", attrs={"aria-labelledby": "cap-t"})
+    assert "short" not in wrap["class"]  # it may break now
+    assert wrap.find_next_sibling("figure") is not None  # the chart follows the table
+    laid_out = document.lay_out(html)
+    assert document.page_fills(laid_out)[0].filled > document.GAP_FILL
