@@ -1174,7 +1174,14 @@ class ResidentialAppendix(ReportKernel):
         for who in table.index:
             k = key_of(str(who))
             for column in table.columns:
-                unit = "percent_rounded" if column.endswith("pct") else "count"
+                # as the table prints it: the share of beds to one decimal place (12.5%)
+                unit = (
+                    "percent_1dp"
+                    if column == "share_of_beds_pct"
+                    else "percent_rounded"
+                    if column.endswith("pct")
+                    else "count"
+                )
                 self._put(
                     f"{self.prefix}.region.{k}.{column}",
                     table,
