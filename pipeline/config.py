@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from pipeline import reports
-from pipeline.councils import Council, known_councils, load_council
+from pipeline.councils import Council, find_council, known_councils, load_council
 from pipeline.errors import ReportDefinitionError
 from pipeline.naming import snake_case
 
@@ -180,9 +180,8 @@ class Geography(_Strict):
     def of_authority(cls, authority: str) -> Geography | None:
         """The codes of the authority named ``authority`` from its council file
         (``pipeline/councils/``), or None where the project has no file for it."""
-        if authority.lower().replace(" ", "-") not in known_councils():
-            return None
-        return cls.of(load_council(authority))
+        council = find_council(authority)
+        return cls.of(council) if council else None
 
 
 class FanOut(_Strict):

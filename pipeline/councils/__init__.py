@@ -83,6 +83,15 @@ def load_council(name: str) -> Council:
         raise ReportDefinitionError(f"{path}: {keys}") from None
 
 
+def find_council(name: str) -> Council | None:
+    """The council called ``name`` (its slug or its name), or None where no file has it.
+
+    >>> find_council("West Sussex").new_la_code, find_council("Narnia")
+    ('E10000032', None)
+    """
+    return load_council(name) if _slug(name) in known_councils() else None
+
+
 def known_councils() -> list[str]:
     """The slugs of the councils that have a file here."""
     return sorted(p.stem for p in FOLDER.glob("*.yml"))
