@@ -538,13 +538,8 @@ def fill_gaps(html: str, laid_out: weasyprint.Document) -> str | None:
             # a short table kept whole: let it break (the rows it keeps on each side are the
             # stylesheet's) rather than leave the page blank under its heading
             wrap = soup.find("div", attrs={"aria-labelledby": fill.next_opens_with_table})
-            if (
-                wrap is not None
-                and "short" in wrap["class"]
-                and len(wrap.select("tbody tr")) >= BREAKABLE_ROWS
-            ):
-                wrap["class"] = [c for c in wrap["class"] if c != "short"]
-                changed = True
+            if wrap is not None and "short" in wrap["class"]:
+                changed |= _let_break(wrap)
             continue
         index = fill.next_opens_with_chart
         figure, image = charts[index]
@@ -561,13 +556,21 @@ def fill_gaps(html: str, laid_out: weasyprint.Document) -> str | None:
         following = element.find_next_sibling()
         if following is None or "table-wrap" not in (following.get("class") or []):
             continue
-        if "short" in following["class"] and _height(laid_out, following) > fill.free_px:
-            if len(following.select("tbody tr")) < BREAKABLE_ROWS:
-                continue
-            following["class"] = [c for c in following["class"] if c != "short"]
+        too_tall = "short" in following["class"] and _height(laid_out, following) > fill.free_px
+        if too_tall and not _let_break(following):
+            continue
         following.insert_after(element.extract())
         changed = True
     return str(soup) if changed else None
+
+
+def _let_break(wrap) -> bool:
+    """Let the short table ``wrap`` break over pages, if it has rows enough to keep the
+    stylesheet's rows on each side (``BREAKABLE_ROWS``); whether it may now."""
+    if len(wrap.select("tbody tr")) < BREAKABLE_ROWS:
+        return False
+    wrap["class"] = [c for c in wrap["class"] if c != "short"]
+    return True
 
 
 def _height(laid_out: weasyprint.Document, element) -> float:
