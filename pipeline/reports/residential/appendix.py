@@ -383,6 +383,17 @@ def _pct_1dp(value: object) -> str:
     return fmt_pct(value, 1)
 
 
+def _mostly_hidden(hidden: np.ndarray) -> bool:
+    """Whether more than half of a split table's cells (``hidden``: True where suppression
+    hides one) would be hidden: the rule by which a residential table is published unsplit,
+    since a table that is mostly [c] tells a member nothing.
+
+    >>> _mostly_hidden(np.array([True, True, False])), _mostly_hidden(np.array([True, False]))
+    (True, False)
+    """
+    return bool(hidden.size and hidden.mean() > 0.5)
+
+
 def _label(value: object) -> str:
     return sentence_case(str(value))
 
@@ -509,8 +520,7 @@ class ResidentialAppendix(ReportKernel):
         nothing). The rule reads only which cells suppression hides, so it is the same for
         every render of the same data."""
         mask = self._profile_mask(table)
-        body = mask.drop(index=TOTAL)[[IN_AREA, OUT_OF_AREA, "total"]].to_numpy()
-        if body.size == 0 or body.mean() <= 0.5:
+        if not _mostly_hidden(mask.drop(index=TOTAL)[[IN_AREA, OUT_OF_AREA, "total"]].to_numpy()):
             return table, mask, True
         alone = table[["total", "pct"]]
         mask = disclosure.suppress(
@@ -986,8 +996,7 @@ class ResidentialAppendix(ReportKernel):
         body = table.drop(index=TOTAL)
         means = [f"avg_{name}" for name in names]
         with_children = body[[f"n_{name}" for name in names]].to_numpy() > 0
-        hidden = mask.loc[body.index, means].to_numpy()[with_children]
-        if hidden.size == 0 or hidden.mean() <= 0.5:
+        if not _mostly_hidden(mask.loc[body.index, means].to_numpy()[with_children]):
             return table, mask, True
         alone = table[["avg_total", "n_total"]]
         mask = disclosure.suppress_means(
