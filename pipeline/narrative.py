@@ -19,8 +19,11 @@ publishes.
 note), or raises ``NarrativeError`` listing every problem, one line each naming the file, the
 line, the id and the fix: an id no figure has (with the closest ids, and the report of the
 same batch that has it, if one does), a figure disclosure control hides, a figure with no value
-(``[x]``), an unknown format. ``preview`` shows an analyst the filled text in a notebook, with
-any problem marked where it stands.
+(``[x]``), an unknown format, and a number typed by hand rather than taken from a figure (the
+paragraph's own text is read with its placeholders taken out; paragraph and section numbers,
+years, dates and the other numbers of ``prose.NOT_DATA`` and ``NOT_DATA_IN_NARRATIVE`` are no
+figures). ``preview`` shows an analyst the filled text in a notebook, with every problem
+listed and each placeholder that has one marked where it stands.
 """
 
 from __future__ import annotations
