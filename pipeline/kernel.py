@@ -44,7 +44,8 @@ from pipeline import (
 from pipeline.config import ReportDefinition
 from pipeline.errors import RenderError, ReportDefinitionError, UserError
 from pipeline.figures import FigureRegistry
-from pipeline.present import HtmlFigure, HtmlTable
+from pipeline.present import HtmlFigure, HtmlTable, mid_sentence
+from pipeline.vocabulary import ETHNIC_GROUP_NAMES
 
 
 def _scoped(method: Callable) -> Callable:
@@ -299,7 +300,8 @@ class ReportKernel:
             return None
         noun = header.lower()
         what = noun if noun.endswith(("band", "group")) else f"group by {noun}"
-        return f"the largest {what} is {table.row_labels(top)} ({self._text(table, top, 'pct')})"
+        label = mid_sentence(str(table.row_labels(top)), ETHNIC_GROUP_NAMES)  # "male", "White"
+        return f"the largest {what} is {label} ({self._text(table, top, 'pct')})"
 
     def narrative(self, path: str | None = None):
         """The definition's narrative (or the one at ``path``) filled with the figures as they

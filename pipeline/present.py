@@ -168,6 +168,20 @@ def fmt_move(first: object, last: object, fmt: Callable[[object], str] = fmt_cou
     return f"stayed at {before}" if before == after else f"went from {before} to {after}"
 
 
+def mid_sentence(text: str, names: frozenset[str] = frozenset()) -> str:
+    """Lower-case a label's first letter for use inside a sentence, keeping acronyms and
+    ``names`` (words that begin a name: a place, an ethnic group).
+
+    >>> mid_sentence("Financial year 2024-25"), mid_sentence("DPS schools")
+    ('financial year 2024-25', 'DPS schools')
+    >>> mid_sentence("Kent Analytics snapshot, January 2024", frozenset({"Kent"}))
+    'Kent Analytics snapshot, January 2024'
+    """
+    if (len(text) > 1 and text[1].isupper()) or text.split(" ", 1)[0] in names:
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def sentence_case(text: str) -> str:
     """Upper-case the first letter only (``str.capitalize`` would lower-case the rest).
 

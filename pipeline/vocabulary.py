@@ -393,6 +393,10 @@ ETHNIC_GROUP_ORDER: tuple[str, ...] = (
     "Not known",
 )
 
+#: The first words of the ethnic groups that are names, which keep their capital inside a
+#: sentence ("the largest ethnic group is White"; "any other ethnic group" is none).
+ETHNIC_GROUP_NAMES: frozenset[str] = frozenset({"White", "Mixed", "Asian", "Black"})
+
 ETHNIC_GROUPS: dict[str, str] = {
     "white": "White",
     "mixed": "Mixed",

@@ -46,6 +46,7 @@ from pipeline.present import (
     fmt_pct,
     fmt_share,
     join_words,
+    mid_sentence,
     sentence_case,
     snake_case,
     with_article,
@@ -62,20 +63,6 @@ def proper_names(council) -> frozenset[str]:
     """Words a label may start with that are names (the council's and its districts'), so
     keep their capital inside a sentence."""
     return frozenset({council.name.split()[0], *(d.split()[0] for d in council.districts)})
-
-
-def mid_sentence(text: str, names: frozenset[str] = frozenset()) -> str:
-    """Lower-case a label's first letter for use inside a sentence, keeping acronyms and
-    ``names`` (see ``proper_names``).
-
-    >>> mid_sentence("Financial year 2024-25"), mid_sentence("DPS schools")
-    ('financial year 2024-25', 'DPS schools')
-    >>> mid_sentence("Kent Analytics snapshot, January 2024", frozenset({"Kent"}))
-    'Kent Analytics snapshot, January 2024'
-    """
-    if (len(text) > 1 and text[1].isupper()) or text.split(" ", 1)[0] in names:
-        return text
-    return text[:1].lower() + text[1:]
 
 
 def _period_words(extract: Extract) -> str:
@@ -1856,8 +1843,7 @@ class Appendix(NationalContext, ReportKernel):
             items.append(context)
         if self.definition.synthetic_data:
             section.para(
-                "This appendix is rendered from synthetic sample data made by the project's "
-                "seeded generator. It contains no real pupil data."
+                "This appendix is made from synthetic sample data: it contains no real pupil data."
             )
         for column, value in self.definition.filters.items():
             section.para(
