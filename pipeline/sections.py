@@ -11,12 +11,14 @@ from __future__ import annotations
 from pipeline.present import NOT_AVAILABLE, SUPPRESSED, fmt_count
 
 
-def suppression_summary(report, *, derived: str, not_children: str) -> str:
+def suppression_summary(report, *, derived: str, not_children: str, empty: str) -> str:
     """The disclosure-control sentence of the definitions, with how many published tables
     have suppressed cells (recorded as ``quality.tables_with_suppression``).
 
     ``derived`` names what is hidden with a small count ("averages, shares and spend");
-    ``not_children`` says which counts are not of children and so are shown.
+    ``not_children`` says which counts are not of children and so are shown; ``empty`` what
+    a cell with no figure ([x]) is in this report type's tables ("an average over no
+    children").
     """
     hidden = sum(1 for p in report.published if p["suppressed"])
     report.figures.add(
@@ -35,6 +37,6 @@ def suppression_summary(report, *, derived: str, not_children: str) -> str:
         "or from another table, or where the hidden cells of a row or column would be seen "
         f"to hold fewer than {report.threshold} children together ({fmt_count(hidden)} of "
         f"the {fmt_count(published)} published tables "
-        f"have suppressed cells). {not_children} A cell with no figure to show (an average "
-        f"over no children, a year with no published figure) is shown as {NOT_AVAILABLE}."
+        f"have suppressed cells). {not_children} A cell with no figure to show ({empty}) is "
+        f"shown as {NOT_AVAILABLE}."
     )

@@ -1858,6 +1858,7 @@ class Appendix(NationalContext, ReportKernel):
             self,
             derived="averages, shares and spend",
             not_children="Schools are not children and their counts are not suppressed.",
+            empty="an average over no children, a year with no published figure",
         )
         fy = self.definition.parameters.financial_year
         if not self.placements:  # a context appendix: published statistics only

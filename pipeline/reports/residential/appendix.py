@@ -1275,6 +1275,7 @@ class ResidentialAppendix(ReportKernel):
             self,
             derived="averages and shares",
             not_children="Homes and beds are not children and their counts are not suppressed.",
+            empty="an average over no children, a share of no beds",
         )
         section.bullets(
             [
